@@ -10,11 +10,15 @@ cases that both must agree on. Change both files together.
 
 Supported::
 
-    ${name}  .  'string'  "string"  12  3.5
+    ${name}  .  'string'  "string"  12  3.5  attribute
     =  !=  <  <=  >  >=  and  or  +  -  *  div  mod  unary -  ( )
     not(x)  true()  false()  if(c, a, b)  selected(x, 'v')  count-selected(x)
     string-length(x)  regex(x, 'pattern')  today()  number(x)  string(x)
     concat(x, ...)  contains(x, y)  coalesce(x, y)
+
+A bare ``attribute`` name is only meaningful in a choice filter, where it reads a column of
+the choice being filtered (``${state} = cf``); ``attributes()`` lists them so that callers
+can refuse them elsewhere.
 
 Values follow XPath 1.0 coercion: unanswered questions are ``''``; ``=``/``!=`` compare as
 booleans if either side is a boolean, as numbers if either side is a number or both
@@ -37,6 +41,8 @@ __all__ = [
     "MAX_REGEX_INPUT_LENGTH",
     "MAX_REGEX_LENGTH",
     "MAX_TREE_HEIGHT",
+    "QUESTION_NAME",
+    "Attribute",
     "Binary",
     "Call",
     "Current",
@@ -47,6 +53,7 @@ __all__ = [
     "Unary",
     "evaluate",
     "evaluate_bool",
+    "attributes",
     "parse",
     "references",
     "to_boolean",
@@ -99,7 +106,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_QUESTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+QUESTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _KEYWORD_OPERATORS = {"and", "or", "div", "mod"}
 
 
@@ -127,6 +134,13 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Attribute:
+    """A bare name: a column of the choice under test in a choice filter."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Current:
     """``.``: the value of the question the expression belongs to."""
 
@@ -150,7 +164,7 @@ class Call:
     args: tuple[Expr, ...]
 
 
-Expr = Literal | Ref | Current | Unary | Binary | Call
+Expr = Literal | Ref | Attribute | Current | Unary | Binary | Call
 
 
 # --- Parsing --------------------------------------------------------------------------
@@ -177,7 +191,7 @@ def _tokenise(source: str) -> list[_Token]:
             kind = "ref"
         if kind == "ref":
             name = match.group("refname").strip()
-            if not _QUESTION_NAME.fullmatch(name):
+            if not QUESTION_NAME.fullmatch(name):
                 raise ExpressionError(f"invalid question reference {match.group()!r}",
                                       position, source)
             tokens.append(_Token("ref", name, position))
@@ -281,7 +295,9 @@ class _Parser:
             self.expect(")")
             return expr
         if token.kind == "name" and token.text not in _KEYWORD_OPERATORS:
-            return self.call(token)
+            if self.peek().kind == "op" and self.peek().text == "(":
+                return self.call(token)
+            return Attribute(token.text)
         if token.kind == "end":
             raise self.error("unexpected end of expression", token)
         raise self.error(f"unexpected {token.text!r}", token)
@@ -289,7 +305,7 @@ class _Parser:
     def call(self, name: _Token) -> Call:
         if name.text not in FUNCTIONS:
             raise self.error(f"unknown function {name.text}()", name)
-        self.expect("(")
+        self.advance()  # the "(" that primary() saw
         args = []
         if not self.accept(")"):
             args.append(self.expression())
@@ -323,17 +339,26 @@ def parse(source: str) -> Expr:
     return _Parser(source).parse()
 
 
-def references(expr: Expr) -> set[str]:
-    """The question names an expression reads through ``${name}``."""
-    if isinstance(expr, Ref):
+def _names(expr: Expr, kind: type) -> set[str]:
+    if isinstance(expr, kind):
         return {expr.name}
     if isinstance(expr, Unary):
-        return references(expr.operand)
+        return _names(expr.operand, kind)
     if isinstance(expr, Binary):
-        return references(expr.left) | references(expr.right)
+        return _names(expr.left, kind) | _names(expr.right, kind)
     if isinstance(expr, Call):
-        return set().union(*(references(arg) for arg in expr.args))
+        return set().union(*(_names(arg, kind) for arg in expr.args))
     return set()
+
+
+def references(expr: Expr) -> set[str]:
+    """The question names an expression reads through ``${name}``."""
+    return _names(expr, Ref)
+
+
+def attributes(expr: Expr) -> set[str]:
+    """The choice columns an expression reads through bare names (choice filters)."""
+    return _names(expr, Attribute)
 
 
 # --- Regular expressions ----------------------------------------------------------------
@@ -578,16 +603,19 @@ def _arithmetic(op: str, left: float, right: float) -> float:
 
 
 class _Evaluator:
-    def __init__(self, answers: dict, current, today: str | None):
+    def __init__(self, answers: dict, current, today: str | None, choice: dict | None):
         self.answers = answers
         self.current = _normalise(current)
         self.today = today
+        self.choice = choice or {}
 
     def value(self, expr: Expr):
         if isinstance(expr, Literal):
             return expr.value
         if isinstance(expr, Ref):
             return _normalise(self.answers.get(expr.name))
+        if isinstance(expr, Attribute):
+            return _normalise(self.choice.get(expr.name))
         if isinstance(expr, Current):
             return self.current
         if isinstance(expr, Unary):
@@ -648,17 +676,19 @@ class _Evaluator:
         return values[0] if to_string(values[0]) else values[1]
 
 
-def evaluate(expr: Expr, answers: dict, current=None, *, today: str | None = None):
+def evaluate(expr: Expr, answers: dict, current=None, *, today: str | None = None,
+             choice: dict | None = None):
     """Evaluate a parsed expression.
 
     ``answers`` maps question names to values (str, number, bool, list for a multi-select,
     None when unanswered); ``current`` is the value of ``.``; ``today`` (ISO date) fixes
-    ``today()`` for tests. Returns a bool, float, str or list of str.
+    ``today()`` for tests; ``choice`` holds the columns of the choice a choice filter is
+    testing (``name`` and its filter attributes). Returns a bool, float, str or list of str.
     """
-    return _Evaluator(answers, current, today).value(expr)
+    return _Evaluator(answers, current, today, choice).value(expr)
 
 
-def evaluate_bool(expr: Expr, answers: dict, current=None, *, today: str | None = None
-                  ) -> bool:
+def evaluate_bool(expr: Expr, answers: dict, current=None, *, today: str | None = None,
+                  choice: dict | None = None) -> bool:
     """Evaluate as relevance, constraint and choice filters do: as a boolean."""
-    return to_boolean(evaluate(expr, answers, current, today=today))
+    return to_boolean(evaluate(expr, answers, current, today=today, choice=choice))

@@ -46,7 +46,8 @@ def vector_id(vector):
 def python_result(vector):
     try:
         tree = parse(vector["expression"])
-        value = evaluate(tree, vector["answers"], vector["current"], today=vector.get("today"))
+        value = evaluate(tree, vector["answers"], vector["current"],
+                         today=vector.get("today"), choice=vector.get("choice"))
     except ExpressionError as err:
         return {"error": err.position}
     return {"value": encode(value)}
@@ -98,6 +99,12 @@ def test_references_lists_every_question_read():
     tree = parse("if(selected(${a}, 'x'), ${b} + 1, count-selected(${c})) and . = ${a}")
     assert references(tree) == {"a", "b", "c"}
     assert references(parse("1 + 2")) == set()
+
+
+def test_attributes_lists_choice_columns():
+    tree = parse("${state} = cf and name != 'x' and count-selected(.) > 0")
+    assert expressions.attributes(tree) == {"cf", "name"}
+    assert references(tree) == {"state"}
 
 
 def test_error_carries_position_and_expression():

@@ -7,8 +7,8 @@
  * Change both files together. No eval, no dependencies, ES2019, classic script
  * (window.VoiceExpr) or CommonJS (for node tests).
  *
- * API: parse(source) -> tree; evaluate(tree, answers, current, {today}) -> value;
- *      evaluateBool(...) -> boolean; references(tree) -> array of names;
+ * API: parse(source) -> tree; evaluate(tree, answers, current, {today, choice}) -> value;
+ *      evaluateBool(...) -> boolean; references(tree) / attributes(tree) -> names;
  *      toString/toNumber/toBoolean; ExpressionError (message, position).
  */
 (function (root, factory) {
@@ -187,7 +187,11 @@
       this.expect(')');
       return expr;
     }
-    if (token.kind === 'name' && !KEYWORD_OPERATORS[token.text]) { return this.call(token); }
+    if (token.kind === 'name' && !KEYWORD_OPERATORS[token.text]) {
+      var next = this.peek();
+      if (next.kind === 'op' && next.text === '(') { return this.call(token); }
+      return { kind: 'attribute', name: token.text };  // a choice column, in choice filters
+    }
     if (token.kind === 'end') { throw this.error('unexpected end of expression', token); }
     throw this.error('unexpected ' + pyRepr(token.text), token);
   };
@@ -196,7 +200,7 @@
     if (!Object.prototype.hasOwnProperty.call(FUNCTIONS, name)) {
       throw this.error('unknown function ' + name + '()', nameToken);
     }
-    this.expect('(');
+    this.advance();  // the "(" that primary() saw
     var args = [];
     if (!this.accept([')'])) {
       args.push(this.expression());
@@ -234,16 +238,20 @@
     return new Parser(source).parse();
   }
 
-  function references(expr) {
-    var names = {};
+  function names(expr, kind) {
+    var found = {};
     (function walk(node) {
-      if (node.kind === 'ref') { names[node.name] = true; }
+      if (node.kind === kind) { found[node.name] = true; }
       if (node.kind === 'unary') { walk(node.operand); }
       if (node.kind === 'binary') { walk(node.left); walk(node.right); }
       if (node.kind === 'call') { node.args.forEach(walk); }
     })(expr);
-    return Object.keys(names).sort();
+    return Object.keys(found).sort();
   }
+
+  function references(expr) { return names(expr, 'ref'); }
+
+  function attributes(expr) { return names(expr, 'attribute'); }
 
   // --- Regular expressions (same subset and ReDoS guard as the Python side) -----------
 
@@ -443,6 +451,7 @@
     this.answers = answers || {};
     this.current = normalise(current);
     this.today = (options && options.today) || null;
+    this.choice = (options && options.choice) || {};
   }
 
   Evaluator.prototype.value = function (expr) {
@@ -451,6 +460,9 @@
       case 'ref':
         return normalise(Object.prototype.hasOwnProperty.call(this.answers, expr.name)
           ? this.answers[expr.name] : null);
+      case 'attribute':
+        return normalise(Object.prototype.hasOwnProperty.call(this.choice, expr.name)
+          ? this.choice[expr.name] : null);
       case 'current': return this.current;
       case 'unary': return -toNumber(this.value(expr.operand));
       case 'binary': return this.binary(expr);
@@ -514,6 +526,7 @@
     evaluate: evaluate,
     evaluateBool: evaluateBool,
     references: references,
+    attributes: attributes,
     toBoolean: toBoolean,
     toNumber: toNumber,
     toString: toString
