@@ -1,0 +1,42 @@
+"""Helpers for tests: act like a browser (CSRF tokens), and skip or fail on missing parts."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("VOICE_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when an outside part (browser, database, Redis) is missing; under CI, fail."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, path: str = "/auth/sign-in") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    return client.post("/auth/sign-in", data={"email": email, "password": password,
+                                              "csrf_token": csrf_token(client)})
+
+
+def post_form(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
+    """POST like a browser: with the CSRF token the form page carries."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from or path)}, **kwargs)

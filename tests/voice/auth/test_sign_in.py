@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from voice.extensions import db
+from voice.models import AuditEvent, LoginSession
+
+from ...helpers import PASSWORD, csrf_token, post_form, sign_in
+
+
+def test_sign_in_page_renders_with_csrf_and_headers(client):
+    response = client.get("/auth/sign-in")
+    assert response.status_code == 200
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_sign_in_without_csrf_token_is_refused(client, users):
+    response = client.post("/auth/sign-in", data={"email": "admin@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_and_out(client, users):
+    response = sign_in(client, "Admin@Example.org ")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200 and "Test admin" in home.get_data(as_text=True)
+    response = post_form(client, "/auth/sign-out", {}, token_from="/")
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"].startswith("/auth/sign-in")
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "user.sign_in" in actions and "user.sign_out" in actions
+
+
+def test_session_is_renewed_at_sign_in(client, users):
+    client.get("/auth/sign-in")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    sign_in(client, "analyst@example.org")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_copied_cookie_stops_working_after_sign_out(app, users):
+    browser = app.test_client()
+    sign_in(browser, "analyst@example.org")
+    cookie = browser.get_cookie("session", domain="voice.test").value
+    thief = app.test_client()
+    thief.set_cookie("session", cookie, domain="voice.test")
+    assert thief.get("/").status_code == 200  # the copy works while the owner is signed in
+    post_form(browser, "/auth/sign-out", {}, token_from="/")
+    assert db.session.scalar(select(LoginSession).where(LoginSession.user_id == users["analyst"].id)) is None
+    response = thief.get("/")
+    assert response.status_code == 302 and "/auth/sign-in" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_and_audited(client, users):
+    response = sign_in(client, "admin@example.org", "not the password")
+    assert response.status_code == 200
+    assert "do not match an active account" in response.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sign_in_failed"))
+
+
+def test_failed_sign_ins_are_throttled_per_account(client, users):
+    for _ in range(5):
+        assert sign_in(client, "admin@example.org", "wrong").status_code == 200
+    # Even the right password is refused for the rest of the minute...
+    response = sign_in(client, "admin@example.org")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+    # ...but only for that account.
+    assert sign_in(client, "analyst@example.org").status_code == 302
+
+
+def test_throttle_message_is_translated(client, users):
+    for _ in range(5):
+        sign_in(client, "admin@example.org", "wrong")
+    response = client.post("/auth/sign-in?lang=he", data={
+        "email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf_token(client, "/auth/sign-in?lang=he")})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" not in response.get_data(as_text=True)
+
+
+def test_disabled_user_cannot_sign_in(client, users):
+    users["canvasser"].active = False
+    db.session.commit()
+    assert sign_in(client, "canvasser@example.org").status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_next_parameter_cannot_leave_the_site(client, users):
+    token = csrf_token(client)
+    response = client.post("/auth/sign-in?next=//evil.example/", data={
+        "email": "admin@example.org", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/"

@@ -1,0 +1,87 @@
+"""Community Voice: hear a community's residents and act on what they say."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import auth, campaigns, cli, home, jobs
+from .config import build_config
+from .extensions import babel, csrf, db, login_manager, migrate
+from .auth.forms import role_choices
+from .i18n import (available_locales, check_catalogs, language_name, locale_info, remember_requested_locale,
+                   select_locale)
+from .security import add_security_headers, check_every_route_declares_access
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from VOICE_* variables, then ``config`` on top (tests)."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(PROJECT_ROOT / "templates"))
+    instance_path = (config or {}).get("INSTANCE_PATH", app.instance_path)
+    app.instance_path = instance_path
+    os.makedirs(instance_path, exist_ok=True)
+    app.config.from_mapping(build_config(instance_path, os.environ, config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PROJECT_ROOT / "translations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    jobs.init_app(app)
+
+    for blueprint_module in (auth, home, campaigns):
+        blueprint_module.init_app(app)
+    cli.init_app(app)
+
+    app.after_request(add_security_headers)
+    app.after_request(remember_requested_locale)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(template_globals)
+    _register_error_pages(app)
+
+    check_every_route_declares_access(app)
+    check_catalogs(app)
+    return app
+
+
+def template_globals() -> dict[str, Any]:
+    return {"locale_info": locale_info(), "locales": available_locales(),
+            "role_names": dict(role_choices()), "language_name": language_name}
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: lambda: _("The request could not be understood. Please go back and try again."),
+        403: lambda: _("Your role does not give access to this page."),
+        404: lambda: _("There is no page at this address."),
+        405: lambda: _("This page cannot be used that way."),
+        409: lambda: _("This conflicts with something already stored. Nothing was changed."),
+        413: lambda: _("The file is too large."),
+        429: lambda: _("Too many requests. Please wait a minute and try again."),
+        500: lambda: _("Something went wrong on our side. Nothing you sent was lost; please try again."),
+    }
+    for status, message in messages.items():
+        def handler(error, status=status, message=message):
+            return render_template("error.html", status=status, message=message()), status
+        app.register_error_handler(status, handler)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL for concurrent readers and a writer; foreign keys, which SQLite leaves off."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

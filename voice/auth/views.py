@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..i18n import language_choices
+from ..models import User
+from ..security import public, roles_required, signed_in
+from . import operations
+from .forms import SignInForm, UserForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would let a link send people elsewhere.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(form.email.data, form.password.data)
+        except operations.SignInThrottled:
+            flash(_("Too many failed sign-ins for this account. Wait a minute and try again."), "error")
+            return render_template("auth/sign_in.html", form=form), 429
+        if user is None:
+            flash(_("That e-mail and password do not match an active account."), "error")
+        else:
+            operations.start_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def sign_out():
+    operations.end_session(current_user._get_current_object())
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    return render_template("auth/users.html", users=User.ordered())
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user)
+    form.locale.choices = language_choices(current_app.config["LANGUAGES"], blank=_("Browser's language"))
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def create_user():
+    form = _user_form(None)
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append(_("A new account needs a password."))
+        else:
+            try:
+                user = operations.create_user(
+                    email=form.email.data, password=form.password.data, display_name=form.display_name.data,
+                    role=form.role.data, locale=form.locale.data, actor=current_user)
+            except operations.EmailTaken:
+                form.email.errors.append(_("An account with this e-mail already exists."))
+            else:
+                flash(_("Account created for %(name)s.", name=user.display_name), "success")
+                return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = _user_form(user)
+    form.email.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
+            flash(_("You cannot disable your own account or remove your own administrator role."), "error")
+        else:
+            operations.update_user(user, display_name=form.display_name.data, role=form.role.data,
+                                   locale=form.locale.data, active=form.active.data,
+                                   password=form.password.data, actor=current_user)
+            flash(_("Changes to %(name)s saved.", name=user.display_name), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user)

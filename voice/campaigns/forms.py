@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+GROUP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Short name for addresses"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("Lower-case letters, digits and hyphens, e.g. north-2026."))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    languages = CheckboxesField(_l("Languages residents answer in"), validators=[DataRequired()])
+    group_keys = StringField(
+        _l("Group keys"), validators=[Optional(), Length(max=400)],
+        description=_l("Comma-separated keys that break results down, e.g. role, age_band, language."))
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+
+    def validate_slug(self, field):
+        if not SLUG.match(field.data or ""):
+            raise ValidationError(_l("Use lower-case letters, digits and single hyphens only."))
+
+    def validate_group_keys(self, field):
+        bad = [key for key in self.group_key_list() if not GROUP_KEY.match(key)]
+        if bad:
+            raise ValidationError(_l("These keys are not valid: %(keys)s. Use lower-case letters, "
+                                     "digits and underscores.", keys=", ".join(bad)))
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+    def group_key_list(self) -> list[str]:
+        keys = [part.strip() for part in (self.group_keys.data or "").split(",")]
+        return list(dict.fromkeys(key for key in keys if key))

@@ -1,0 +1,135 @@
+"""Settings read from ``VOICE_*`` environment variables.
+
+Every setting is declared in ``SETTINGS`` with a parser. An unknown ``VOICE_*`` variable or a
+value that does not parse stops the app at start with a message naming the variable, so a
+typo never silently falls back to a default.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(RuntimeError):
+    """A VOICE_* setting is unknown or malformed."""
+
+
+def _url(value: str) -> str:
+    try:
+        make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL ({exc})") from None
+    return value
+
+
+def _min_group_size(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return number
+
+
+def _broker_url(value: str) -> str:
+    if not value.startswith(("redis://", "rediss://", "amqp://", "memory://")):
+        raise ValueError("must be a redis://, rediss://, amqp:// or memory:// URL")
+    return value
+
+
+def _regions(value: str) -> tuple[str, ...]:
+    regions = tuple(part.strip().upper() for part in value.split(",") if part.strip())
+    if not regions or any(len(r) != 2 or not r.isalpha() for r in regions):
+        raise ValueError("must be a comma-separated list of two-letter country codes, e.g. IL,US")
+    return regions
+
+
+@dataclass(frozen=True)
+class Setting:
+    config_key: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: Mapping[str, Setting] = {
+    "VOICE_DATABASE_URL": Setting(
+        "SQLALCHEMY_DATABASE_URI", _url, "SQLAlchemy URL; default: SQLite file in the instance folder"),
+    "VOICE_SECRET_KEY": Setting(
+        "SECRET_KEY", str, "session signing key; default: generated once into the instance folder"),
+    "VOICE_SUPPRESSION_MIN": Setting(
+        "SUPPRESSION_MIN", _min_group_size, "smallest group count shown to the committee (default 5)"),
+    "VOICE_CELERY_BROKER_URL": Setting(
+        "CELERY_BROKER_URL", _broker_url, "Celery broker; unset: background jobs run in-process"),
+    "VOICE_RATELIMIT_STORAGE_URL": Setting(
+        "RATELIMIT_STORAGE_URL", _broker_url, "Redis URL shared by all server processes for rate limits"),
+    "VOICE_PHONE_REGIONS": Setting(
+        "PHONE_REGIONS", _regions, "country codes whose phone numbers are redacted (default IL,US)"),
+}
+
+# Read by the test suite, not by the app: known so that they do not trip the unknown check.
+NOT_APP_SETTINGS = {"VOICE_TEST_DATABASE_URL", "VOICE_TEST_REDIS_URL"}
+
+DEFAULTS: dict[str, Any] = {
+    "SUPPRESSION_MIN": 5,
+    "CELERY_BROKER_URL": None,
+    "RATELIMIT_STORAGE_URL": None,
+    "PHONE_REGIONS": ("IL", "US"),
+    "LANGUAGES": ("en", "es", "he", "ar", "ru", "am", "fr"),
+    "BABEL_DEFAULT_LOCALE": "en",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 0,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+    # Argon2id cost; the defaults of argon2-cffi follow RFC 9106's second recommendation.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "SIGN_IN_FAILURES_PER_MINUTE": 5,
+}
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parse every VOICE_* variable; raise ConfigError listing all problems at once."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, raw in sorted(environ.items()):
+        if not name.startswith("VOICE_") or name in NOT_APP_SETTINGS:
+            continue
+        setting = SETTINGS.get(name)
+        if setting is None:
+            known = ", ".join(sorted(SETTINGS))
+            problems.append(f"{name} is not a Community Voice setting (known: {known})")
+            continue
+        try:
+            values[setting.config_key] = setting.parse(raw.strip())
+        except ValueError as exc:
+            problems.append(f"{name}={raw!r}: {exc}")
+    if problems:
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(problems))
+    return values
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key kept in the instance folder, created on first run (never a key in code)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def build_config(instance_path: str, environ: Mapping[str, str], overrides: Mapping[str, Any] | None):
+    """Defaults, then the environment, then explicit overrides (tests, embedding)."""
+    config = dict(DEFAULTS)
+    config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "voice.sqlite3")
+    config.update(settings_from_environment(environ))
+    config.update(overrides or {})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    return config

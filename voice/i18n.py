@@ -1,0 +1,97 @@
+"""Locale choice and text direction.
+
+The locale comes from ``?lang=``, then the signed-in user's setting, then a cookie, then the
+browser's Accept-Language. Choosing a language with ``?lang=`` is remembered (cookie, and the
+user's setting when signed in) so that the next page stays in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LOCALE_COOKIE = "voice_lang"
+
+
+@dataclass(frozen=True)
+class LocaleInfo:
+    code: str
+    name: str  # the language's name in itself, for the switcher
+    dir: str  # "rtl" or "ltr"
+
+    @classmethod
+    def of(cls, code: str) -> LocaleInfo:
+        locale = Locale.parse(code)
+        rtl = locale.character_order == "right-to-left"
+        return cls(code=code, name=locale.get_display_name(locale).capitalize(),
+                   dir="rtl" if rtl else "ltr")
+
+
+def _supported(code: str | None) -> str | None:
+    if code and code in current_app.config["LANGUAGES"]:
+        return code
+    return None
+
+
+def requested_locale() -> str | None:
+    return _supported(request.args.get("lang"))
+
+
+def select_locale() -> str:
+    chosen = requested_locale()
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated and _supported(current_user.locale):
+        return current_user.locale
+    cookie = _supported(request.cookies.get(LOCALE_COOKIE))
+    if cookie:
+        return cookie
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def available_locales() -> list[LocaleInfo]:
+    return [LocaleInfo.of(code) for code in current_app.config["LANGUAGES"]]
+
+
+def check_catalogs(app: Flask) -> None:
+    """Every configured locale but the source language must ship a compiled catalog."""
+    root = Path(app.root_path).parent / "translations"
+    missing = [code for code in app.config["LANGUAGES"] if code != "en"
+               and not (root / code / "LC_MESSAGES" / "messages.mo").exists()]
+    if missing:
+        raise RuntimeError(
+            f"No compiled catalog for {', '.join(missing)} in {root}: run `make translations`.")
+
+
+def locale_info() -> LocaleInfo:
+    if "locale_info" not in g:
+        g.locale_info = LocaleInfo.of(str(get_locale()))
+    return g.locale_info
+
+
+def remember_requested_locale(response):
+    """Keep a ``?lang=`` choice for the next pages: in a cookie and the user's setting."""
+    chosen = requested_locale()
+    if chosen:
+        response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=request.is_secure, httponly=True)
+    return response
+
+
+def language_choices(codes, *, blank: str | None = None) -> list[tuple[str, str]]:
+    """(code, name in its own language) pairs for a language picker."""
+    choices = [(code, LocaleInfo.of(code).name) for code in codes]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself (Hebrew is עברית whatever the page's language)."""
+    try:
+        return LocaleInfo.of(code).name
+    except (ValueError, TypeError):
+        return code

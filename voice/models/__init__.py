@@ -1,0 +1,17 @@
+"""SQLAlchemy models, one module per domain; imported here so that metadata is complete."""
+from .actions import ACTION_STATUSES, Action
+from .audit import AuditEvent
+from .campaigns import Campaign
+from .canvass import DOOR_OUTCOMES, Turf, Visit
+from .coding import CODE_KINDS, TAG_SOURCES, Code, Tag, VoiceItem
+from .geography import ALL_GROUPS, DIRECTIONS, Geography, Indicator, IndicatorValue
+from .listening import SESSION_KINDS, Comment, ListeningSession
+from .surveys import CHANNELS, Answer, Response, Survey, SurveyVersion
+from .users import ROLES, LoginSession, SignInFailure, User
+
+__all__ = [
+    "ACTION_STATUSES", "ALL_GROUPS", "CHANNELS", "CODE_KINDS", "DIRECTIONS", "DOOR_OUTCOMES", "ROLES",
+    "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "Comment",
+    "Geography", "Indicator", "IndicatorValue", "ListeningSession", "LoginSession", "Response",
+    "SignInFailure", "Survey", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
+]

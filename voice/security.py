@@ -1,0 +1,99 @@
+"""Who may reach which route, passwords, and the headers every response carries.
+
+Every view declares its access with ``@public`` or ``@roles_required(...)``. The app refuses
+to start if a route has neither, so a new route cannot be left open by forgetting a check.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, current_app
+from flask_login import current_user
+
+from .extensions import login_manager
+from .models import ROLES
+
+PUBLIC = "public"
+# Flask's own static route and the error handler pages are served to everyone.
+ALWAYS_PUBLIC_ENDPOINTS = {"static"}
+
+
+def public(view: Callable) -> Callable:
+    view.access = PUBLIC
+    return view
+
+
+def roles_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Allow signed-in users whose role is one of ``roles`` (admin is never implied)."""
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.access = allowed
+        return guarded
+
+    return decorator
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any signed-in role."""
+    return roles_required(*ROLES)(view)
+
+
+def check_every_route_declares_access(app: Flask) -> None:
+    unguarded = sorted(endpoint for endpoint, view in app.view_functions.items()
+                       if endpoint not in ALWAYS_PUBLIC_ENDPOINTS and not hasattr(view, "access"))
+    if unguarded:
+        raise RuntimeError("Routes without an access rule (@public or @roles_required): "
+                           + ", ".join(unguarded))
+
+
+def password_hasher() -> PasswordHasher:
+    """Argon2id with the configured cost (tests lower it; production keeps RFC 9106 defaults)."""
+    return PasswordHasher(time_cost=current_app.config["ARGON2_TIME_COST"],
+                          memory_cost=current_app.config["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def add_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+    return response
