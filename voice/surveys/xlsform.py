@@ -1,0 +1,618 @@
+"""Import and export XLSForm workbooks (the ODK spreadsheet format).
+
+Import reads the workbook the way ODK does, with pyxform: its reader gives the raw rows
+of each sheet (header case, aliases, ``label::Language (code)`` columns and the spellings
+of ``begin group`` are its business), and its ``workbook_to_json`` gives the nested form.
+Two passes over that:
+
+1. The raw ``survey`` rows, in spreadsheet order, refuse what we do not support (repeats,
+   media, external choices, calculations, device metadata...) naming the row the author
+   sees (the header is row 1, so the first data row is row 2: pyxform keeps blank rows
+   in place so the index stays true). The same rows give each question name its row.
+2. The nested form becomes a ``SurveyDefinition``: pyxform language names become ISO
+   codes, expressions are parsed by ``expressions.py``, and ``validate_definition`` must
+   find nothing wrong.
+
+Any problem raises ``XLSFormError``; nothing partial is ever returned.
+
+What we do with each XLSForm type: text, integer, decimal, date, note, select_one,
+select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
+``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
+column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
+and ``today`` are dropped: a Response records its own timestamps. Everything else is
+refused: repeats, media questions and media columns, ``*_from_file`` and external
+choices, ``calculate`` (no calculated values in our model), phone numbers and device or
+user identifiers (we do not collect contact details through survey questions), geo,
+barcode, time, range, rank, and the columns ``default``, ``calculation``,
+``repeat_count``, ``read_only``, ``trigger``, ``parameters``; a ``required`` that is an
+expression rather than yes/no. Unknown columns are ignored, as ODK does.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable
+from os import PathLike
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import DefinitionData, get_xlsform
+
+from voice.surveys.definition import (
+    MESSAGES as DEFINITION_MESSAGES,
+    N_,
+    SELECT_TYPES,
+    Choice,
+    Group,
+    Item,
+    Question,
+    SurveyDefinition,
+    iter_items,
+    validate_definition,
+)
+from voice.surveys.expressions import ExpressionError, parse
+
+__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormError", "export_xlsform", "import_xlsform"]
+
+# Translators: shown to a survey author whose XLSForm spreadsheet could not be imported.
+# %(...)s placeholders are sheet names, column names, question types and expressions.
+IMPORT_MESSAGES = {
+    "empty_file": N_("The file is empty."),
+    "not_xlsx": N_("The file is not an Excel workbook (.xlsx). Save the form as .xlsx "
+                   "and upload it again."),
+    "unreadable": N_("The workbook could not be read: %(detail)s"),
+    "no_survey_sheet": N_("The workbook has no sheet named survey."),
+    "missing_column": N_("The %(sheet)s sheet has no %(column)s column."),
+    "duplicate_column": N_("The column %(column)s appears twice in the header row."),
+    "missing_type": N_("This row has a name or label but no type."),
+    "unknown_type": N_("%(type)s is not an XLSForm question type."),
+    "repeat": N_("Repeat groups (%(type)s) are not supported: ask each question once."),
+    "media_question": N_("%(type)s questions (photos, sound, video, files) are not "
+                         "supported."),
+    "media_column": N_("Media in the %(column)s column are not supported."),
+    "external_choices": N_("%(type)s needs choices from an external file, which is not "
+                           "supported: put the choices on the choices sheet."),
+    "calculate": N_("calculate is not supported: a survey stores only what people answer."),
+    "contact_details": N_("%(type)s questions collect contact or device details, which "
+                          "surveys do not store."),
+    "unsupported_type": N_("The question type %(type)s is not supported."),
+    "unsupported_column": N_("The %(column)s column is not supported."),
+    "required_expression": N_("required must be yes or no, not an expression (%(value)s)."),
+    "bad_expression": N_("The %(column)s expression cannot be read: %(error)s"),
+    "unknown_language": N_("%(language)s is not a language we know. Write the column as "
+                           "%(column)s (code), for example label::Hebrew (he)."),
+    "pyxform": N_("%(detail)s"),
+    # Where an error is: prefixed to the message by XLSFormError.location().
+    "at_sheet": N_("Sheet %(sheet)s"),
+    "at_row": N_("Sheet %(sheet)s, row %(row)s"),
+    "at_cell": N_("Sheet %(sheet)s, row %(row)s, column %(column)s"),
+}
+# Every template an import can produce, definition problems included, for the web layer.
+MESSAGES = {**DEFINITION_MESSAGES, **IMPORT_MESSAGES}
+
+
+class XLSFormError(ValueError):
+    """A workbook we refuse; ``code`` keys ``MESSAGES`` and ``params`` fill it in.
+
+    ``sheet``, ``row`` (as numbered in the spreadsheet) and ``column`` say where, when
+    that is known.
+    """
+
+    def __init__(self, sheet: str | None, row: int | None, column: str | None, code: str,
+                 params: dict | None = None):
+        self.sheet, self.row, self.column = sheet, row, column
+        self.code = code
+        self.params = dict(params or {})
+        super().__init__(f"{self.location()}: {self.message}" if sheet else self.message)
+
+    @property
+    def template(self) -> str:
+        return MESSAGES[self.code]
+
+    @property
+    def message(self) -> str:
+        return self.template % self.params
+
+    def location(self) -> str:
+        where = {"sheet": self.sheet, "row": self.row, "column": self.column}
+        if self.row is not None and self.column:
+            return MESSAGES["at_cell"] % where
+        if self.row is not None:
+            return MESSAGES["at_row"] % where
+        return MESSAGES["at_sheet"] % where
+
+
+# --- Languages ------------------------------------------------------------------------
+
+# English and native names that XLSForm authors write without a code.
+LANGUAGE_NAMES = {
+    "english": "en", "spanish": "es", "español": "es", "espanol": "es", "hebrew": "he",
+    "עברית": "he", "arabic": "ar", "العربية": "ar", "russian": "ru", "русский": "ru",
+    "amharic": "am", "አማርኛ": "am", "french": "fr", "français": "fr", "francais": "fr",
+    "chinese": "zh", "中文": "zh", "swahili": "sw", "kiswahili": "sw", "portuguese": "pt",
+    "german": "de", "italian": "it", "hindi": "hi", "urdu": "ur", "bengali": "bn",
+    "punjabi": "pa", "persian": "fa", "farsi": "fa", "dari": "prs", "pashto": "ps",
+    "turkish": "tr", "kurdish": "ku", "somali": "so", "tigrinya": "ti", "oromo": "om",
+    "hausa": "ha", "yoruba": "yo", "igbo": "ig", "zulu": "zu", "xhosa": "xh",
+    "afrikaans": "af", "haitian creole": "ht", "creole": "ht", "kreyol": "ht",
+    "vietnamese": "vi", "korean": "ko", "japanese": "ja", "tagalog": "tl",
+    "filipino": "fil", "indonesian": "id", "malay": "ms", "thai": "th", "burmese": "my",
+    "nepali": "ne", "polish": "pl", "ukrainian": "uk", "romanian": "ro", "greek": "el",
+    "dutch": "nl", "yiddish": "yi", "tamil": "ta", "telugu": "te", "marathi": "mr",
+    "gujarati": "gu", "khmer": "km", "lao": "lo", "mongolian": "mn", "kinyarwanda": "rw",
+    "luganda": "lg", "lingala": "ln", "wolof": "wo", "shona": "sn", "chichewa": "ny",
+}
+_CODE_NAMES = {
+    "en": "English", "es": "Spanish", "he": "Hebrew", "ar": "Arabic", "ru": "Russian",
+    "am": "Amharic", "fr": "French", "zh": "Chinese", "sw": "Swahili",
+}
+_NAMED_CODE = re.compile(r".*\(\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\s*\)\s*")
+_KNOWN_CODES = set(LANGUAGE_NAMES.values())
+_PYXFORM_DEFAULT = "default"  # pyxform's name for the language of unsuffixed columns
+_TRANSLATABLE = ("label", "hint", "required_message", "constraint_message")
+
+
+def _language_code(name: str) -> str | None:
+    """``Hebrew (he)`` -> he, ``EN`` -> en, ``swahili`` -> sw; None if unknown."""
+    match = _NAMED_CODE.fullmatch(name)
+    if match:
+        primary, _, rest = match.group(1).partition("-")
+        return primary.lower() + ("-" + rest if rest else "")
+    lowered = name.strip().lower()
+    if lowered in _KNOWN_CODES:
+        return lowered
+    return LANGUAGE_NAMES.get(lowered)
+
+
+def _column_name(code: str) -> str:
+    return f"{_CODE_NAMES.get(code, code)} ({code})"
+
+
+# --- Import ---------------------------------------------------------------------------
+
+_UNSUPPORTED_COLUMNS = ("default", "calculation", "repeat_count", "read_only", "readonly",
+                        "trigger", "parameters", "save_to")
+_SUPPORTED_TYPES = {
+    "text": "text", "string": "text", "integer": "integer", "int": "integer",
+    "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
+}
+_IGNORED_TYPES = ("start", "end", "today")
+_MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
+                "background-video", "background-geopoint")
+_CONTACT_TYPES = ("phone number", "phonenumber", "deviceid", "device id", "subscriberid",
+                  "simserial", "username", "email", "audit", "imei", "start-geopoint")
+_SELECT_TYPES = {"select_one": "select_one", "select one": "select_one",
+                 "select1": "select_one", "select_multiple": "select_multiple",
+                 "select all that apply": "select_multiple",
+                 "select multiple": "select_multiple"}
+_EXTERNAL_SELECTS = ("select_one_from_file", "select_multiple_from_file",
+                     "select one from file", "select multiple from file",
+                     "select_one_external", "select one external")
+_OR_OTHER = re.compile(r"selected\(\.\./([A-Za-z_][A-Za-z0-9_.\-]*), 'other'\)")
+_PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+_PYXFORM_SHEET = re.compile(r"[Oo]n the '(\w+)' sheet")
+
+
+def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en"
+                   ) -> SurveyDefinition:
+    """Read an XLSForm workbook into a validated SurveyDefinition, or raise XLSFormError.
+
+    ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
+    the settings sheet names no ``default_language`` (usually the campaign's language).
+    """
+    content = _read_bytes(source)
+    data = _read_sheets(content)
+    rows = _survey_rows(data)
+    _refuse_unsupported(rows, data)
+    form = _to_json(data)
+    defn = _Mapper(form, data, rows, fallback_language).definition()
+    for problem in validate_definition(defn):
+        name = problem.params.get("name")
+        raise XLSFormError("survey", rows.row_of(name), None, problem.code, problem.params)
+    return defn
+
+
+def _read_bytes(source: str | PathLike | bytes) -> bytes:
+    if isinstance(source, bytes):
+        content = source
+    else:
+        try:
+            content = Path(source).read_bytes()
+        except OSError as err:
+            raise XLSFormError(None, None, None, "unreadable",
+                               {"detail": err.strerror or str(err)}) from None
+    if not content:
+        raise XLSFormError(None, None, None, "empty_file")
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise XLSFormError(None, None, None, "not_xlsx")
+    return content
+
+
+def _read_sheets(content: bytes) -> DefinitionData:
+    with warnings.catch_warnings():
+        # openpyxl warns that it drops Excel's data validation extensions (drop-down
+        # lists authors add to the type column); we never need them, and the warning
+        # would otherwise fail a test run with warnings as errors.
+        warnings.filterwarnings("ignore", message="Data Validation extension",
+                                category=UserWarning)
+        try:
+            data = get_xlsform(content, file_type=".xlsx")
+        except PyXFormError as err:
+            raise _from_pyxform(err, content) from None
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+            raise XLSFormError(None, None, None, "unreadable", {"detail": str(err)}) from None
+    if data.survey is None and not data.survey_header:
+        raise XLSFormError(None, None, None, "no_survey_sheet")
+    return data
+
+
+def _from_pyxform(err: PyXFormError, content: bytes) -> XLSFormError:
+    detail = str(err)
+    duplicate = re.fullmatch(r"Duplicate column header: (.*)", detail)
+    if duplicate:
+        return XLSFormError(_sheet_with_duplicate(content, duplicate.group(1)), 1,
+                            duplicate.group(1), "duplicate_column",
+                            {"column": duplicate.group(1)})
+    row = _PYXFORM_ROW.search(detail)
+    sheet = _PYXFORM_SHEET.search(detail)
+    return XLSFormError(sheet.group(1) if sheet else "survey",
+                        int(row.group(1)) if row else None, None, "pyxform",
+                        {"detail": detail})
+
+
+def _sheet_with_duplicate(content: bytes, header: str) -> str | None:
+    """pyxform does not say which sheet has the duplicate header; look for it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Data Validation extension",
+                                category=UserWarning)  # see _read_sheets
+        workbook = load_workbook(io.BytesIO(content), read_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            names = [str(value).strip() for value in first if value is not None]
+            if names.count(header) > 1:
+                return sheet.title
+    finally:
+        workbook.close()
+    return None
+
+
+class _SurveyRows:
+    """The raw survey rows with their spreadsheet row numbers and lower-cased headers."""
+
+    def __init__(self, rows: list[dict[str, str]]):
+        # Header case does not matter to ODK: TYPE, Type and type are one column.
+        self.rows = [(index + 2, {key.lower(): value for key, value in row.items()})
+                     for index, row in enumerate(rows)]
+        self._names = {}
+        for number, row in self.rows:
+            self._names.setdefault(row.get("name"), number)
+
+    def row_of(self, name: str | None) -> int | None:
+        return self._names.get(name)
+
+
+def _survey_rows(data: DefinitionData) -> _SurveyRows:
+    headers = {key.lower() for key in (data.survey_header or [{}])[0]}
+    if "type" not in headers:
+        raise XLSFormError("survey", 1, "type", "missing_column",
+                           {"sheet": "survey", "column": "type"})
+    return _SurveyRows(list(data.survey or []))
+
+
+def _normalise_type(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.strip()).lower()
+
+
+def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> None:
+    for number, row in rows.rows:
+        _refuse_columns("survey", number, row)
+        raw_type = row.get("type")
+        if not raw_type:
+            if row.get("name") or any(key.startswith("label") for key in row):
+                raise XLSFormError("survey", number, "type", "missing_type")
+            continue
+        _refuse_type("survey", number, raw_type)
+    for index, choice in enumerate(data.choices or []):
+        _refuse_columns("choices", index + 2, {k.lower(): v for k, v in choice.items()})
+
+
+def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
+    for column, value in row.items():
+        if not value:
+            continue
+        base = column.split("::")[0].strip()
+        if base in ("image", "big-image", "audio", "video", "media"):
+            raise XLSFormError(sheet, number, column, "media_column", {"column": column})
+        if base in _UNSUPPORTED_COLUMNS or base.startswith(("bind::", "body::", "instance::")):
+            raise XLSFormError(sheet, number, column, "unsupported_column",
+                               {"column": column})
+        if base == "required" and _required(value) is None:
+            raise XLSFormError(sheet, number, column, "required_expression", {"value": value})
+
+
+def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
+    type_ = _normalise_type(raw_type)
+    head = type_.split(" ")[0]
+    params = {"type": raw_type.strip()}
+
+    def refuse(code: str) -> XLSFormError:
+        return XLSFormError(sheet, number, "type", code, params)
+
+    if type_ in ("begin group", "begin_group", "end group", "end_group"):
+        return
+    if "repeat" in head or type_ in ("begin repeat", "end repeat", "begin loop",
+                                     "end loop"):
+        raise refuse("repeat")
+    if any(type_.startswith(external) for external in _EXTERNAL_SELECTS):
+        raise refuse("external_choices")
+    if any(type_.startswith(select + " ") for select in _SELECT_TYPES):
+        return
+    if type_ in _SUPPORTED_TYPES or type_ in _IGNORED_TYPES:
+        return
+    if type_ in _MEDIA_TYPES:
+        raise refuse("media_question")
+    if type_ == "calculate":
+        raise refuse("calculate")
+    if type_ in _CONTACT_TYPES:
+        raise refuse("contact_details")
+    if type_ in _KNOWN_UNSUPPORTED:
+        raise refuse("unsupported_type")
+    raise refuse("unknown_type")
+
+
+_KNOWN_UNSUPPORTED = ("geopoint", "geotrace", "geoshape", "location", "gps", "barcode",
+                      "time", "datetime", "date time", "range", "rank", "hidden", "trigger",
+                      "xml-external", "csv-external", "osm")
+
+
+def _to_json(data: DefinitionData) -> dict:
+    try:
+        return workbook_to_json(workbook_dict=data, warnings=[])
+    except PyXFormError as err:
+        raise _from_pyxform(err, b"") from None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        # pyxform assumes well-formed sheets in places; a malformed one must still end
+        # as a refusal the author can read, never as a traceback.
+        raise XLSFormError("survey", None, None, "pyxform", {"detail": repr(err)}) from None
+
+
+def _required(value: str) -> bool | None:
+    """yes/no as XLSForm spells them; None for anything else (an expression)."""
+    lowered = value.strip().lower()
+    if lowered in ("yes", "true", "true()", "1"):
+        return True
+    if lowered in ("", "no", "false", "false()", "0"):
+        return False
+    return None
+
+
+class _Mapper:
+    """Turns pyxform's nested form into a SurveyDefinition."""
+
+    def __init__(self, form: dict, data: DefinitionData, rows: _SurveyRows,
+                 fallback_language: str):
+        self.form, self.rows = form, rows
+        self.inline_choices: dict[str, list[Choice]] = {}  # question name -> its choices
+        settings = {k.lower(): v for k, v in ((data.settings or [{}])[0] or {}).items()}
+        self.settings = settings
+        self.languages: list[str] = []
+        default_name = settings.get("default_language")
+        self.default = None
+        if default_name and default_name != _PYXFORM_DEFAULT:
+            self.default = self.code(default_name, "settings", "default_language")
+        for sheet, header in (("survey", data.survey_header), ("choices", data.choices_header)):
+            for column in (header or [{}])[0]:
+                base, sep, name = column.partition("::")
+                if sep and base.strip().lower() in _TRANSLATABLE:
+                    self.code(name.strip(), sheet, column)
+        if self.default is None:
+            self.default = fallback_language if self._uses_default() else (
+                self.languages[0] if self.languages else fallback_language)
+        if self.default not in self.languages:
+            self.languages.insert(0, self.default)
+
+    def code(self, name: str, sheet: str, column: str) -> str:
+        if name == _PYXFORM_DEFAULT:
+            return self.default
+        code = _language_code(name)
+        if code is None:
+            raise XLSFormError(sheet, 1, column, "unknown_language",
+                               {"language": name, "column": column.partition("::")[0] + "::"
+                                + name})
+        if code not in self.languages:
+            self.languages.append(code)
+        return code
+
+    def _uses_default(self) -> bool:
+        """Does any text sit in an unsuffixed column (pyxform's "default" language)?"""
+        def walk(node) -> bool:
+            if isinstance(node, dict):
+                return any(key in _TRANSLATABLE + ("jr:constraintMsg", "jr:requiredMsg")
+                           and (isinstance(value, str) or _PYXFORM_DEFAULT in value)
+                           or walk(value) for key, value in node.items())
+            if isinstance(node, list):
+                return any(walk(item) for item in node)
+            return False
+        return walk(self.form.get("children", [])) or walk(self.form.get("choices", {}))
+
+    def texts(self, value, column: str = "label") -> dict[str, str]:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {self.default: value}
+        texts: dict[str, str] = {}
+        # Suffixed columns win over unsuffixed ones in the same language, as in pyxform.
+        for name, text in sorted(value.items(), key=lambda kv: kv[0] != _PYXFORM_DEFAULT):
+            if text:
+                texts[self.code(name, "survey", f"{column}::{name}")] = text
+        return texts
+
+    def definition(self) -> SurveyDefinition:
+        form = self.form
+        items = self.items(form.get("children", []))
+        choice_lists: dict[str, list[Choice]] = {}
+        for list_name, choices in (form.get("choices") or {}).items():
+            choice_lists[list_name] = [self.choice(choice) for choice in choices]
+        # pyxform only lists choices at the top when some question filters them.
+        for _, item in iter_items(items):
+            if (isinstance(item, Question) and item.choice_list
+                    and item.choice_list not in choice_lists):
+                choice_lists[item.choice_list] = self.inline_choices[item.name]
+        title = self.settings.get("form_title")
+        titles = self.texts(form.get("title")) if isinstance(form.get("title"), dict) else {}
+        if title:
+            titles[self.default] = title
+        form_id = str(form.get("id_string") or "survey")
+        return SurveyDefinition(
+            form_id=form_id, title=titles or {self.default: form_id},
+            version=str(form.get("version") or ""), default_language=self.default,
+            languages=self.languages, items=items, choice_lists=choice_lists)
+
+    def items(self, children: Iterable[dict]) -> list[Item]:
+        items: list[Item] = []
+        for child in children:
+            type_ = child.get("type")
+            if type_ == "group" and child.get("control", {}).get("bodyless"):
+                continue  # pyxform's generated meta group (instanceID)
+            if type_ in _IGNORED_TYPES:
+                continue
+            if type_ == "group":
+                items.append(Group(
+                    name=child["name"], label=self.texts(child.get("label")),
+                    appearance=child.get("control", {}).get("appearance"),
+                    relevant=self.expression(child, "relevant"),
+                    children=self.items(child.get("children", []))))
+            else:
+                items.append(self.question(child))
+        return items
+
+    def question(self, child: dict) -> Question:
+        name = child["name"]
+        bind = child.get("bind", {})
+        control = child.get("control", {})
+        type_ = _SELECT_TYPES.get(child["type"]) or _SUPPORTED_TYPES.get(child["type"])
+        if type_ is None:  # a type pyxform produced that the row scan did not foresee
+            raise XLSFormError("survey", self.rows.row_of(name), "type", "unsupported_type",
+                               {"type": child["type"]})
+        role = child.get("role") or None
+        if type_ == "text" and role == "geography":
+            type_ = "geography"
+        list_name = child.get("list_name") or child.get("itemset")
+        if type_ in SELECT_TYPES and list_name:
+            self.inline_choices[name] = [self.choice(c) for c in child.get("choices", [])]
+        required = _required(str(bind.get("required", "")))
+        return Question(
+            name=name, type=type_, label=self.texts(child.get("label")),
+            hint=self.texts(child.get("hint"), "hint"), required=bool(required),
+            required_message=self.texts(bind.get("jr:requiredMsg"), "required_message"),
+            relevant=self.expression(child, "relevant"),
+            constraint=self.expression(child, "constraint"),
+            constraint_message=self.texts(bind.get("jr:constraintMsg"), "constraint_message"),
+            choice_list=list_name if type_ in SELECT_TYPES else None,
+            choice_filter=self.expression(child, "choice_filter"),
+            appearance=control.get("appearance"), role=role)
+
+    def expression(self, child: dict, column: str) -> str | None:
+        source = child.get(column) if column == "choice_filter" else (
+            child.get("bind", {}).get(column))
+        if not source:
+            return None
+        # pyxform writes the relevance of an or_other question as a relative path.
+        match = _OR_OTHER.fullmatch(source)
+        if match and child["name"] == f"{match.group(1)}_other":
+            source = f"selected(${{{match.group(1)}}}, 'other')"
+        try:
+            parse(source)
+        except ExpressionError as err:
+            name = child["name"]
+            row = self.rows.row_of(name) or self.rows.row_of(name.removesuffix("_other"))
+            raise XLSFormError("survey", row, column, "bad_expression",
+                               {"column": column, "error": str(err)}) from None
+        return source
+
+    def choice(self, raw: dict) -> Choice:
+        attributes = {key: str(value) for key, value in raw.items()
+                      if key not in ("name", "label", "media")}
+        return Choice(name=str(raw["name"]), label=self.texts(raw.get("label")),
+                      attributes=attributes)
+
+
+# --- Export ---------------------------------------------------------------------------
+
+
+def export_xlsform(defn: SurveyDefinition) -> bytes:
+    """Write the definition as an XLSForm workbook that ``import_xlsform`` reads back."""
+    workbook = Workbook()
+    survey = workbook.active
+    survey.title = "survey"
+    languages = [_column_name(code) for code in defn.languages]
+
+    def translated(field_name: str) -> list[str]:
+        return [f"{field_name}::{language}" for language in languages]
+
+    header = (["type", "name"] + translated("label") + translated("hint")
+              + ["required"] + translated("required_message")
+              + ["relevant", "constraint"] + translated("constraint_message")
+              + ["choice_filter", "appearance", "role"])
+    survey.append(header)
+
+    def texts(values: dict[str, str]) -> list[str | None]:
+        return [values.get(code) for code in defn.languages]
+
+    none = [None] * len(languages)
+
+    def write(items: list[Item]) -> None:
+        for item in items:
+            if isinstance(item, Group):
+                survey.append(["begin_group", item.name, *texts(item.label), *none, None,
+                               *none, item.relevant, None, *none, None, item.appearance,
+                               None])
+                write(item.children)
+                survey.append(["end_group"])
+            else:
+                survey.append([
+                    _export_type(item), item.name, *texts(item.label), *texts(item.hint),
+                    "yes" if item.required else None, *texts(item.required_message),
+                    item.relevant, item.constraint, *texts(item.constraint_message),
+                    item.choice_filter, item.appearance, item.role])
+
+    write(defn.items)
+
+    choices = workbook.create_sheet("choices")
+    extra = sorted({key for lst in defn.choice_lists.values() for c in lst
+                    for key in c.attributes})
+    choices.append(["list_name", "name"] + translated("label") + extra)
+    for list_name, items in defn.choice_lists.items():
+        for choice in items:
+            choices.append([list_name, choice.name] + texts(choice.label)
+                           + [choice.attributes.get(key) for key in extra])
+
+    settings = workbook.create_sheet("settings")
+    other_titles = [code for code in defn.languages if code != defn.default_language]
+    # Cascading selects may repeat a choice name under different parents (see
+    # choice_filter_test.xlsx); pyxform refuses that unless the form says it is meant.
+    duplicates = any(len({c.name for c in lst}) < len(lst) for lst in defn.choice_lists.values())
+    settings.append(["form_id", "version", "default_language", "allow_choice_duplicates",
+                     "form_title"]
+                    + [f"form_title::{_column_name(code)}" for code in other_titles])
+    settings.append([defn.form_id, defn.version, _column_name(defn.default_language),
+                     "yes" if duplicates else None, defn.title.get(defn.default_language)]
+                    + [defn.title.get(code) for code in other_titles])
+
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _export_type(question: Question) -> str:
+    if question.type in SELECT_TYPES:
+        return f"{question.type} {question.choice_list}"
+    # consent is ODK's acknowledge; a geography question is a text question with the
+    # geography role (see the module docstring).
+    return {"consent": "acknowledge", "geography": "text"}.get(question.type, question.type)
