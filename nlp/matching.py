@@ -1,0 +1,311 @@
+"""Codebook keywords matched against residents' text, in seven languages.
+
+Each language gets a blank spaCy tokenizer whose lexeme NORM is the word's
+normalised lemma (lookup tables for en/es/fr, pymorphy3 for ru, clitic
+stripping for he/ar/am). NORM is computed once per distinct word, so a
+``PhraseMatcher(attr="NORM")`` matches "buses", "autobuses" and "ובאוטובוס"
+against the keyword forms without running a lemmatizer per token.
+"""
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+import pymorphy3
+import spacy
+from spacy.attrs import NORM
+from spacy.lookups import load_lookups
+from spacy.matcher import PhraseMatcher
+
+from .normalize import fold, normalize
+
+__all__ = ["TagResult", "KeywordMatcher", "rule_confidence"]
+
+MATCH_LANGUAGES = ("en", "es", "he", "ar", "ru", "am", "fr")
+
+
+class TagResult(NamedTuple):
+    code: str
+    source: str  # "rule" or "model"
+    confidence: float
+    spans: tuple  # ((start, end), ...) into the original text
+
+
+def rule_confidence(distinct_keywords):
+    """Confidence of a rule tag from how many different keywords fired.
+
+    One keyword is weak evidence (0.6); each further distinct keyword adds
+    0.15, capped at 0.95 because keywords never prove a code.
+    """
+    return round(min(0.95, 0.6 + 0.15 * (distinct_keywords - 1)), 2)
+
+
+# --- lemmas -----------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _lookup_table(lang):
+    return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+@lru_cache(maxsize=1)
+def _morph():
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=200_000)
+def _ru_lemma(word):
+    return _morph().parse(word)[0].normal_form.replace("ё", "е")
+
+
+def _strip_accents(word):
+    return "".join(c for c in unicodedata.normalize("NFD", word)
+                   if not unicodedata.combining(c))
+
+
+def _table_lemmatizer(lang, accents):
+    table = _lookup_table(lang)
+
+    def lemma(word):
+        found = table.get(word, word)
+        if isinstance(found, list):  # the French table stores some lemmas as lists
+            found = found[0]
+        return found if accents else _strip_accents(found)
+    return lemma
+
+
+# --- clitics for he / ar / am ----------------------------------------------
+# Only strip when what remains is a known keyword word, so "משפחה" is never
+# mangled into "שפחה" and unrelated words keep their own form.
+
+_HE_PREFIX_LETTERS = set("והבלמשכ")
+_AR_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+_AR_PROCLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك",
+                  "لل", "ولل", "فلل")
+_AM_PREFIXES = ("", "የ", "በ", "ለ", "ከ", "ስለ", "ወደ", "እንደ", "እና")
+_AM_SUFFIXES = ("", "ም", "ን", "ው", "ዋ", "ቹ", "ች", "ዎች", "ና")
+
+
+def _ar_article(word):
+    return word[2:] if word.startswith("ال") and len(word) >= 5 else word
+
+
+def _he_norm(stems):
+    def norm(word):
+        word = fold(word)
+        for i in range(4):
+            if i and (word[i - 1] not in _HE_PREFIX_LETTERS or len(word) - i < 2):
+                break
+            if word[i:] in stems:
+                return word[i:]
+        return word
+    return norm
+
+
+def _ar_norm(stems):
+    def norm(word):
+        word = fold(word).translate(_AR_ALEF)
+        for prefix in _AR_PROCLITICS:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                rest = _ar_article(word[len(prefix):])
+                if rest in stems:
+                    return rest
+        return _ar_article(word)
+    return norm
+
+
+def _am_norm(stems):
+    def norm(word):
+        word = fold(word)
+        for prefix in _AM_PREFIXES:
+            if not word.startswith(prefix):
+                continue
+            for suffix in _AM_SUFFIXES:
+                if suffix and not word.endswith(suffix):
+                    continue
+                rest = word[len(prefix):len(word) - len(suffix)]
+                if len(rest) >= 2 and rest in stems:
+                    return rest
+        return word
+    return norm
+
+
+def _stem_seed(lang, word):
+    word = fold(word)
+    return _ar_article(word.translate(_AR_ALEF)) if lang == "ar" else word
+
+
+def _norm_function(lang, keyword_words):
+    """The word -> NORM function for ``lang``; keyword words seed clitic stripping."""
+    if lang in ("en", "es", "fr"):
+        lemma = _table_lemmatizer(lang, accents=lang == "en")
+        return lambda word: lemma(fold(word))
+    if lang == "ru":
+        return lambda word: _ru_lemma(fold(word))
+    stems = frozenset(_stem_seed(lang, w) for w in keyword_words)
+    return {"he": _he_norm, "ar": _ar_norm, "am": _am_norm}[lang](stems)
+
+
+# --- negation ---------------------------------------------------------------
+# "Transport is no problem for us": a negated difficulty word in the same
+# clause cancels a barrier. Plain negation does not ("we have no car" IS a
+# barrier), so only negation attached to a problem word counts.
+
+_NEGATION = {
+    "en": ("no not never without none n't nothing", "problem issue trouble difficult hard "
+           "obstacle barrier concern struggle"),
+    "es": ("no sin ningún ninguno ninguna nunca tampoco nada", "problema dificultad difícil "
+           "obstáculo inconveniente complicado"),
+    "fr": ("ne n' pas aucun aucune sans jamais rien", "problème souci difficile difficulté "
+           "obstacle compliqué gêne"),
+    "he": ("לא אין בלי ללא אף", "בעיה בעיות קשה קושי קשיים מכשול מסובך"),
+    "ar": ("لا ليس ليست ما مش مو بدون لم لن مافي", "مشكلة مشكله مشاكل صعب صعبة صعوبة عائق"),
+    "ru": ("не нет без ни никакой никаких", "проблема трудно сложно трудность сложность "
+           "препятствие"),
+    "am": ("የለም የለብንም የለብኝም የለውም አይደለም አይደለም።", "ችግር ችግሩ ችግሮች አስቸጋሪ ከባድ"),
+}
+_CLAUSE_WORDS = {
+    "en": "but however although though", "es": "pero sino aunque", "fr": "mais pourtant",
+    "he": "אבל אך אולם", "ar": "لكن ولكن بس لكنه", "ru": "но однако хотя зато",
+    "am": "ግን ነገር",
+}
+_CLAUSE_PUNCT = frozenset(".!?;።፧؟؛…")
+_CUE_BEFORE, _CUE_AFTER, _CLAUSE_WINDOW = 3, 2, 8
+
+
+class _Language:
+    """Tokenizer, matcher and negation cues for one language of one codebook."""
+
+    def __init__(self, lang, codebook):
+        self.nlp = spacy.blank(lang)
+        keywords = {code.key: code.keywords.get(lang, ()) for code in codebook}
+        barrier = {code.key for code in codebook if code.kind == "barrier"}
+        words = [t.text for kws in keywords.values() for kw in kws
+                 for t in self.nlp.tokenizer(kw)]
+        norm = _norm_function(lang, words)
+        self.nlp.vocab.lex_attr_getters[NORM] = norm
+        for lex in self.nlp.vocab:  # lexemes created before the getter was installed
+            lex.norm_ = norm(lex.orth_)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        for key, kws in keywords.items():
+            if kws:
+                self.matcher.add(key, list(self.nlp.tokenizer.pipe(kws)))
+        self.barrier_ids = {self.nlp.vocab.strings[key] for key in barrier}
+        cues, problems = _NEGATION[lang]
+        self.cues = self._norms(cues.split())
+        self.problems = self._norms(problems.split())
+        self.clause_words = self._norms(_CLAUSE_WORDS[lang].split())
+
+    def _norms(self, words):
+        out = set()
+        for word in words:
+            out.update(t.norm_ for t in self.nlp.tokenizer(word))
+        return frozenset(out)
+
+    def _clauses(self, doc):
+        clause, ids = 0, []
+        for tok in doc:
+            if tok.text in _CLAUSE_PUNCT or tok.norm_ in self.clause_words:
+                clause += 1
+            ids.append(clause)
+        return ids
+
+    def _negated_problems(self, doc, clauses, in_keyword):
+        found = []
+        for i, tok in enumerate(doc):
+            if tok.norm_ not in self.problems:
+                continue
+            for j in range(max(0, i - _CUE_BEFORE), min(len(doc), i + _CUE_AFTER + 1)):
+                if (j != i and clauses[j] == clauses[i] and not in_keyword[j]
+                        and doc[j].norm_ in self.cues):
+                    found.append(i)
+                    break
+        return found
+
+    def tags(self, doc, mapping=None):
+        matches = self.matcher(doc)
+        if not matches:
+            return []
+        matches = self._drop_nested(matches)
+        if any(m[0] in self.barrier_ids for m in matches):
+            matches = self._drop_negated(doc, matches)
+        by_code = {}
+        for match_id, start, end in matches:
+            span = doc[start:end]
+            spans, forms = by_code.setdefault(match_id, (set(), set()))
+            begin, finish = span.start_char, span.end_char
+            if mapping is not None:
+                begin, finish = mapping.to_original(begin, finish)
+            spans.add((begin, finish))
+            forms.add(tuple(t.norm for t in span))
+        strings = self.nlp.vocab.strings
+        return [TagResult(strings[mid], "rule", rule_confidence(len(forms)),
+                          tuple(sorted(spans)))
+                for mid, (spans, forms) in by_code.items()]
+
+    def _drop_nested(self, matches):
+        """Drop a match inside a longer match of another code of the same kind:
+        "детский сад" is early learning, not a park."""
+        kept = []
+        for mid, start, end in matches:
+            barrier = mid in self.barrier_ids
+            if not any(other != mid and (other in self.barrier_ids) == barrier
+                       and s <= start and end <= e and e - s > end - start
+                       for other, s, e in matches):
+                kept.append((mid, start, end))
+        return kept
+
+    def _drop_negated(self, doc, matches):
+        in_keyword = [False] * len(doc)
+        for _, start, end in matches:
+            for i in range(start, end):
+                in_keyword[i] = True
+        clauses = self._clauses(doc)
+        negated = self._negated_problems(doc, clauses, in_keyword)
+        if not negated:
+            return matches
+        kept = []
+        for match_id, start, end in matches:
+            if match_id in self.barrier_ids and any(
+                    clauses[n] == clauses[start]
+                    and (start - _CLAUSE_WINDOW <= n < end + _CLAUSE_WINDOW)
+                    for n in negated):
+                continue
+            kept.append((match_id, start, end))
+        return kept
+
+
+_MESSY_SPACE = re.compile(r"[^\S ]|  ")
+
+
+class KeywordMatcher:
+    """Rule tagging with a codebook's keywords; languages are built on first use."""
+
+    def __init__(self, codebook):
+        self.codebook = codebook
+
+    def _language(self, lang):
+        cache = self.__dict__.setdefault("_languages_", {})
+        if lang not in cache:
+            cache[lang] = _Language(lang, self.codebook) if lang in MATCH_LANGUAGES else None
+        return cache[lang]
+
+    def match(self, text, language):
+        """Rule :class:`TagResult` list for one text, sorted by code."""
+        return next(iter(self.match_many([text], language)))
+
+    def match_many(self, texts, language):
+        """Yield one sorted list of rule tags per text, all in ``language``."""
+        analyser = self._language(language)
+        if analyser is None:
+            for _ in texts:
+                yield []
+            return
+        # Multi-word keywords must survive newlines and double spaces, so such
+        # texts are matched in normalised form and spans mapped back.
+        mappings, inputs = [], []
+        for text in texts:
+            mapping = normalize(text) if _MESSY_SPACE.search(text) else None
+            mappings.append(mapping)
+            inputs.append(mapping.text if mapping else text)
+        for doc, mapping in zip(analyser.nlp.tokenizer.pipe(inputs), mappings):
+            yield sorted(analyser.tags(doc, mapping), key=lambda t: t.code)
