@@ -17,7 +17,7 @@ def _detect(text):
     """Return (code, reliable, percent, bytes) from cld2, or None if it cannot run."""
     try:
         reliable, nbytes, details = pycld2.detect(text)
-    except pycld2.error:  # invalid UTF-8 such as lone surrogates
+    except (pycld2.error, UnicodeEncodeError):  # lone surrogates, invalid UTF-8
         return None
     name, code, percent, _score = details[0]
     if code == "un":

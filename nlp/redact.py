@@ -44,6 +44,7 @@ _PHONE_GATE = re.compile(r"\d(?:[\s().\-/]{0,3}\d){6}")
 _PHONE_SHAPE = re.compile(r"(?<![\w+])(?:\+\d|0)\d*(?:[\s.\-]?\(?\d+\)?){2,6}(?!\w)")
 
 _CAP = r"[^\W\d_][\w'’\-]*"
+_UPPER = r"(?-i:[A-ZÀ-ÖØ-Þ])[\w'’\-]*"  # French street names are capitalised
 _HE_WORD = r"[\u05d0-\u05ea][\u05d0-\u05ea\"'׳״\-]*"
 _AR_WORD = r"[\u0621-\u064a][\u0621-\u064a\u064b-\u0652]*"
 _RU_WORD = r"[А-Яа-яЁё][А-Яа-яЁё.\-]*"
@@ -56,8 +57,9 @@ _RU_STOP = r"(?!(?:есть|нет|где|уже|было|всего|около|
 _ADDRESS = [re.compile(p, re.IGNORECASE) for p in (
     # en: "12 Main Street", "4B Oak Ave, Apt 3"
     r"\b\d{1,5}[A-Za-z]?\s+(?!(?:on|in|at|near|by|off|the|of)\b)(?:" + _CAP + r"\s+){0,3}"
-    r"(?:(?:street|avenue|road|boulevard|lane|drive|court|way|place|terrace|parkway|highway"
-    r"|circle)\b|(?:st|ave|rd|blvd|ln|dr|ct|pl|pkwy|hwy)\b\.?)(?:,?\s*(?:apt|apartment|unit|#)\.?\s*\w+)?",
+    r"(?:(?:street|avenue|road|boulevard|terrace|parkway|highway)\b|(?:st|ave|rd|blvd|pkwy|hwy)\b\.?"
+    # Everyday words ("45 minutes each way") only count when capitalised.
+    r"|(?-i:(?:Lane|Drive|Court|Way|Place|Circle)\b|(?:Ln|Dr|Ct|Pl)\b\.?))(?:,?\s*(?:apt|apartment|unit|#)\.?\s*\w+)?",
     # es: "Calle Mayor 12", "Avenida de la Constitución, 45", "C/ Alcalá nº 23"
     r"(?:\bcalle|\bc/|\bavenida|\bav\.|\bavda\.?|\bpaseo|\bplaza|\bcarrera|\bcamino|\bronda"
     r"|\btravesía)\s*(?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+)?" + _CAP
@@ -65,7 +67,7 @@ _ADDRESS = [re.compile(p, re.IGNORECASE) for p in (
     # fr: "12 rue de la Paix", "3 bis avenue Victor Hugo"
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|allée|impasse"
     r"|chemin|quai|route|cours)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])?"
-    + _CAP + r"(?:\s+" + _CAP + r"){0,2}",
+    + _UPPER + r"(?:\s+" + _UPPER + r"){0,2}",
     # he: "רחוב הרצל 12", "ברח' ז'בוטינסקי 5"
     r"(?:(?<=[בלמו])|\b)(?:רחוב|רח['׳]|שדרות|שד['׳]|סמטת|דרך)\s*" + _HE_STOP + _HE_WORD
     + r"(?:\s+" + _HE_STOP + _HE_WORD + r"){0,2}\s*,?\s*(?:מס['׳]\s*)?" + _NUM + r"\b",

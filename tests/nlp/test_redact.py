@@ -1,0 +1,101 @@
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlp.redact import PII_TYPES, find_pii, redact
+
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "data" / "redaction_cases.yaml").read_text(encoding="utf-8")
+)["cases"]
+LANGUAGES = ("en", "es", "fr", "he", "ar", "ru", "am")
+
+
+def _gold(case):
+    spans = []
+    for kind, sub in case["pii"]:
+        start = case["text"].index(str(sub))
+        spans.append((kind, start, start + len(str(sub))))
+    return spans
+
+
+def _score():
+    found, gold_n, correct, pred_n = Counter(), Counter(), Counter(), Counter()
+    for case in CASES:
+        gold = _gold(case)
+        pred = find_pii(case["text"], case["lang"])
+        for kind, start, end in gold:
+            gold_n[case["lang"], kind] += 1
+            found[case["lang"], kind] += any(
+                p.type == kind and p.start <= start and p.end >= end for p in pred)
+        for p in pred:
+            pred_n[case["lang"], p.type] += 1
+            correct[case["lang"], p.type] += any(
+                p.type == kind and p.start < end and start < p.end for kind, start, end in gold)
+    return found, gold_n, correct, pred_n
+
+
+def test_dataset_is_big_enough_and_has_negatives():
+    per_lang = Counter(c["lang"] for c in CASES)
+    assert all(per_lang[lang] >= 15 for lang in LANGUAGES)
+    for lang in LANGUAGES:
+        assert any(not c["pii"] for c in CASES if c["lang"] == lang)
+        kinds = {k for c in CASES if c["lang"] == lang for k, _ in c["pii"]}
+        assert {"NAME", "PHONE", "ADDRESS", "EMAIL"} <= kinds
+
+
+@pytest.mark.parametrize("kind", PII_TYPES)
+def test_recall_per_type_at_least_95_percent(kind):
+    found, gold_n, _, _ = _score()
+    total = sum(n for (lang, k), n in gold_n.items() if k == kind)
+    hit = sum(n for (lang, k), n in found.items() if k == kind)
+    assert total >= 5
+    assert hit / total >= 0.95, (kind, hit, total)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_recall_per_language_at_least_95_percent(lang):
+    found, gold_n, _, _ = _score()
+    total = sum(n for (lg, _), n in gold_n.items() if lg == lang)
+    hit = sum(n for (lg, _), n in found.items() if lg == lang)
+    assert hit / total >= 0.95, (lang, hit, total)
+
+
+def test_precision_overall():
+    _, _, correct, pred_n = _score()
+    assert sum(correct.values()) / sum(pred_n.values()) >= 0.9
+
+
+def test_negatives_come_back_unchanged():
+    for case in CASES:
+        if not case["pii"]:
+            assert redact(case["text"], case["lang"]) == (case["text"], [])
+
+
+def test_placeholders_and_spans_point_into_original():
+    text = "My name is Sarah Johnson, call (212) 555-0187 or mail s.j@example.org."
+    out, spans = redact(text, "en")
+    assert out == "My name is [NAME], call [PHONE] or mail [EMAIL]."
+    assert [(s.type, text[s.start:s.end]) for s in spans] == [
+        ("NAME", "Sarah Johnson"), ("PHONE", "(212) 555-0187"), ("EMAIL", "s.j@example.org")]
+
+
+def test_israeli_id_requires_valid_check_digit():
+    assert [s.type for s in find_pii("ת.ז. 123456782", "he")] == ["ID"]
+    assert find_pii("order 123456789 shipped", "en") == []
+
+
+def test_ssn_invalid_ranges_not_treated_as_ssn():
+    for bad in ("000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567", "123-45-0000"):
+        assert all(s.type != "ID" for s in find_pii(f"number {bad}", "en")), bad
+
+
+def test_language_adds_home_phone_region():
+    text = "llámame al 612 345 678"
+    assert [s.type for s in find_pii(text, "es", phone_regions=())] == ["PHONE"]
+    assert find_pii(text, "en", phone_regions=()) == []
+
+
+def test_call_me_followed_by_non_name():
+    assert find_pii("Please call me Monday or call me back", "en") == []
