@@ -212,8 +212,10 @@ def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "
     form = _to_json(data)
     defn = _Mapper(form, data, rows, fallback_language).definition()
     for problem in validate_definition(defn):
-        name = problem.params.get("name")
-        raise XLSFormError("survey", rows.row_of(name), None, problem.code, problem.params)
+        # Point a duplicate at its second use: the first is where the author meant it.
+        occurrence = 1 if problem.code == "duplicate_name" else 0
+        row = rows.row_of(problem.params.get("name"), occurrence)
+        raise XLSFormError("survey", row, None, problem.code, problem.params)
     return defn
 
 
@@ -243,7 +245,13 @@ def _read_sheets(content: bytes) -> DefinitionData:
         try:
             data = get_xlsform(content, file_type=".xlsx")
         except PyXFormError as err:
-            raise _from_pyxform(err, content) from None
+            duplicate = re.fullmatch(r"Duplicate column header: (.*)", str(err))
+            if duplicate is None:
+                raise XLSFormError(None, None, None, "unreadable",
+                                   {"detail": str(err)}) from None
+            column = duplicate.group(1)
+            raise XLSFormError(_sheet_with_duplicate(content, column), 1, column,
+                               "duplicate_column", {"column": column}) from None
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
             raise XLSFormError(None, None, None, "unreadable", {"detail": str(err)}) from None
     if data.survey is None and not data.survey_header:
@@ -251,13 +259,9 @@ def _read_sheets(content: bytes) -> DefinitionData:
     return data
 
 
-def _from_pyxform(err: PyXFormError, content: bytes) -> XLSFormError:
+def _from_pyxform(err: PyXFormError) -> XLSFormError:
+    """pyxform's messages are English only; keep them whole with the row they name."""
     detail = str(err)
-    duplicate = re.fullmatch(r"Duplicate column header: (.*)", detail)
-    if duplicate:
-        return XLSFormError(_sheet_with_duplicate(content, duplicate.group(1)), 1,
-                            duplicate.group(1), "duplicate_column",
-                            {"column": duplicate.group(1)})
     row = _PYXFORM_ROW.search(detail)
     sheet = _PYXFORM_SHEET.search(detail)
     return XLSFormError(sheet.group(1) if sheet else "survey",
@@ -289,12 +293,13 @@ class _SurveyRows:
         # Header case does not matter to ODK: TYPE, Type and type are one column.
         self.rows = [(index + 2, {key.lower(): value for key, value in row.items()})
                      for index, row in enumerate(rows)]
-        self._names = {}
+        self._names: dict[str, list[int]] = {}
         for number, row in self.rows:
-            self._names.setdefault(row.get("name"), number)
+            self._names.setdefault(row.get("name"), []).append(number)
 
-    def row_of(self, name: str | None) -> int | None:
-        return self._names.get(name)
+    def row_of(self, name: str | None, occurrence: int = 0) -> int | None:
+        numbers = self._names.get(name, [])
+        return numbers[min(occurrence, len(numbers) - 1)] if numbers else None
 
 
 def _survey_rows(data: DefinitionData) -> _SurveyRows:
@@ -375,7 +380,7 @@ def _to_json(data: DefinitionData) -> dict:
     try:
         return workbook_to_json(workbook_dict=data, warnings=[])
     except PyXFormError as err:
-        raise _from_pyxform(err, b"") from None
+        raise _from_pyxform(err) from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
         # pyxform assumes well-formed sheets in places; a malformed one must still end
         # as a refusal the author can read, never as a traceback.
