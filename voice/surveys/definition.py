@@ -68,19 +68,19 @@ def N_(message: str) -> str:
 MESSAGES = {
     "duplicate_name": N_("The name %(name)s is used more than once."),
     "invalid_name": N_("%(name)s is not a valid name: start with a letter and use letters, "
-                    "digits, _, . and -."),
+                       "digits, _, . and -."),
     "unknown_type": N_("%(name)s has the unknown question type %(type)s."),
     "missing_choices": N_("%(name)s is a select question but its choice list %(list)s "
-                       "does not exist or is empty."),
+                          "does not exist or is empty."),
     "choices_not_allowed": N_("%(name)s has a choice list but is not a select question."),
     "choice_filter_not_allowed": N_("%(name)s has a choice filter but is not a select question."),
     "bad_expression": N_("The %(field)s of %(name)s cannot be read: %(error)s"),
     "unknown_reference": N_("The %(field)s of %(name)s refers to ${%(reference)s}, which is "
-                         "not a question in this survey."),
+                            "not a question in this survey."),
     "attribute_not_allowed": N_("The %(field)s of %(name)s uses the bare name %(attribute)s; "
-                             "write ${%(attribute)s} to refer to a question."),
+                                "write ${%(attribute)s} to refer to a question."),
     "unknown_choice_attribute": N_("The choice filter of %(name)s uses %(attribute)s, which is "
-                                "not a column of the choice list %(list)s."),
+                                   "not a column of the choice list %(list)s."),
     "bad_role": N_("%(name)s has the role %(role)s; a role is geography or group:<key>."),
     "role_not_allowed": N_("The role %(role)s cannot be given to %(name)s, a %(type)s question."),
     "duplicate_role": N_("The role %(role)s is given to more than one question."),
@@ -89,9 +89,9 @@ MESSAGES = {
     "no_languages": N_("The survey has no languages."),
     "bad_language": N_("%(language)s is not a language code such as en or he."),
     "default_language_not_listed": N_("The default language %(language)s is not one of the "
-                                   "survey's languages."),
+                                      "survey's languages."),
     "unlisted_language": N_("%(name)s has a %(field)s in %(language)s, which is not one of the "
-                         "survey's languages."),
+                            "survey's languages."),
 }
 
 

@@ -472,8 +472,12 @@
 
   Evaluator.prototype.binary = function (expr) {
     var op = expr.op;
-    if (op === 'or') { return toBoolean(this.value(expr.left)) || toBoolean(this.value(expr.right)); }
-    if (op === 'and') { return toBoolean(this.value(expr.left)) && toBoolean(this.value(expr.right)); }
+    if (op === 'or') {
+      return toBoolean(this.value(expr.left)) || toBoolean(this.value(expr.right));
+    }
+    if (op === 'and') {
+      return toBoolean(this.value(expr.left)) && toBoolean(this.value(expr.right));
+    }
     var left = this.value(expr.left);
     var right = this.value(expr.right);
     if (op === '=') { return equals(left, right); }
