@@ -75,7 +75,9 @@ def _table_lemmatizer(lang, accents):
 
 # --- clitics for he / ar / am ----------------------------------------------
 # Only strip when what remains is a known keyword word, so "משפחה" is never
-# mangled into "שפחה" and unrelated words keep their own form.
+# mangled into "שפחה" and unrelated words keep their own form. The shortest
+# such remainder wins, so keyword words that carry a prefix themselves
+# ("የትራንስፖርት ወጪ") share the bare word's norm.
 
 _HE_PREFIX_LETTERS = set("והבלמשכ")
 _AR_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -91,31 +93,32 @@ def _ar_article(word):
 
 def _he_norm(stems):
     def norm(word):
-        word = fold(word)
-        for i in range(4):
-            if i and (word[i - 1] not in _HE_PREFIX_LETTERS or len(word) - i < 2):
+        word = best = fold(word)
+        for i in range(1, 4):
+            if word[i - 1] not in _HE_PREFIX_LETTERS or len(word) - i < 2:
                 break
             if word[i:] in stems:
-                return word[i:]
-        return word
+                best = word[i:]
+        return best
     return norm
 
 
 def _ar_norm(stems):
     def norm(word):
         word = fold(word).translate(_AR_ALEF)
-        for prefix in _AR_PROCLITICS:
+        best = _ar_article(word)
+        for prefix in _AR_PROCLITICS[1:]:
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:
                 rest = _ar_article(word[len(prefix):])
-                if rest in stems:
-                    return rest
-        return _ar_article(word)
+                if rest in stems and (best not in stems or len(rest) < len(best)):
+                    best = rest
+        return best
     return norm
 
 
 def _am_norm(stems):
     def norm(word):
-        word = fold(word)
+        word = best = fold(word)
         for prefix in _AM_PREFIXES:
             if not word.startswith(prefix):
                 continue
@@ -123,9 +126,10 @@ def _am_norm(stems):
                 if suffix and not word.endswith(suffix):
                     continue
                 rest = word[len(prefix):len(word) - len(suffix)]
-                if len(rest) >= 2 and rest in stems:
-                    return rest
-        return word
+                if len(rest) >= 2 and rest in stems and (best not in stems
+                                                          or len(rest) < len(best)):
+                    best = rest
+        return best
     return norm
 
 
@@ -243,12 +247,12 @@ class _Language:
                 for mid, (spans, forms) in by_code.items()]
 
     def _drop_nested(self, matches):
-        """Drop a match inside a longer match of another code of the same kind:
-        "детский сад" is early learning, not a park."""
+        """Drop a match inside a longer match of the same kind: "детский сад" is
+        early learning, not a park, and "public transport" is one piece of evidence."""
         kept = []
         for mid, start, end in matches:
             barrier = mid in self.barrier_ids
-            if not any(other != mid and (other in self.barrier_ids) == barrier
+            if not any((other in self.barrier_ids) == barrier
                        and s <= start and end <= e and e - s > end - start
                        for other, s, e in matches):
                 kept.append((mid, start, end))
