@@ -14,6 +14,8 @@ from .base import CreatedMixin, JSONType, one_of
 if TYPE_CHECKING:
     from .campaigns import Campaign
     from .geography import Geography
+    from .listening import Comment, ListeningSession
+    from .surveys import Answer, Response
     from .users import User
 
 ITEM_SOURCES = ("answer", "comment")
@@ -49,6 +51,21 @@ class VoiceItem(CreatedMixin, db.Model):
     campaign: Mapped[Campaign] = relationship()
     geography: Mapped[Geography | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+    @classmethod
+    def for_answer(cls, answer: Answer, response: Response, *, campaign_id: int) -> VoiceItem:
+        return cls(campaign_id=campaign_id, source="answer", source_id=answer.id, channel=response.channel,
+                   original_text=answer.value, language=response.language, geography_id=response.geography_id,
+                   groups=dict(response.groups))
+
+    @classmethod
+    def for_comment(cls, comment: Comment, session: ListeningSession) -> VoiceItem:
+        groups = {"language": comment.language}
+        if comment.speaker_role:
+            groups["role"] = comment.speaker_role
+        return cls(campaign_id=session.campaign_id, source="comment", source_id=comment.id, channel=session.kind,
+                   original_text=comment.text, language=comment.language, geography_id=session.geography_id,
+                   groups=groups)
 
     @classmethod
     def count_for_campaign(cls, campaign_id: int, *, untagged: bool = False) -> int:

@@ -5,7 +5,7 @@ import uuid as uuid_module
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint, Uuid, func, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,6 +86,10 @@ class Response(db.Model):
     geography: Mapped[Geography | None] = relationship()
     canvasser: Mapped[User | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+    @classmethod
+    def by_uuid(cls, survey_id: int, key: uuid_module.UUID) -> Response | None:
+        return db.session.scalar(select(cls).where(cls.survey_id == survey_id, cls.uuid == key))
 
     @classmethod
     def count_for_campaign(cls, campaign_id: int) -> int:

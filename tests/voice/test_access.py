@@ -1,0 +1,85 @@
+"""Every registered route, and what anonymous visitors and each role get from it.
+
+A route missing from ACCESS fails ``test_every_route_is_in_the_matrix``: adding a route means
+deciding here who may reach it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from voice.models import ROLES, Campaign
+from voice.extensions import db
+
+from ..helpers import csrf_token, sign_in
+
+ANYONE = "anyone"
+STAFF = ("admin", "analyst")
+
+# endpoint -> (roles allowed, or ANYONE), and the method to try it with.
+ACCESS: dict[str, tuple[object, str]] = {
+    "static": (ANYONE, "GET"),
+    "home.index": (ANYONE, "GET"),
+    "auth.sign_in": (ANYONE, "GET"),
+    "auth.sign_out": (ROLES, "POST"),
+    "auth.users": (("admin",), "GET"),
+    "auth.create_user": (("admin",), "GET"),
+    "auth.edit_user": (("admin",), "GET"),
+    "campaigns.index": (("admin", "analyst", "facilitator", "committee"), "GET"),
+    "campaigns.create": (STAFF, "GET"),
+    "campaigns.edit": (STAFF, "GET"),
+}
+
+
+def _url_for_rule(rule, values) -> str:
+    path = rule.rule
+    for argument in rule.arguments:
+        path = path.replace(f"<{argument}>", str(values[argument]))
+        for converter in ("int", "string", "path", "uuid"):
+            path = path.replace(f"<{converter}:{argument}>", str(values[argument]))
+    return path
+
+
+@pytest.fixture
+def sample_values(users):
+    campaign = Campaign(slug="matrix", name="Matrix", languages=["en"], group_keys=[])
+    db.session.add(campaign)
+    db.session.commit()
+    return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css"}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ACCESS) == set(), "routes with no row in the access matrix"
+    assert set(ACCESS) - endpoints == set(), "matrix rows for routes that no longer exist"
+
+
+def test_every_view_declares_its_access(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint != "static":
+            assert hasattr(view, "access"), endpoint
+
+
+@pytest.mark.parametrize("who", ("anonymous",) + ROLES)
+def test_route_matrix(app, users, sample_values, who):
+    failures = []
+    for rule in app.url_map.iter_rules():
+        allowed, method = ACCESS[rule.endpoint]
+        client = app.test_client()
+        if who != "anonymous":
+            assert sign_in(client, f"{who}@example.org").status_code == 302
+        url = _url_for_rule(rule, sample_values)
+        if method == "POST":
+            token = csrf_token(client, "/auth/sign-in" if who == "anonymous" else "/")
+            response = client.post(url, data={"csrf_token": token})
+        else:
+            response = client.get(url)
+        response.close()  # static files are streamed from an open file
+        if allowed == ANYONE or (who != "anonymous" and who in allowed):
+            ok = response.status_code < 400
+        elif who == "anonymous":
+            ok = response.status_code == 302 and "/auth/sign-in" in response.headers["Location"]
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            failures.append(f"{method} {url} as {who}: {response.status_code}")
+    assert not failures, "\n".join(failures)

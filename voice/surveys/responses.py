@@ -1,0 +1,118 @@
+"""Storing a resident's response once, whatever the channel, and turning open answers into
+VoiceItems.
+
+The client chooses the response's UUID. Sending the same submission again (a retry after a
+dropped connection, a tablet's replayed queue) stores nothing new and returns the stored
+response; the same UUID with different content is refused and audited.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Answer, AuditEvent, Geography, Response, SurveyVersion, User, VoiceItem
+from .definition import SurveyDefinition, iter_questions
+
+
+class ResponseConflict(Exception):
+    """A response with this UUID exists with different content."""
+
+    def __init__(self, existing: Response):
+        super().__init__(f"response {existing.uuid} already stored with other content")
+        self.existing = existing
+
+
+class UnknownQuestion(ValueError):
+    def __init__(self, names: list[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+@dataclass(frozen=True)
+class Stored:
+    response: Response
+    created: bool  # False for a replay of what was already stored
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(part) for part in value)  # XLSForm's space-separated multi-select
+    return "" if value is None else str(value)
+
+
+def content_hash(version_id: int, channel: str, language: str, consent: bool, answers: dict[str, str]) -> str:
+    canonical = json.dumps({"version": version_id, "channel": channel, "language": language,
+                            "consent": consent, "answers": answers}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: str, language: str,
+                   answers: dict[str, Any], consent: bool, canvasser: User | None = None,
+                   visit_id: int | None = None, started_at: datetime | None = None,
+                   device_submitted_at: datetime | None = None, commit: bool = True) -> Stored:
+    """Store a response and its VoiceItems once; a replay returns the stored one."""
+    definition = SurveyDefinition.from_dict(version.definition)
+    questions = {question.name: question for question in iter_questions(definition)}
+    unknown = sorted(set(answers) - set(questions))
+    if unknown:
+        raise UnknownQuestion(unknown)
+    values = {name: _as_text(value) for name, value in answers.items() if _as_text(value).strip()}
+    digest = content_hash(version.id, channel, language, consent, values)
+
+    existing = Response.by_uuid(version.survey_id, uuid)
+    if existing is not None:
+        return _replay(existing, digest)
+
+    geography_id, groups = _geography_and_groups(questions, values, language)
+    response = Response(uuid=uuid, survey_id=version.survey_id, survey_version_id=version.id, channel=channel,
+                        language=language, geography_id=geography_id, groups=groups, consent=consent,
+                        canvasser_id=canvasser.id if canvasser else None, visit_id=visit_id,
+                        content_hash=digest, started_at=started_at, device_submitted_at=device_submitted_at)
+    response.answers = [Answer(question=name, value=value) for name, value in values.items()]
+    try:
+        # A savepoint: when a concurrent request stored the same UUID first, only this
+        # insert is undone and the stored response is answered instead.
+        with db.session.begin_nested():
+            db.session.add(response)
+            db.session.flush()
+    except IntegrityError:
+        existing = Response.by_uuid(version.survey_id, uuid)
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+
+    campaign_id = version.survey.campaign_id
+    for answer in response.answers:
+        if questions[answer.question].type == "text":
+            db.session.add(VoiceItem.for_answer(answer, response, campaign_id=campaign_id))
+    if commit:
+        db.session.commit()
+    return Stored(response, created=True)
+
+
+def _replay(existing: Response, digest: str) -> Stored:
+    if existing.content_hash != digest:
+        AuditEvent.record("response.replay_conflict", existing, actor=None, uuid=str(existing.uuid))
+        db.session.commit()
+        raise ResponseConflict(existing)
+    return Stored(existing, created=False)
+
+
+def _geography_and_groups(questions, values: dict[str, str], language: str) -> tuple[int | None, dict[str, str]]:
+    groups = {"language": language}
+    geography_id = None
+    for name, value in values.items():
+        role = questions[name].role or ""
+        if role == "geography":
+            geography_id = db.session.scalar(select(Geography.id).where(Geography.code == value))
+        elif role.startswith("group:"):
+            groups[role.removeprefix("group:")] = value
+    return geography_id, groups
