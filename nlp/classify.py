@@ -61,6 +61,8 @@ class TagModel:
     min_positives: a code needs this many positives to get a tuned threshold (else 0.5).
     weak_weight: sample weight of a rule-tagged (weak) item relative to a human-coded one.
     weak_until: rule tags are used only while fewer than this many items are human-coded.
+    complement_rules: when ``fit`` gets the rule tags of human-coded items, choose thresholds
+        for the Pipeline's output (rules ∪ model) rather than for the model alone.
     random_state: seed of the fold split and the solver.
 
     Learned attributes: ``codes_``, ``thresholds_``, ``cv_metrics_``, ``training_counts_``,
@@ -72,7 +74,7 @@ class TagModel:
                  word_ngrams: tuple[int, int] = (1, 2), word_weight: float = 0.5,
                  C: float = 100.0, class_weight: str | None = None, cv: int = 3,
                  min_positives: int = 5, weak_weight: float = 0.3, weak_until: int = 200,
-                 random_state: int = 0):
+                 complement_rules: bool = True, random_state: int = 0):
         self.min_df = min_df
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
@@ -83,6 +85,7 @@ class TagModel:
         self.min_positives = min_positives
         self.weak_weight = weak_weight
         self.weak_until = weak_until
+        self.complement_rules = complement_rules
         self.random_state = random_state
 
     def get_params(self) -> dict:
@@ -95,7 +98,8 @@ class TagModel:
         """Learn from ``texts`` and their human label sets.
 
         ``label_sets[i]`` is the set of codes a human gave item i (an empty set means "coded,
-        no code applies"), or None when no human coded it. ``weak[i]`` is its rule tags.
+        no code applies"), or None when no human coded it. ``weak[i]`` is its rule tags (or
+        None); for human-coded items they tune the thresholds (see ``complement_rules``).
 
         Weak-label policy: while fewer than ``weak_until`` items are human-coded, items that no
         human coded but that rules tagged with at least one code join the training data with
@@ -114,7 +118,8 @@ class TagModel:
         weak = [None] * len(texts) if weak is None else list(weak)
         if len(weak) != len(texts):
             raise ValueError(f"fit: {len(texts)} texts but {len(weak)} weak label sets")
-        train_texts, labels, weights, is_human = self._training_set(texts, label_sets, weak)
+        train_texts, labels, weights, is_human, rule_sets = self._training_set(
+            texts, label_sets, weak)
         if not train_texts:
             raise ValueError("fit: no human-coded or rule-tagged items to learn from")
 
@@ -133,11 +138,16 @@ class TagModel:
                            dtype=bool).reshape(len(labels), len(self.codes_))
         weights = np.asarray(weights, dtype=np.float64)
         is_human = np.asarray(is_human, dtype=bool)
+        # Rule tags of the human-coded items, when known and wanted: thresholds then serve
+        # the Pipeline's real output, rules ∪ model.
+        with_rules = self.complement_rules and any(r is not None for r in rule_sets)
+        rules = np.array([[code in (r or ()) for code in self.codes_] for r in rule_sets],
+                         dtype=bool).reshape(targets.shape) if with_rules else None
 
         self.featurizer_, self.coef_, self.intercept_ = self._fit_arrays(
             train_texts, targets, weights)
         self.thresholds_, self.cv_metrics_ = self._cross_validate(train_texts, targets, weights,
-                                                                  is_human)
+                                                                  is_human, rules)
         self.training_counts_ = {
             "items": len(train_texts),
             "human": int(is_human.sum()),
@@ -167,12 +177,12 @@ class TagModel:
     def _training_set(self, texts, label_sets, weak):
         n_human = sum(labels is not None for labels in label_sets)
         use_weak = n_human < self.weak_until
-        rows = ([], [], [], [])
+        rows = ([], [], [], [], [])
         for text, labels, rules in zip(texts, label_sets, weak):
             if labels is not None:
-                row = (text, set(labels), 1.0, True)
+                row = (text, set(labels), 1.0, True, rules)
             elif use_weak and rules:
-                row = (text, set(rules), float(self.weak_weight), False)
+                row = (text, set(rules), float(self.weak_weight), False, None)
             else:
                 continue
             for column, value in zip(rows, row):
@@ -203,12 +213,15 @@ class TagModel:
             intercept[j] = classifier.intercept_[0]
         return featurizer, coef, intercept
 
-    def _cross_validate(self, texts, targets, weights, is_human):
+    def _cross_validate(self, texts, targets, weights, is_human, rules):
         """Out-of-fold probabilities -> per-code F1-maximising thresholds and CV metrics.
 
-        The metrics are measured on the human-coded items only, with the thresholds chosen on
-        the same out-of-fold probabilities, so they are slightly optimistic: a guide for the
-        coding team, not a held-out test (nlp.evaluate gives that).
+        With ``rules`` (rule tags of the training items), a threshold maximises the F1 of
+        rules ∪ model, which is what the Pipeline emits: where keywords already find a code
+        well the model only adds confident extras, where they fail the model carries it.
+        The metrics describe that same output, on the human-coded items only, with the
+        thresholds chosen on the same out-of-fold probabilities, so they are slightly
+        optimistic: a guide for the coding team, not a held-out test (nlp.evaluate gives that).
         """
         n_codes = targets.shape[1]
         thresholds = np.full(n_codes, 0.5)
@@ -223,11 +236,15 @@ class TagModel:
             X = featurizer.transform(list(text_array[test]))
             oof[test] = _sigmoid(X @ coef.T + intercept)
         human_targets, human_oof = targets[is_human], oof[is_human]
+        human_rules = (np.zeros(human_targets.shape, dtype=bool) if rules is None
+                       else rules[is_human])
         for j in range(n_codes):
             if human_targets[:, j].sum() >= self.min_positives:
-                thresholds[j] = _best_threshold(human_targets[:, j], human_oof[:, j])
-        predicted = human_oof >= thresholds
+                thresholds[j] = _best_threshold(human_targets[:, j], human_oof[:, j],
+                                                fixed=human_rules[:, j])
+        predicted = (human_oof >= thresholds) | human_rules
         metrics = multilabel_scores(human_targets, predicted, self.codes_)
+        metrics["output"] = "model" if rules is None else "rules+model"
         return dict(zip(self.codes_, thresholds.tolist())), metrics
 
     # --------------------------------------------------------------------------- prediction
@@ -371,26 +388,35 @@ class TagModel:
 
 
 _PARAM_NAMES = ("min_df", "char_ngrams", "word_ngrams", "word_weight", "C", "class_weight",
-                "cv", "min_positives", "weak_weight", "weak_until", "random_state")
+                "cv", "min_positives", "weak_weight", "weak_until", "complement_rules",
+                "random_state")
 
 
-def _best_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
-    """The cut maximising F1 when predicting ``score >= cut``, midway between scores.
+def _best_threshold(truth: np.ndarray, scores: np.ndarray,
+                    fixed: np.ndarray | None = None) -> float:
+    """The cut maximising F1 of predicting ``score >= cut`` (or ``fixed``), midway between
+    scores.
 
-    Midway rather than at the score itself so that a new item scoring just under the last
-    out-of-fold positive is not lost to a razor-edge threshold.
+    ``fixed`` marks items predicted positive whatever the cut (rule tags). Midway rather than
+    at a score, so that a new item scoring just under the last out-of-fold positive is not
+    lost to a razor-edge threshold. 1.0 means the model should add nothing to the rules.
     """
-    order = np.argsort(-scores, kind="stable")
-    ranked, hits = scores[order], truth[order].astype(np.float64)
-    true_positives = np.cumsum(hits)
-    predicted = np.arange(1, len(ranked) + 1)
-    f1 = 2 * true_positives / (predicted + truth.sum())
-    # Only cut between distinct scores: the last index of each run of equal scores.
-    last_of_run = np.append(ranked[1:] != ranked[:-1], True)
-    f1[~last_of_run] = -1.0
+    fixed = np.zeros(truth.shape, dtype=bool) if fixed is None else fixed
+    free = ~fixed
+    order = np.argsort(-scores[free], kind="stable")
+    ranked, hits = scores[free][order], truth[free][order].astype(np.float64)
+    base_tp, base_predicted = float(truth[fixed].sum()), float(fixed.sum())
+    # Candidate k = number of free items predicted; k = 0 is "rules only".
+    true_positives = base_tp + np.concatenate([[0.0], np.cumsum(hits)])
+    predicted = base_predicted + np.arange(len(ranked) + 1)
+    f1 = 2 * true_positives / np.maximum(predicted + truth.sum(), 1.0)
+    # Only cut between distinct scores: after the last of each run of equal scores.
+    f1[1:][np.append(ranked[1:] == ranked[:-1], False)] = -1.0
     best = int(np.argmax(f1))
-    below = ranked[best + 1] if best + 1 < len(ranked) else 0.0
-    return float(np.clip((ranked[best] + below) / 2.0, 0.01, 0.99))
+    if best == 0:
+        return 1.0 if fixed.any() else 0.5
+    below = ranked[best] if best < len(ranked) else 0.0
+    return float(np.clip((ranked[best - 1] + below) / 2.0, 0.01, 0.99))
 
 
 def _probe_columns(char_ngrams, word_ngrams) -> list[int]:

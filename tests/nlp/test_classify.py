@@ -244,3 +244,26 @@ def test_featurizer_rows_are_unit_norm():
     X = featurizer.transform(["food and water", "unseen zzz"])
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
     assert norms[0] == pytest.approx(1.0)
+
+
+def test_best_threshold_for_rules_union():
+    truth = np.array([1, 1, 1, 0, 1, 0], dtype=bool)
+    scores = np.array([0.9, 0.8, 0.3, 0.7, 0.6, 0.1])
+    rules = np.array([1, 1, 0, 0, 0, 0], dtype=bool)
+    # Rules find 2 of 4 (F1 4/6). The model's free items, best first: 0.7 (no), 0.6, 0.3
+    # (yes), 0.1 (no). Adding the top three gives TP 4, FP 1: F1 8/9, the best; the cut sits
+    # midway between 0.3 and 0.1.
+    assert _best_threshold(truth, scores, fixed=rules) == pytest.approx(0.2)
+    # When rules already find every positive, the model should add nothing.
+    perfect = truth.copy()
+    assert _best_threshold(truth, scores, fixed=perfect) == 1.0
+
+
+def test_rule_tags_tune_thresholds_for_the_union():
+    texts, labels = corpus()
+    rules = [labels[i] if "food" in texts[i] else set() for i in range(len(texts))]
+    fitted = TagModel().fit(texts, labels, weak=rules)
+    assert fitted.cv_metrics_["output"] == "rules+model"
+    assert fitted.training_counts_["weak"] == 0  # rule tags of coded items are not labels
+    alone = TagModel(complement_rules=False).fit(texts, labels, weak=rules)
+    assert alone.cv_metrics_["output"] == "model"
