@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import pymorphy3
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import NORM, ORTH
 from spacy.lookups import load_lookups
 from spacy.matcher import PhraseMatcher
 
@@ -198,29 +198,23 @@ class _Language:
         self.cues = self._norms(cues.split())
         self.problems = self._norms(problems.split())
         self.clause_words = self._norms(_CLAUSE_WORDS[lang].split())
+        self.clause_punct = frozenset(self.nlp.vocab.strings.add(p) for p in _CLAUSE_PUNCT)
 
     def _norms(self, words):
+        """Norm hashes of cue words, computed exactly as for text tokens."""
         out = set()
         for word in words:
-            out.update(t.norm_ for t in self.nlp.tokenizer(word))
+            out.update(t.norm for t in self.nlp.tokenizer(word))
         return frozenset(out)
 
-    def _clauses(self, doc):
-        clause, ids = 0, []
-        for tok in doc:
-            if tok.text in _CLAUSE_PUNCT or tok.norm_ in self.clause_words:
-                clause += 1
-            ids.append(clause)
-        return ids
-
-    def _negated_problems(self, doc, clauses, in_keyword):
+    def _negated_problems(self, doc, clauses, in_keyword, norms):
         found = []
-        for i, tok in enumerate(doc):
-            if tok.norm_ not in self.problems:
+        for i, norm in enumerate(norms):
+            if norm not in self.problems:
                 continue
-            for j in range(max(0, i - _CUE_BEFORE), min(len(doc), i + _CUE_AFTER + 1)):
+            for j in range(max(0, i - _CUE_BEFORE), min(len(norms), i + _CUE_AFTER + 1)):
                 if (j != i and clauses[j] == clauses[i] and not in_keyword[j]
-                        and doc[j].norm_ in self.cues):
+                        and norms[j] in self.cues):
                     found.append(i)
                     break
         return found
@@ -233,14 +227,15 @@ class _Language:
         if any(m[0] in self.barrier_ids for m in matches):
             matches = self._drop_negated(doc, matches)
         by_code = {}
+        norms = doc.to_array(NORM).tolist()
         for match_id, start, end in matches:
-            span = doc[start:end]
-            spans, forms = by_code.setdefault(match_id, (set(), set()))
-            begin, finish = span.start_char, span.end_char
+            first, last = doc[start], doc[end - 1]
+            begin, finish = first.idx, last.idx + len(last)
             if mapping is not None:
                 begin, finish = mapping.to_original(begin, finish)
+            spans, forms = by_code.setdefault(match_id, (set(), set()))
             spans.add((begin, finish))
-            forms.add(tuple(t.norm for t in span))
+            forms.add(tuple(norms[start:end]))
         strings = self.nlp.vocab.strings
         return [TagResult(strings[mid], "rule", rule_confidence(len(forms)),
                           tuple(sorted(spans)))
@@ -259,12 +254,20 @@ class _Language:
         return kept
 
     def _drop_negated(self, doc, matches):
+        # Hash arrays instead of Token objects: this runs for most barrier hits.
+        norms = doc.to_array(NORM).tolist()
+        if self.problems.isdisjoint(norms):
+            return matches
+        clauses, clause = [], 0
+        for orth, norm in zip(doc.to_array(ORTH).tolist(), norms):
+            if orth in self.clause_punct or norm in self.clause_words:
+                clause += 1
+            clauses.append(clause)
         in_keyword = [False] * len(doc)
         for _, start, end in matches:
             for i in range(start, end):
                 in_keyword[i] = True
-        clauses = self._clauses(doc)
-        negated = self._negated_problems(doc, clauses, in_keyword)
+        negated = self._negated_problems(doc, clauses, in_keyword, norms)
         if not negated:
             return matches
         kept = []
