@@ -59,9 +59,11 @@ _RU_STOP = r"(?!(?:есть|нет|где|уже|было|всего|около|
 _ADDRESS = [re.compile(p, re.IGNORECASE) for p in (
     # en: "12 Main Street", "4B Oak Ave, Apt 3"
     r"\b\d{1,5}[A-Za-z]?\s+(?!(?:on|in|at|near|by|off|the|of)\b)(?:" + _CAP + r"\s+){0,3}"
-    r"(?:(?:street|avenue|road|boulevard|terrace|parkway|highway)\b|(?:st|ave|rd|blvd|pkwy|hwy)\b\.?"
+    r"(?:(?:street|avenue|road|boulevard|terrace|parkway|highway)\b"
+    r"|(?:st|ave|rd|blvd|pkwy|hwy)\b\.?"
     # Everyday words ("45 minutes each way") only count when capitalised.
-    r"|(?-i:(?:Lane|Drive|Court|Way|Place|Circle)\b|(?:Ln|Dr|Ct|Pl)\b\.?))(?:,?\s*(?:apt|apartment|unit|#)\.?\s*\w+)?",
+    r"|(?-i:(?:Lane|Drive|Court|Way|Place|Circle)\b|(?:Ln|Dr|Ct|Pl)\b\.?))"
+    r"(?:,?\s*(?:apt|apartment|unit|#)\.?\s*\w+)?",
     # es: "Calle Mayor 12", "Avenida de la Constitución, 45", "C/ Alcalá nº 23"
     r"(?:\bcalle|\bc/|\bavenida|\bav\.|\bavda\.?|\bpaseo|\bplaza|\bcarrera|\bcamino|\bronda"
     r"|\btravesía)\s*(?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+)?" + _CAP

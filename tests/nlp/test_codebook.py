@@ -74,7 +74,8 @@ def test_from_dict_accepts_bare_list_from_database_rows():
 
 @pytest.mark.parametrize("mutate, message", [
     (lambda d: d["codes"][0].update(kind="topic"), "code 'theme.housing': field 'kind'"),
-    (lambda d: d["codes"].append(dict(d["codes"][1])), "code 'barrier.cost': field 'key': duplicate"),
+    (lambda d: d["codes"].append(dict(d["codes"][1])),
+     "code 'barrier.cost': field 'key': duplicate"),
     (lambda d: d["codes"][1].pop("label"), "code 'barrier.cost': field 'label' is missing"),
     (lambda d: d["codes"][1].update(label={}), "code 'barrier.cost': field 'label'"),
     (lambda d: d["codes"][0]["label"].update(de="Wohnen"), "unknown language 'de'"),
