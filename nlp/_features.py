@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-__all__ = ["FEATURE_VERSION", "Featurizer", "fold_text", "hashed_counts"]
+__all__ = ["FEATURE_VERSION", "Featurizer", "fold_text", "hashed_counts", "mmr_select"]
 
 FEATURE_VERSION = "cv-features-1"
 
@@ -154,3 +154,24 @@ class Featurizer:
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=counts.shape[0]))])
         # Kept columns are increasing, so each row's mapped indices stay sorted.
         return sp.csr_matrix((values, cols, indptr), shape=(counts.shape[0], self.n_features))
+
+
+def mmr_select(features: sp.csr_matrix, relevance: np.ndarray, *, k: int,
+               diversity: float) -> list[int]:
+    """Greedy maximal marginal relevance (Carbonell & Goldstein 1998) on L2-normalised rows.
+
+    Each pick maximises ``(1 - diversity) * relevance - diversity * max cosine similarity to
+    the rows already picked``; ties go to the earlier row, so the order is deterministic.
+    """
+    chosen: list[int] = []
+    redundancy = np.zeros(features.shape[0])
+    available = np.ones(features.shape[0], dtype=bool)
+    for _ in range(min(k, features.shape[0])):
+        score = (1.0 - diversity) * relevance - diversity * redundancy
+        score[~available] = -np.inf
+        best = int(np.argmax(score))  # argmax returns the first of equal scores
+        chosen.append(best)
+        available[best] = False
+        similarity = (features @ features[best].T).toarray().ravel()
+        np.maximum(redundancy, similarity, out=redundancy)
+    return chosen

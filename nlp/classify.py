@@ -22,8 +22,8 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from nlp._features import FEATURE_VERSION, Featurizer, hashed_counts
-from nlp._metrics import multilabel_scores
+from ._features import FEATURE_VERSION, Featurizer, hashed_counts
+from ._metrics import multilabel_scores
 
 __all__ = ["FORMAT_VERSION", "ModelFormatError", "TagModel"]
 

@@ -25,10 +25,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.multiclass import OneVsRestClassifier
 
-from nlp._metrics import multilabel_scores
-from nlp.classify import TagModel
-from nlp.codebook import load_codebook
-from nlp.pipeline import Item, Pipeline
+from ._metrics import multilabel_scores
+from .classify import TagModel
+from .codebook import load_codebook
+from .pipeline import Item, Pipeline
 
 __all__ = ["METHODS", "alpha_by_code", "cohen_kappa", "evaluate_dataset", "kappa_by_code",
            "krippendorff_alpha", "learning_curve", "main", "multilabel_scores", "score_tags"]
