@@ -57,4 +57,5 @@ def rank_for_coding(model, texts: Sequence[str], ids: Sequence[Hashable], *, k: 
         features = model.featurizer_.transform(texts)
         thresholds = np.array([model.thresholds_[code] for code in model.codes_])
         relevance = uncertainty(model.proba_array(texts), thresholds)
-    return [ids[i] for i in mmr_select(features, np.asarray(relevance).ravel(), k=k, diversity=diversity)]
+    order = mmr_select(features, np.asarray(relevance).ravel(), k=k, diversity=diversity)
+    return [ids[i] for i in order]

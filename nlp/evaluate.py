@@ -30,8 +30,9 @@ from .classify import TagModel
 from .codebook import load_codebook
 from .pipeline import Item, Pipeline
 
-__all__ = ["METHODS", "alpha_by_code", "cohen_kappa", "evaluate_dataset", "kappa_by_code",
-           "krippendorff_alpha", "learning_curve", "main", "multilabel_scores", "score_tags"]
+__all__ = ["METHODS", "alpha_by_code", "cohen_kappa", "evaluate_dataset", "format_table",
+           "kappa_by_code", "krippendorff_alpha", "learning_curve", "main", "multilabel_scores",
+           "score_tags"]
 
 METHODS = ("rules", "model", "combined", "baseline")
 _TRUE = {"1", "1.0", "true", "yes"}
