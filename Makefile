@@ -14,7 +14,7 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pybabel compile -d translations --use-fuzzy=false 2>/dev/null || $(BIN)/pybabel compile -d translations
+	$(BIN)/pybabel compile -d translations
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
