@@ -5,15 +5,18 @@ deciding here who may reach it.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
-from voice.models import ROLES, Campaign
+from voice.models import ROLES, Campaign, Comment, ListeningSession
 from voice.extensions import db
 
 from ..helpers import csrf_token, sign_in
 
 ANYONE = "anyone"
 STAFF = ("admin", "analyst")
+RECORDERS = ("admin", "analyst", "facilitator")  # a facilitator reaches only their own sessions
 
 # endpoint -> (roles allowed, or ANYONE), and the method to try it with.
 ACCESS: dict[str, tuple[object, str]] = {
@@ -27,6 +30,14 @@ ACCESS: dict[str, tuple[object, str]] = {
     "campaigns.index": (("admin", "analyst", "facilitator", "committee"), "GET"),
     "campaigns.create": (STAFF, "GET"),
     "campaigns.edit": (STAFF, "GET"),
+    "sessions.index": (RECORDERS, "GET"),
+    "sessions.create": (RECORDERS, "GET"),
+    "sessions.edit": (RECORDERS, "GET"),
+    "sessions.detail": (RECORDERS, "GET"),
+    "sessions.add_comment": (RECORDERS, "POST"),
+    "sessions.correct_tag": (RECORDERS, "POST"),
+    "sessions.import_notes": (RECORDERS, "GET"),
+    "sessions.save_import": (RECORDERS, "POST"),
 }
 
 
@@ -44,7 +55,14 @@ def sample_values(users):
     campaign = Campaign(slug="matrix", name="Matrix", languages=["en"], group_keys=[])
     db.session.add(campaign)
     db.session.commit()
-    return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css"}
+    session = ListeningSession(campaign_id=campaign.id, kind="forum", title="Matrix forum", languages=["en"],
+                               held_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                               facilitator_id=users["facilitator"].id)
+    session.comments.append(Comment(text="matrix comment", language="en"))
+    db.session.add(session)
+    db.session.commit()
+    return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css",
+            "session_id": session.id, "comment_id": session.comments[0].id}
 
 
 def test_every_route_is_in_the_matrix(app):

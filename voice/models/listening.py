@@ -1,11 +1,11 @@
 """Listening sessions (house parties, forums, town halls) and what was said there."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .base import CreatedMixin, JSONType, one_of
@@ -46,6 +46,42 @@ class ListeningSession(CreatedMixin, db.Model):
     facilitator: Mapped[User | None] = relationship()
     comments: Mapped[list[Comment]] = relationship(
         back_populates="session", order_by="Comment.position", cascade="all, delete-orphan")
+
+    def visible_to(self, user: User) -> bool:
+        """Facilitators see their own sessions; analysts and admins see all."""
+        return user.role in ("admin", "analyst") or (user.role == "facilitator" and self.facilitator_id == user.id)
+
+    @classmethod
+    def search(cls, user: User, *, kind: str | None = None, geography_id: int | None = None,
+               language: str | None = None, held_from: date | None = None, held_to: date | None = None,
+               facilitator_id: int | None = None) -> list[ListeningSession]:
+        """The sessions ``user`` may see, newest first, narrowed by the list's filters."""
+        query = select(cls).options(selectinload(cls.geography), selectinload(cls.facilitator))
+        if user.role == "facilitator":
+            query = query.where(cls.facilitator_id == user.id)
+        elif user.role not in ("admin", "analyst"):
+            return []
+        if kind:
+            query = query.where(cls.kind == kind)
+        if geography_id:
+            query = query.where(cls.geography_id == geography_id)
+        if facilitator_id:
+            query = query.where(cls.facilitator_id == facilitator_id)
+        if held_from:
+            query = query.where(cls.held_at >= datetime.combine(held_from, time.min, timezone.utc))
+        if held_to:
+            query = query.where(cls.held_at < datetime.combine(held_to + timedelta(days=1), time.min, timezone.utc))
+        sessions = list(db.session.scalars(query.order_by(cls.held_at.desc(), cls.id.desc())))
+        # Languages are a JSON list (JSONB on PostgreSQL, text on SQLite): filtered here, portably.
+        return [s for s in sessions if not language or language in (s.languages or [])]
+
+    @classmethod
+    def comment_counts(cls, session_ids: list[int]) -> dict[int, int]:
+        if not session_ids:
+            return {}
+        rows = db.session.execute(select(Comment.session_id, func.count(Comment.id))
+                                  .where(Comment.session_id.in_(session_ids)).group_by(Comment.session_id))
+        return dict(rows.all())
 
 
 class Comment(CreatedMixin, db.Model):
