@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import auth, campaigns, cli, home, jobs, sessions
+from . import auth, campaigns, cli, coding, home, jobs, sessions
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
 from .auth.forms import role_choices
 from .i18n import (available_locales, check_catalogs, language_name, locale_info, remember_requested_locale,
-                   select_locale)
+                   save_locale_choice, select_locale)
 from .security import add_security_headers, check_every_route_declares_access
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,11 +39,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     jobs.init_app(app)
 
-    for blueprint_module in (auth, home, campaigns, sessions):
+    for blueprint_module in (auth, home, campaigns, coding, sessions):
         blueprint_module.init_app(app)
     cli.init_app(app)
 
     app.after_request(add_security_headers)
+    app.before_request(save_locale_choice)
     app.after_request(remember_requested_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(template_globals)

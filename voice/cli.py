@@ -1,17 +1,27 @@
 """The ``voice`` command group: ``voice init-db``, ``voice create-admin``, ``voice demo`` …"""
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from nlp.evaluate import evaluate_dataset, format_table as format_report
+
 from .auth import operations as auth_operations
-from .models import User
+from .demo.loader import DemoRefused, load_demo
+from .extensions import db
+from .jobs import execute_job
+from .models import Campaign, Job, User
+from .nlp_adapter import codebook_from_database, ensure_codebook
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(create_admin)
+    app.cli.add_command(demo)
+    app.cli.add_command(nlp_group)
 
 
 @click.command("init-db")
@@ -34,3 +44,100 @@ def create_admin(email: str, name: str, password: str) -> None:
     except auth_operations.EmailTaken:
         raise click.ClickException(f"An account with the e-mail {User.normalise_email(email)} already exists.")
     click.echo(f"Administrator {user.email} created.")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Fill an empty database with the demo campaign and print how to sign in."""
+    try:
+        summary = load_demo()
+    except DemoRefused:
+        raise click.ClickException(
+            "This database already has campaigns or users, so the demo was not loaded. "
+            "Use an empty database (e.g. VOICE_DATABASE_URL=sqlite:////tmp/voice-demo.sqlite3).")
+    click.echo("Demo campaign loaded." if summary.created else "The demo campaign is already loaded.")
+    click.echo("  " + ", ".join(f"{count} {name}" for name, count in summary.counts.items()))
+    click.echo("Sign in at http://127.0.0.1:5000/auth/sign-in with any of these demo accounts:")
+    for role, email, password in summary.users:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+@click.group("nlp")
+def nlp_group() -> None:
+    """Tag residents' words, train the model from coders, evaluate on labelled data."""
+
+
+@nlp_group.command("run")
+@click.option("--campaign", "campaign_slug", help="Only this campaign's items (default: all).")
+def nlp_run(campaign_slug: str | None) -> None:
+    """Tag every item that is new or whose codebook or model changed (safe to repeat)."""
+    campaign_id = _campaign_id(campaign_slug)
+    job = Job(kind="nlp_run", params={"campaign_id": campaign_id})
+    db.session.add(job)
+    db.session.commit()
+    with click.progressbar(length=1, label="Tagging", show_pos=True) as bar:
+        def show(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        job = execute_job(job.id, on_progress=show)
+    if job.status == "failed":
+        raise click.ClickException(f"Tagging failed: {job.error}")
+    click.echo(f"Tagged {job.result['items']} items ({job.result['tags']} machine tags).")
+
+
+@nlp_group.command("train")
+@click.option("--campaign", "campaign_slug", help="Only this campaign's items (default: all).")
+def nlp_train(campaign_slug: str | None) -> None:
+    """Retrain the model from human tags and report its cross-validated metrics."""
+    job = Job(kind="nlp_train", params={"campaign_id": _campaign_id(campaign_slug)})
+    db.session.add(job)
+    db.session.commit()
+    job = execute_job(job.id)
+    if job.status == "failed":
+        raise click.ClickException(f"Training failed: {job.error}")
+    counts, metrics = job.result["training_counts"], job.result["metrics"]
+    click.echo(f"Model {job.result['model_id']} trained on {counts['human']} human-coded and "
+               f"{counts['weak']} rule-tagged items.")
+    click.echo(format_metrics(metrics))
+    click.echo("Run `voice nlp run` to tag items with it.")
+
+
+@nlp_group.command("evaluate")
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labelled CSV.")
+@click.option("--map", "map_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="YAML map from label columns to codebook codes.")
+@click.option("--text-column", help="Column with the text (default: the map's text_column).")
+@click.option("--train-size", type=click.IntRange(min=10), help="Items to train on in each fold.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Cross-validation folds, or random splits with --train-size.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def nlp_evaluate(data_path, map_path, text_column, train_size, folds, seed, as_json) -> None:
+    """Rules, model and both against a TF-IDF + logistic-regression baseline, per code."""
+    ensure_codebook()
+    try:
+        report = evaluate_dataset(data_path, map_path, text_column=text_column, train_size=train_size,
+                                  folds=folds, seed=seed, codebook=codebook_from_database())
+    except ValueError as error:
+        raise click.ClickException(str(error))
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
+
+
+def _campaign_id(slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    campaign = Campaign.by_slug(slug)
+    if campaign is None:
+        raise click.BadParameter(f"no campaign with the short name {slug!r}", param_hint="--campaign")
+    return campaign.id
+
+
+def format_metrics(metrics: dict) -> str:
+    """Cross-validated figures of a trained model: averages, then codes that have examples."""
+    lines = [f"Cross-validated micro F1 {metrics.get('micro_f1', 0):.3f}, macro F1 {metrics.get('macro_f1', 0):.3f}"]
+    for code, scores in sorted(metrics.get("codes", {}).items()):
+        if scores.get("support"):
+            lines.append(f"  {code:<28} P {scores['precision']:.2f}  R {scores['recall']:.2f}  "
+                         f"F1 {scores['f1']:.2f}  ({scores['support']} examples)")
+    return "\n".join(lines)

@@ -14,6 +14,8 @@ from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from .extensions import db
+
 LOCALE_COOKIE = "voice_lang"
 
 
@@ -74,8 +76,16 @@ def locale_info() -> LocaleInfo:
     return g.locale_info
 
 
+def save_locale_choice() -> None:
+    """A signed-in user's ``?lang=`` choice becomes their setting, which outranks the cookie."""
+    chosen = requested_locale()
+    if chosen and current_user.is_authenticated and current_user.locale != chosen:
+        current_user.locale = chosen
+        db.session.commit()
+
+
 def remember_requested_locale(response):
-    """Keep a ``?lang=`` choice for the next pages: in a cookie and the user's setting."""
+    """Keep a ``?lang=`` choice for the next pages, signed in or not."""
     chosen = requested_locale()
     if chosen:
         response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",

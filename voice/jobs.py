@@ -1,32 +1,107 @@
 """Background work through Celery: in-process (eager) unless a broker is configured.
 
-With no ``VOICE_CELERY_BROKER_URL`` the tasks run inside the request or command that queued
-them, so a single-machine install needs no worker. With a Redis broker, start a worker with
-``celery -A voice.jobs:celery_app worker``.
+With no ``VOICE_CELERY_BROKER_URL`` a task runs inside the request or command that queued it,
+so a single-machine install needs no worker. With a Redis broker, start a worker with
+``celery -A voice.worker:celery_app worker``. Every task works on a ``Job`` row, so people see
+its progress in the UI and on the command line whichever process runs it.
 """
 from __future__ import annotations
 
-from celery import Celery, Task
-from flask import Flask
+import logging
+from collections.abc import Callable
 
-celery_app = Celery("voice")
+from celery import Celery, Task
+from flask import Flask, has_app_context
+
+from . import nlp_adapter
+from .extensions import db
+from .models import Job, User
+from .models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class FlaskTask(Task):
+    """Runs in the caller's app context when there is one (eager mode), else in the worker's app."""
+
+    def __call__(self, *args, **kwargs):
+        if has_app_context():
+            return self.run(*args, **kwargs)
+        with self.app.flask_app.app_context():
+            return self.run(*args, **kwargs)
+
+
+celery_app = Celery("voice", task_cls=FlaskTask)
 
 
 def init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
     broker = app.config.get("CELERY_BROKER_URL")
     celery_app.conf.update(
         broker_url=broker or "memory://",
-        result_backend=broker if broker and broker.startswith("redis") else None,
         task_always_eager=broker is None,
         task_eager_propagates=True,
-        task_ignore_result=broker is None,
+        task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
     )
-    celery_app.Task = FlaskTask
+    celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _runner(kind: str) -> Callable[..., dict]:
+    return {"nlp_run": _nlp_run, "nlp_train": _nlp_train}[kind]
+
+
+def _nlp_run(job: Job, progress) -> dict:
+    return nlp_adapter.run_tagging(campaign_id=job.params.get("campaign_id"), progress=progress)
+
+
+def _nlp_train(job: Job, progress) -> dict:
+    actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    progress(0, 1)
+    row = nlp_adapter.train_model(actor=actor, campaign_id=job.params.get("campaign_id"))
+    progress(1, 1)
+    return {"model_id": row.model_id, "metrics": row.metrics, "training_counts": row.training_counts}
+
+
+def execute_job(job_id: int, on_progress: Callable[[int, int], None] | None = None) -> Job | None:
+    """Run a queued job here and now, keeping its row up to date; failures are recorded."""
+    job = db.session.get(Job, job_id)
+    if job is None:  # a task outliving its database (e.g. a queue kept across a reset)
+        log.warning("job %s no longer exists; task dropped", job_id)
+        return None
+    job.status, job.started_at = "running", utcnow()
+    db.session.commit()
+
+    def progress(done: int, total: int) -> None:
+        job.done, job.total = done, total
+        db.session.commit()
+        if on_progress:
+            on_progress(done, total)
+
+    try:
+        job.result = _runner(job.kind)(job, progress)
+        job.status = "done"
+    except Exception as error:  # recorded for the people watching; the log keeps the traceback
+        db.session.rollback()
+        log.exception("job %s (%s) failed", job.id, job.kind)
+        job = db.session.get(Job, job_id)
+        job.status, job.error = "failed", str(error) or error.__class__.__name__
+    job.finished_at = utcnow()
+    db.session.commit()
+    return job
+
+
+@celery_app.task(name="voice.run_job")
+def run_job(job_id: int) -> None:
+    execute_job(job_id)
+
+
+def queue_job(kind: str, *, actor=None, **params) -> Job:
+    """Record a job and hand it to Celery (which runs it at once when no broker is set)."""
+    job = Job(kind=kind, params=params, started_by_id=getattr(actor, "id", None))
+    db.session.add(job)
+    db.session.commit()
+    run_job.delay(job.id)
+    return job

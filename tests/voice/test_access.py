@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from voice.models import ROLES, Campaign, Comment, ListeningSession
+from voice.models import ROLES, Campaign, Comment, Job, ListeningSession
 from voice.extensions import db
 
 from ..helpers import csrf_token, sign_in
@@ -38,6 +38,10 @@ ACCESS: dict[str, tuple[object, str]] = {
     "sessions.correct_tag": (RECORDERS, "POST"),
     "sessions.import_notes": (RECORDERS, "GET"),
     "sessions.save_import": (RECORDERS, "POST"),
+    "coding.nlp": (STAFF, "GET"),
+    "coding.start_run": (STAFF, "POST"),
+    "coding.start_training": (STAFF, "POST"),
+    "coding.job_status": (STAFF, "GET"),
 }
 
 
@@ -61,8 +65,11 @@ def sample_values(users):
     session.comments.append(Comment(text="matrix comment", language="en"))
     db.session.add(session)
     db.session.commit()
+    job = Job(kind="nlp_run")
+    db.session.add(job)
+    db.session.commit()
     return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css",
-            "session_id": session.id, "comment_id": session.comments[0].id}
+            "session_id": session.id, "comment_id": session.comments[0].id, "job_id": job.id}
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -4,14 +4,15 @@ from .audit import AuditEvent
 from .campaigns import Campaign
 from .canvass import DOOR_OUTCOMES, Turf, Visit
 from .coding import CODE_KINDS, TAG_SOURCES, Code, Tag, VoiceItem
+from .jobs import JOB_KINDS, JOB_STATUSES, Job, NlpModel
 from .geography import ALL_GROUPS, DIRECTIONS, Geography, Indicator, IndicatorValue
 from .listening import SESSION_KINDS, Comment, ListeningSession
 from .surveys import CHANNELS, Answer, Response, Survey, SurveyVersion
 from .users import ROLES, LoginSession, SignInFailure, User
 
 __all__ = [
-    "ACTION_STATUSES", "ALL_GROUPS", "CHANNELS", "CODE_KINDS", "DIRECTIONS", "DOOR_OUTCOMES", "ROLES",
+    "ACTION_STATUSES", "ALL_GROUPS", "CHANNELS", "CODE_KINDS", "DIRECTIONS", "DOOR_OUTCOMES", "JOB_KINDS", "JOB_STATUSES", "ROLES",
     "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "Comment",
-    "Geography", "Indicator", "IndicatorValue", "ListeningSession", "LoginSession", "Response",
+    "Geography", "Indicator", "IndicatorValue", "Job", "NlpModel", "ListeningSession", "LoginSession", "Response",
     "SignInFailure", "Survey", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
 ]
