@@ -20,10 +20,11 @@ install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/pybabel compile -d translations
 
-# Installs, creates the SQLite database, loads the demo campaign and serves it.
+# Installs, creates the SQLite database, loads and tags the demo campaign, and serves it.
 demo: install
 	$(BIN)/voice init-db
 	$(BIN)/voice demo
+	$(BIN)/voice nlp run
 	$(BIN)/voice run --host $(HOST) --port $(PORT)
 
 serve: install

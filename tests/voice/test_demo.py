@@ -1,0 +1,67 @@
+"""`voice demo`: a deterministic, clearly labelled demo in an empty database."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import func, select
+
+from voice.demo.loader import DEMO_PASSWORD, DemoRefused, load_demo
+from voice.extensions import db
+from voice.models import (ROLES, Answer, Campaign, Comment, Geography, IndicatorValue, ListeningSession, Response,
+                          Survey, User, VoiceItem)
+from voice.surveys.definition import SurveyDefinition, missing_translations, validate_definition
+
+from ..helpers import sign_in
+
+
+def _fingerprint() -> str:
+    rows = db.session.execute(select(Response.uuid, Answer.question, Answer.value).join(Answer)
+                              .order_by(Response.uuid, Answer.question)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_demo_fills_an_empty_database(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@demo.example.org" in result.output and DEMO_PASSWORD in result.output
+    campaign = Campaign.by_slug("demo")
+    assert campaign.is_demo and "(demo)" in campaign.name
+    assert {user.role for user in db.session.scalars(select(User))} == set(ROLES)
+    assert db.session.scalar(select(func.count(Response.id))) >= 300
+    assert db.session.scalar(select(func.count(ListeningSession.id))) == 6
+    comment_languages = set(db.session.scalars(select(Comment.language).distinct()))
+    assert len(comment_languages) >= 4
+    assert len(set(db.session.scalars(select(Response.language).distinct()))) == 7
+    cities = db.session.scalars(select(Geography).where(Geography.level == "city")).all()
+    assert len(cities) == 2 and all(city.population for city in cities)
+    assert all(n.population and n.geometry for n in Geography.at_level("neighbourhood"))
+    periods = set(db.session.scalars(select(IndicatorValue.period).distinct()))
+    assert periods == {"2023", "2024", "2025"}
+    assert db.session.scalar(select(func.count(VoiceItem.id))) > 400
+    survey = db.session.scalar(select(Survey).where(Survey.slug == "growing-up"))
+    definition = SurveyDefinition.from_dict(survey.current_version.definition)
+    assert validate_definition(definition) == [] and missing_translations(definition) == []
+
+
+def test_demo_is_deterministic(app):
+    load_demo()
+    assert len(_fingerprint()) == 64
+    first = _fingerprint()
+    # A second load on the same database changes nothing and says so.
+    assert load_demo().created is False
+    assert _fingerprint() == first
+
+
+def test_demo_refuses_a_database_with_other_data(app, runner, users):
+    with pytest.raises(DemoRefused):
+        load_demo()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "already has campaigns or users" in result.output
+    assert Campaign.by_slug("demo") is None
+
+
+def test_demo_accounts_can_sign_in(app, client):
+    load_demo()
+    assert sign_in(client, "committee@demo.example.org", DEMO_PASSWORD).status_code == 302
+    assert "Olga Committee" in client.get("/").get_data(as_text=True)
