@@ -110,7 +110,8 @@ def _items_of(session: ListeningSession) -> list[VoiceItem]:
 
 def _new_comment(session: ListeningSession, position: int, text: str, speaker_role: str | None,
                  language: str) -> tuple[Comment, VoiceItem]:
-    comment = Comment(session_id=session.id, position=position, text=text.strip(), language=language,
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send CRLF
+    comment = Comment(session_id=session.id, position=position, text=text, language=language,
                       speaker_role=speaker_role or None)
     db.session.add(comment)
     db.session.flush()

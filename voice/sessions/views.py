@@ -229,8 +229,8 @@ def add_comment(session_id: int):
                                    previews=previews, tag_form=_tag_form(), value_label=value_label)
             return jsonify(id=comment.id, message=message, html=html, count=len(session.comments))
         flash(message, "success")
-        return redirect(url_for("sessions.detail", session_id=session.id, language=form.language.data,
-                                _anchor="entry"))
+        # No #fragment: a fragment would stop the browser from focusing the autofocus box.
+        return redirect(url_for("sessions.detail", session_id=session.id, language=form.language.data))
     errors = [error for field in form for error in field.errors]
     if _wants_json():
         return jsonify(errors=errors), 400
