@@ -6,6 +6,7 @@ user's setting when signed in) so that the next page stays in it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,3 +106,12 @@ def language_name(code: str) -> str:
         return LocaleInfo.of(code).name
     except (ValueError, TypeError):
         return code
+
+
+# Latin, Arabic (،), Ethiopic (፣) and ideographic (、) commas: people type their keyboard's own.
+_COMMAS = re.compile(r"[,،፣、]")
+
+
+def split_commas(text: str | None) -> list[str]:
+    """The non-empty, stripped, de-duplicated parts of a comma-separated field, in order."""
+    return list(dict.fromkeys(part.strip() for part in _COMMAS.split(text or "") if part.strip()))

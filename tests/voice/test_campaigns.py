@@ -53,3 +53,9 @@ def test_committee_reads_but_cannot_create(client, signed_in):
     assert client.get("/campaigns/").status_code == 200
     assert "/campaigns/new" not in client.get("/campaigns/").get_data(as_text=True)
     assert client.get("/campaigns/new").status_code == 403
+
+
+def test_group_keys_accept_the_commas_of_every_keyboard(client, signed_in):
+    signed_in("analyst")
+    post_form(client, "/campaigns/new", {**FORM, "group_keys": "role، age_band፣ language、role"})
+    assert Campaign.by_slug("north-2026").group_keys == ["role", "age_band", "language"]

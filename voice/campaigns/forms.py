@@ -8,6 +8,8 @@ from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..i18n import split_commas
+
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 GROUP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -44,5 +46,4 @@ class CampaignForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
     def group_key_list(self) -> list[str]:
-        keys = [part.strip() for part in (self.group_keys.data or "").split(",")]
-        return list(dict.fromkeys(key for key in keys if key))
+        return split_commas(self.group_keys.data)

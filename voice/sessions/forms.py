@@ -8,6 +8,7 @@ from wtforms import (DateField, SelectChoice, Form, FormField, FieldList, Intege
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..campaigns.forms import CheckboxesField
+from ..i18n import split_commas
 from ..models import SESSION_KINDS
 from .parsing import MAX_COMMENT_LENGTH, ParsedComment
 
@@ -57,7 +58,7 @@ class PriorityForm(Form):
                         description=_l("Optional codebook keys, comma-separated, e.g. barrier.cost."))
 
     def code_list(self) -> list[str]:
-        return list(dict.fromkeys(part.strip() for part in (self.codes.data or "").split(",") if part.strip()))
+        return split_commas(self.codes.data)
 
 
 class SessionForm(FlaskForm):
@@ -138,7 +139,7 @@ def read_tallies(formdata, values_by_key: dict[str, list[str]]) -> tuple[dict[st
     for key, values in values_by_key.items():
         counts: dict[str, int] = {}
         pairs = [(value, formdata.get(f"tally-{key}-{value}", "")) for value in values]
-        for part in (formdata.get(f"tally-{key}-extra") or "").split(","):
+        for part in split_commas(formdata.get(f"tally-{key}-extra")):
             if part.strip():
                 value, _sep, number = part.rpartition(":")
                 pairs.append((value.strip(), number.strip()) if value.strip() else ("", part))
