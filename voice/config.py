@@ -66,6 +66,8 @@ SETTINGS: Mapping[str, Setting] = {
         "CELERY_BROKER_URL", _broker_url, "Celery broker; unset: background jobs run in-process"),
     "VOICE_RATELIMIT_STORAGE_URL": Setting(
         "RATELIMIT_STORAGE_URL", _broker_url, "Redis URL shared by all server processes for rate limits"),
+    "VOICE_INTAKE_PER_HOUR": Setting(
+        "INTAKE_PER_HOUR", _min_group_size, "online survey submissions allowed per address per hour (default 60)"),
     "VOICE_PHONE_REGIONS": Setting(
         "PHONE_REGIONS", _regions, "country codes whose phone numbers are redacted (default IL,US)"),
 }
@@ -89,6 +91,7 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
     "SIGN_IN_FAILURES_PER_MINUTE": 5,
+    "INTAKE_PER_HOUR": 60,
 }
 
 

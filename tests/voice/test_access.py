@@ -5,12 +5,15 @@ deciding here who may reach it.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 import pytest
 
-from voice.models import ROLES, Campaign, Comment, Job, ListeningSession
+from voice.models import ROLES, Campaign, Survey, Comment, Job, ListeningSession
 from voice.extensions import db
+from voice.surveys import operations as survey_operations
+from voice.surveys.responses import store_response
 
 from ..helpers import csrf_token, sign_in
 
@@ -30,6 +33,27 @@ ACCESS: dict[str, tuple[object, str]] = {
     "campaigns.index": (("admin", "analyst", "facilitator", "committee"), "GET"),
     "campaigns.create": (STAFF, "GET"),
     "campaigns.edit": (STAFF, "GET"),
+    "home.healthz": (ANYONE, "GET"),
+    "surveys.index": (STAFF, "GET"),
+    "surveys.create": (STAFF, "GET"),
+    "surveys.upload": (STAFF, "GET"),
+    "surveys.detail": (STAFF, "GET"),
+    "surveys.settings": (STAFF, "GET"),
+    "surveys.new_question": (STAFF, "GET"),
+    "surveys.edit_question": (STAFF, "GET"),
+    "surveys.new_page": (STAFF, "GET"),
+    "surveys.edit_page": (STAFF, "GET"),
+    "surveys.move_item": (STAFF, "POST"),
+    "surveys.delete_item": (STAFF, "POST"),
+    "surveys.publish": (STAFF, "POST"),
+    "surveys.set_open": (STAFF, "POST"),
+    "surveys.export_form": (STAFF, "GET"),
+    "surveys.responses": (STAFF, "GET"),
+    "surveys.export_csv": (STAFF, "GET"),
+    "surveys.export_xlsx": (STAFF, "GET"),
+    "surveys.take": (ANYONE, "GET"),
+    "surveys.thanks": (ANYONE, "GET"),
+    "surveys.submit_json": (ANYONE, "JSON"),  # the public JSON intake: CSRF-exempt, JSON only
     "sessions.index": (RECORDERS, "GET"),
     "sessions.create": (RECORDERS, "GET"),
     "sessions.edit": (RECORDERS, "GET"),
@@ -59,6 +83,9 @@ def sample_values(users):
     campaign = Campaign(slug="matrix", name="Matrix", languages=["en"], group_keys=[])
     db.session.add(campaign)
     db.session.commit()
+    survey = _sample_survey(campaign)
+    key = store_response(survey.current_version, uuid=uuid.uuid4(), channel="online", language="en",
+                         answers={"q1": "yes"}, consent=True).response.uuid
     session = ListeningSession(campaign_id=campaign.id, kind="forum", title="Matrix forum", languages=["en"],
                                held_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
                                facilitator_id=users["facilitator"].id)
@@ -68,8 +95,20 @@ def sample_values(users):
     job = Job(kind="nlp_run")
     db.session.add(job)
     db.session.commit()
-    return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css",
+    return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css", "survey": survey.slug,
+            "name": "q1", "page_name": "p1", "key": key,
             "session_id": session.id, "comment_id": session.comments[0].id, "job_id": job.id}
+
+
+def _sample_survey(campaign) -> Survey:
+    definition = {"format": 1, "form_id": "m", "version": "1", "title": {"en": "M"}, "default_language": "en",
+                  "languages": ["en"], "choice_lists": {},
+                  "items": [{"kind": "group", "name": "p1", "label": {"en": "P"}, "children": [
+                      {"kind": "question", "name": "q1", "type": "text", "label": {"en": "Q"}}]}]}
+    survey = survey_operations.create_survey(campaign, slug="matrix-survey", title={}, languages=["en"],
+                                             actor=None, definition=definition)
+    survey_operations.publish(survey, actor=None)
+    return survey
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -93,7 +132,10 @@ def test_route_matrix(app, users, sample_values, who):
         if who != "anonymous":
             assert sign_in(client, f"{who}@example.org").status_code == 302
         url = _url_for_rule(rule, sample_values)
-        if method == "POST":
+        if method == "JSON":
+            response = client.post(url, json={"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
+                                              "answers": {"q1": "x"}})
+        elif method == "POST":
             token = csrf_token(client, "/auth/sign-in" if who == "anonymous" else "/")
             response = client.post(url, data={"csrf_token": token})
         else:

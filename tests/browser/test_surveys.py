@@ -1,0 +1,84 @@
+"""A Hebrew-speaking resident completes the demo survey on a phone in real Chromium."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from voice.demo.loader import DEMO_SURVEY, load_demo
+from voice.extensions import db
+from voice.models import Response
+
+from .conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(live_app):
+    with live_app.app_context():
+        load_demo()
+
+
+def _no_sideways_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_a_hebrew_speaker_completes_the_demo_survey_on_a_phone(page, live_server, live_app, demo):
+    outside, violations = [], []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url))
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/s/{DEMO_SURVEY}")
+    screenshot(page, "survey-languages")
+    page.click("a[hreflang=he]")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    screenshot(page, "survey-start-he")
+    page.click("main button[type=submit]")
+
+    # The survey's own consent question comes first; nothing else is asked without it.
+    page.check("#q-consent")
+    screenshot(page, "survey-consent-he")
+    page.click("button[value=next]")
+
+    page.select_option("#q-area", index=1)
+    page.check("input[name=role][value=parent]")
+    page.check("input[name=age_band]>> nth=1")
+    _no_sideways_scroll(page)
+    screenshot(page, "survey-about-he")
+    page.click("button[value=next]")
+
+    # Live skip logic: the childcare question appears as soon as there is a child under 6.
+    uses_care = page.locator("[data-name=uses_care]")
+    assert uses_care.is_hidden()
+    page.fill("#q-children_under_6", "2")
+    uses_care.wait_for(state="visible")
+    page.check("input[name=uses_care] >> nth=0")
+    screenshot(page, "survey-family-he")
+    page.click("button[value=next]")
+
+    page.fill("#q-hard", "אין מספיק מקומות בגן, והמחיר גבוה מדי")
+    page.fill("#q-change", "גן ציבורי קרוב לבית")
+    screenshot(page, "survey-voice-he")
+    page.click("button[value=next]")
+
+    page.wait_for_url("**/thanks/**")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    screenshot(page, "survey-thanks-he")
+    with live_app.app_context():
+        key = uuid.UUID(page.url.split("/thanks/")[1].split("?")[0])
+        stored = db.session.scalar(select(Response).where(Response.uuid == key))
+        answers = {a.question: a.value for a in stored.answers}
+        assert stored.language == "he" and stored.consent and stored.groups["role"] == "parent"
+        assert answers["hard"].startswith("אין מספיק") and answers["children_under_6"] == "2"
+    assert outside == [] and violations == []
+
+
+def test_errors_are_announced_and_focused(page, live_server, demo):
+    page.goto(f"{live_server.url}/s/{DEMO_SURVEY}?lang=he")
+    page.click("main button[type=submit]")
+    page.click("button[value=next]")  # the consent question is required
+    summary = page.locator("#error-summary")
+    assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    screenshot(page, "survey-error-he")

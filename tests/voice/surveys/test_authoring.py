@@ -1,0 +1,191 @@
+"""Authoring in the browser's forms, publishing versions, XLSForm upload (page and CLI) and export."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from voice.extensions import db
+from voice.models import AuditEvent, Survey, SurveyVersion
+from voice.surveys.definition import SurveyDefinition
+from voice.surveys.xlsform import import_xlsform
+
+from ...helpers import SHARED_FIXTURES, post_form
+from .test_xlsform import IMPORTED, REFUSED, xlsx
+
+XLSFORMS = SHARED_FIXTURES / "xlsform"
+needs_shared = pytest.mark.skipif(not XLSFORMS.is_dir(), reason=f"shared XLSForm fixtures not found at {XLSFORMS}")
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def question_form(name, type_="text", en="", he="", page="", **extra):
+    return {"name": name, "type": type_, "page": page, "label__en": en, "label__he": he, "role": "", **extra}
+
+
+def test_an_analyst_builds_and_publishes_a_survey(client, signed_in, campaign):
+    signed_in("analyst")
+    response = post_form(client, "/campaigns/north/surveys/new", {"slug": "kids", "languages": ["en", "he"]})
+    assert response.status_code == 302
+    post_form(client, "/surveys/kids/settings", {"title__en": "Kids", "title__he": "ילדים"})
+    post_form(client, "/surveys/kids/pages/new", {"name": "family", "label__en": "Family", "label__he": "משפחה"})
+    post_form(client, "/surveys/kids/questions/new", question_form(
+        "role", "select_one", "You are", "את/ה", page="family", required="y", role="group:role",
+        choices="parent | Parent | הורה\nyouth | Young person", required_message__en="Please answer."))
+    post_form(client, "/surveys/kids/questions/new", question_form(
+        "age", "integer", "Age", "גיל", page="family", constraint=". < 120", relevant="${role} = 'youth'"))
+    post_form(client, "/surveys/kids/questions/new", question_form("hard", "text", "What is hard?"))
+    survey = db.session.scalar(select(Survey).where(Survey.slug == "kids"))
+    definition = SurveyDefinition.from_dict(survey.draft)
+    family = definition.items[0]
+    assert [q.name for q in family.children] == ["role", "age"]
+    assert family.children[0].role == "group:role" and family.children[1].relevant == "${role} = 'youth'"
+    assert definition.choice_lists["role"][0].label == {"en": "Parent", "he": "הורה"}
+
+    # Missing translations block publishing, and are listed.
+    post_form(client, "/surveys/kids/publish", {}, token_from="/surveys/kids/")
+    assert survey.versions == []
+    page = client.get("/surveys/kids/").get_data(as_text=True)
+    assert "choices/role/youth" in page and "hard" in page and "required_message" not in page
+    post_form(client, "/surveys/kids/questions/hard", question_form("hard", "text", "What is hard?", "מה קשה?"))
+    post_form(client, "/surveys/kids/questions/role", question_form(
+        "role", "select_one", "You are", "את/ה", page="family", required="y", role="group:role",
+        choices="parent | Parent | הורה\nyouth | Young person | צעיר/ה", required_message__en="Please answer.",
+        required_message__he="נא לענות."))
+    response = post_form(client, "/surveys/kids/publish", {}, token_from="/surveys/kids/")
+    db.session.refresh(survey)
+    assert response.status_code == 302 and [v.number for v in survey.versions] == [1] and survey.is_open
+    assert client.get("/s/kids?lang=he").status_code == 200
+
+    # Publishing again without a change makes no version; an edit makes version 2, the first unchanged.
+    post_form(client, "/surveys/kids/publish", {}, token_from="/surveys/kids/")
+    post_form(client, "/surveys/kids/items/hard/move", {"direction": "up"}, token_from="/surveys/kids/")
+    post_form(client, "/surveys/kids/publish", {}, token_from="/surveys/kids/")
+    db.session.refresh(survey)
+    assert [v.number for v in survey.versions] == [1, 2]
+    assert [item["name"] for item in survey.versions[0].definition["items"]] == ["family", "hard"]
+    assert [item["name"] for item in survey.versions[1].definition["items"]] == ["hard", "family"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "survey.publish")) == 2
+
+
+def test_a_bad_expression_and_duplicate_names_are_refused(client, signed_in, survey):
+    signed_in("analyst")
+    response = post_form(client, "/surveys/growing-up/questions/new", question_form(
+        "x", "text", "X", "X", relevant="${kids > "))
+    assert response.status_code == 200 and "cannot be read" in response.get_data(as_text=True)
+    response = post_form(client, "/surveys/growing-up/questions/new", question_form("kids", "text", "K", "K"))
+    assert "used more than once" in response.get_data(as_text=True)
+
+
+def test_removing_a_question_and_moving_it_to_another_page(client, signed_in, survey):
+    signed_in("admin")
+    post_form(client, "/surveys/growing-up/questions/hard",
+              question_form("hard", "text", "What is hardest?", "מה הכי קשה?", page="about"),
+              token_from="/surveys/growing-up/questions/hard")
+    post_form(client, "/surveys/growing-up/items/other_need/delete", {}, token_from="/surveys/growing-up/")
+    db.session.refresh(survey)
+    about = survey.draft["items"][0]
+    assert [q["name"] for q in about["children"]][-1] == "hard"
+    assert "other_need" not in str(survey.draft) and len(survey.draft["items"]) == 2
+    assert survey.current_version.definition["items"][2]["name"] == "hard"  # the published version stays
+
+
+def test_export_reimports_to_the_same_definition(client, signed_in, survey):
+    signed_in("analyst")
+    response = client.get("/surveys/growing-up/form.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("sheet")
+    assert import_xlsform(response.get_data()) == SurveyDefinition.from_dict(survey.draft)
+
+
+# --- XLSForm upload: the page and the command ------------------------------------------------------
+
+def upload(client, content: bytes, name="form.xlsx", slug=""):
+    return post_form(client, "/campaigns/north/surveys/import",
+                     {"file": (io.BytesIO(content), name), "slug": slug}, content_type="multipart/form-data")
+
+
+@needs_shared
+@pytest.mark.parametrize("name", sorted(set(IMPORTED) | set(REFUSED)))
+def test_every_shared_xlsform_is_imported_or_refused_precisely_on_the_page(client, signed_in, campaign, name):
+    signed_in("analyst")
+    response = upload(client, (XLSFORMS / name).read_bytes(), name)
+    if name in IMPORTED:
+        assert response.status_code == 302, response.get_data(as_text=True)
+        survey = db.session.scalar(select(Survey))
+        names, languages = IMPORTED[name]
+        definition = SurveyDefinition.from_dict(survey.draft)
+        found = {q["name"]: q["type"] for q in _questions(survey.draft["items"])}
+        assert {k: found[k] for k in names} == names and definition.languages == languages
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "survey.import"))
+    else:
+        sheet, row, column, _code = REFUSED[name]
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert f"Sheet {sheet}, row {row}" in page and (column is None or f"column {column}" in page)
+        assert count(Survey) == 0
+        assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action.like("survey.%")))
+
+
+def _questions(items):
+    for item in items:
+        if item["kind"] == "group":
+            yield from _questions(item["children"])
+        else:
+            yield item
+
+
+@needs_shared
+@pytest.mark.parametrize("name", sorted(set(IMPORTED) | set(REFUSED)))
+def test_every_shared_xlsform_through_the_command(runner, campaign, name):
+    result = runner.invoke(args=["surveys", "import", str(XLSFORMS / name), "--campaign", "north"])
+    if name in IMPORTED:
+        assert result.exit_code == 0, result.output
+        assert "Imported" in result.output and count(Survey) == 1
+    else:
+        sheet, row, _column, _code = REFUSED[name]
+        assert result.exit_code == 1
+        assert f"{name}: Sheet {sheet}, row {row}" in result.output
+        assert "Traceback" not in result.output and count(Survey) == 0
+
+
+def test_a_multilingual_form_uploads_and_publishes_from_the_command(runner, campaign, tmp_path):
+    path = tmp_path / "he.xlsx"
+    path.write_bytes(xlsx(
+        survey=[["type", "name", "label::English (en)", "label::Hebrew (he)", "label::Amharic (am)", "relevant"],
+                ["select_one yn", "kids", "Children?", "ילדים?", "ልጆች?", None],
+                ["text", "why", "Why?", "למה?", "ለምን?", "${kids} = 'yes'"]],
+        choices=[["list_name", "name", "label::English (en)", "label::Hebrew (he)", "label::Amharic (am)"],
+                 ["yn", "yes", "Yes", "כן", "አዎ"], ["yn", "no", "No", "לא", "አይ"]],
+        settings=[["form_id", "form_title"], ["family_he", "Family"]]))
+    result = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north", "--slug", "fam"])
+    assert result.exit_code == 0, result.output
+    survey = db.session.scalar(select(Survey))
+    assert survey.slug == "fam" and survey.draft["languages"] == ["en", "he", "am"]
+    # The title exists in English only: publishing is refused, naming what is missing.
+    result = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north", "--slug", "fam2",
+                                 "--publish"])
+    assert result.exit_code == 1 and "missing translations" in result.output
+    assert count(SurveyVersion) == 0
+
+
+def test_unknown_campaign_and_broken_files_from_the_command(runner, campaign, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(xlsx(survey=[["type", "name", "label"], ["begin_repeat", "kids", "Kids"],
+                                  ["text", "name", "Name"], ["end_repeat"]]))
+    assert "no campaign" in runner.invoke(args=["surveys", "import", str(path), "--campaign", "nope"]).output
+    result = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north"])
+    assert result.exit_code == 1 and "Sheet survey, row 2" in result.output and "Repeat" in result.output
+    path.write_bytes(b"not a workbook")
+    result = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north"])
+    assert result.exit_code == 1 and ".xlsx" in result.output and count(Survey) == 0
+
+
+def test_upload_page_refuses_a_non_xlsx_without_storing(client, signed_in, campaign):
+    signed_in("analyst")
+    response = upload(client, b"PK not really", "form.xlsx")
+    assert response.status_code == 422 and "not an Excel workbook" in response.get_data(as_text=True)
+    assert count(Survey) == 0

@@ -1,0 +1,74 @@
+"""The analysts' responses table and its CSV and XLSX exports: a column per question."""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timezone
+
+from openpyxl import load_workbook
+
+from voice.extensions import db
+from voice.surveys.responses import store_response
+
+FIXED = ["uuid", "version", "received_at", "channel", "language", "geography", "consent"]
+COLUMNS = FIXED + ["group:language", "group:role", "role", "area", "kids", "needs/care", "needs/transport",
+                   "needs/other", "other_need", "hard"]
+
+
+def store(survey, language, answers, channel="online"):
+    return store_response(survey.current_version, uuid=uuid.uuid4(), channel=channel, language=language,
+                          answers=answers, consent=True).response
+
+
+def fill(survey):
+    store(survey, "he", {"role": "parent", "area": "N1", "kids": "2", "needs": ["care", "other"],
+                         "other_need": "=HYPERLINK(\"http://evil\")", "hard": "הגן יקר"})
+    old = store(survey, "en", {"role": "youth", "area": "S1", "kids": "0", "hard": "Buses"}, channel="canvass")
+    old.received_at = datetime(2024, 1, 5, tzinfo=timezone.utc)
+    db.session.commit()
+
+
+def test_csv_has_a_column_per_question_and_a_column_per_choice(client, signed_in, survey):
+    fill(survey)
+    signed_in("analyst")
+    response = client.get("/surveys/growing-up/responses.csv?labels=he")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == COLUMNS and len(rows) == 3
+    hebrew = dict(zip(rows[0], rows[1]))
+    assert hebrew["role"] == "הורה" and hebrew["group:role"] == "parent" and hebrew["group:language"] == "he"
+    assert (hebrew["needs/care"], hebrew["needs/transport"], hebrew["needs/other"]) == ("1", "0", "1")
+    assert hebrew["other_need"].startswith("'=")  # never run as a formula
+    assert hebrew["geography"] == "N1" and hebrew["hard"] == "הגן יקר"
+
+
+def test_xlsx_export_opens_with_the_same_columns_and_filters(client, signed_in, survey):
+    fill(survey)
+    signed_in("admin")
+    response = client.get("/surveys/growing-up/responses.xlsx?channel=canvass")
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == COLUMNS and len(rows) == 2
+    youth = dict(zip(rows[0], rows[1]))
+    assert youth["role"] == "youth" and youth["kids"] == 0 and youth["needs/care"] == 0
+    assert workbook.worksheets[1].cell(row=COLUMNS.index("hard") + 1, column=2).value == "What is hardest?"
+
+
+def test_the_table_filters_by_language_place_and_date(client, signed_in, survey):
+    fill(survey)
+    signed_in("analyst")
+    page = client.get("/surveys/growing-up/responses?language=he").get_data(as_text=True)
+    assert "הגן יקר" in page and "Buses" not in page
+    page = client.get("/surveys/growing-up/responses?geography=S1").get_data(as_text=True)
+    assert "Buses" in page and "הגן יקר" not in page
+    page = client.get("/surveys/growing-up/responses?since=2024-01-01&until=2024-01-31").get_data(as_text=True)
+    assert "Buses" in page and "הגן יקר" not in page
+
+
+def test_committee_never_reaches_responses(client, signed_in, survey):
+    signed_in("committee")
+    for path in ("/surveys/growing-up/responses", "/surveys/growing-up/responses.csv",
+                 "/surveys/growing-up/responses.xlsx"):
+        assert client.get(path).status_code == 403

@@ -1,0 +1,246 @@
+"""The resident's survey, with JavaScript off (server-side paging and skip logic), and the JSON intake."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from voice import create_app
+from voice.extensions import db
+from voice.models import AuditEvent, RateCounter, Response, SurveyProgress, VoiceItem
+
+from ...helpers import require
+
+URL = "/s/growing-up"
+
+
+def hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert match, f"no hidden {name}"
+    return match.group(1)
+
+
+def start(client, language="he") -> str:
+    page = client.get(f"{URL}?lang={language}").get_data(as_text=True)
+    key = hidden(page, "uuid")
+    response = client.post(f"{URL}?lang={language}", data={
+        "csrf_token": hidden(page, "csrf_token"), "step": "consent", "uuid": key, "language": language,
+        "consent": "yes"})
+    assert response.status_code == 302
+    return key
+
+
+def answer(client, data: dict, *, language="he"):
+    """Post the page the resident is on, as a browser without JavaScript would."""
+    page = client.get(URL).get_data(as_text=True)
+    shown = hidden(page, "shown")
+    form = {"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+            "page": hidden(page, "page"), "shown": shown, "action": "next", **data}
+    return client.post(f"{URL}?lang={language}", data=form)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_language_picker_names_each_language_in_itself(client, survey):
+    page = client.get(URL).get_data(as_text=True)
+    assert 'lang="he"' in page and "עברית" in page and "English" in page
+    assert "לגדול כאן" in page and "Growing up here" in page
+
+
+def test_a_resident_completes_the_survey_without_javascript(client, survey):
+    key = start(client)
+    page = client.get(URL).get_data(as_text=True)
+    assert 'dir="rtl"' in page and "את/ה" in page and "צפון" in page  # Hebrew labels and place names
+    assert answer(client, {"role": "parent", "area": "N1", "kids": "2"}).status_code == 302
+    # The care page shows; "what else" depends on an answer on the same page, so it is hidden...
+    page = client.get(URL).get_data(as_text=True)
+    assert "מה אתם צריכים?" in page
+    assert re.search(r'data-name="other_need"[^>]*hidden', page)
+    # ... and appears once "other" is ticked, without JavaScript: the server shows the page again.
+    response = answer(client, {"needs": ["care", "other"]})
+    assert response.status_code == 200 and "מה עוד?" in response.get_data(as_text=True)
+    assert not re.search(r'data-name="other_need"[^>]*hidden', response.get_data(as_text=True))
+    assert answer(client, {"needs": ["care", "other"], "other_need": "מקום לנוער"}).status_code == 302
+    response = answer(client, {"hard": "הגן יקר מדי"})
+    assert response.status_code == 302 and f"/thanks/{key}" in response.headers["Location"]
+    thanks = client.get(response.headers["Location"]).get_data(as_text=True)
+    stored = db.session.scalar(select(Response))
+    assert str(stored.uuid) == key and stored.language == "he" and stored.channel == "online"
+    assert stored.geography.code == "N1" and stored.groups == {"language": "he", "role": "parent"}
+    assert {a.question: a.value for a in stored.answers} == {
+        "role": "parent", "area": "N1", "kids": "2", "needs": "care other", "other_need": "מקום לנוער",
+        "hard": "הגן יקר מדי"}
+    assert count(VoiceItem) == 2 and count(SurveyProgress) == 0
+    assert thanks  # the thank-you page renders
+
+
+def test_skip_logic_skips_a_page_on_the_server(client, survey):
+    start(client, "en")
+    answer(client, {"role": "youth", "kids": "0"}, language="en")
+    page = client.get(URL).get_data(as_text=True)
+    assert "What is hardest?" in page and "What do you need?" not in page
+
+
+def test_required_and_constraint_messages_are_announced(client, survey):
+    start(client)
+    response = answer(client, {"kids": "25"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'role="alert"' in page and "ספרו לנו מי אתם." in page and "בין 0 ל-20." in page
+    assert 'aria-invalid="true"' in page
+    # A constraint is not checked on an empty answer, as ODK does.
+    assert answer(client, {"role": "parent", "kids": ""}).status_code == 302
+
+
+def test_a_reload_resumes_where_the_resident_was(client, survey):
+    key = start(client)
+    answer(client, {"role": "parent", "kids": "1"})
+    page = client.get(URL).get_data(as_text=True)
+    assert "מה אתם צריכים?" in page and hidden(page, "uuid") == key
+    # Back keeps the answers.
+    form = {"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": key, "page": hidden(page, "page"),
+            "shown": hidden(page, "shown"), "action": "back"}
+    client.post(URL, data=form)
+    page = client.get(URL).get_data(as_text=True)
+    assert re.search(r'name="role" value="parent" checked', page)
+
+
+def test_a_replayed_last_page_is_stored_once_and_thanks_again(client, survey):
+    start(client, "en")
+    answer(client, {"role": "parent", "kids": "0"}, language="en")
+    page = client.get(URL).get_data(as_text=True)
+    form = {"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+            "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": "next", "hard": "Buses"}
+    first = client.post(URL, data=form)
+    again = client.post(URL, data=form)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"].split("?")[0] == again.headers["Location"].split("?")[0]
+    assert count(Response) == 1
+
+
+def test_same_uuid_with_other_content_is_refused_and_audited(client, survey):
+    key = start(client, "en")
+    stored = client.post(f"{URL}/responses", json={"uuid": key, "language": "en", "consent": True,
+                                                    "answers": {"role": "youth"}})
+    assert stored.status_code == 201
+    answer(client, {"role": "parent", "kids": "0"}, language="en")
+    response = answer(client, {"hard": "Different"}, language="en")
+    assert response.status_code == 409
+    assert count(Response) == 1
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "response.replay_conflict"))
+
+
+def test_the_honeypot_thanks_a_bot_and_stores_nothing(client, survey):
+    start(client, "en")
+    answer(client, {"role": "parent", "kids": "0"}, language="en")
+    response = answer(client, {"hard": "buy cheap pills", "website": "http://spam.example"}, language="en")
+    assert response.status_code == 200 and "Thank you" in response.get_data(as_text=True)
+    assert count(Response) == 0
+
+
+def test_declining_consent_stores_nothing(client, survey):
+    page = client.get(f"{URL}?lang=en").get_data(as_text=True)
+    response = client.post(URL, data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                      "uuid": hidden(page, "uuid"), "language": "en", "consent": "no"})
+    assert response.status_code == 200 and count(SurveyProgress) == 0
+
+
+def test_a_closed_survey_is_not_found(client, survey):
+    survey.is_open = False
+    db.session.commit()
+    assert client.get(URL).status_code == 404
+
+
+def test_the_first_load_is_light_and_has_no_inline_script(client, survey):
+    start(client, "en")
+    page = client.get(URL).get_data(as_text=True)
+    assert "<script>" not in page and "style=" not in page
+    assets = [client.get(path) for path in ("/static/css/voice.css", "/static/js/expressions.js",
+                                            "/static/js/survey.js")]
+    total = len(page.encode()) + sum(len(asset.get_data()) for asset in assets)
+    for asset in assets:
+        asset.close()
+    assert total < 100 * 1024
+
+
+# --- JSON intake ---------------------------------------------------------------------------------
+
+def payload(**changes):
+    return {"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
+            "answers": {"role": "parent", "area": "S1", "kids": 1, "needs": ["transport"], "hard": "Buses"},
+            **changes}
+
+
+def test_json_intake_created_replayed_conflict(client, survey):
+    body = payload()
+    first = client.post(f"{URL}/responses", json=body)
+    assert first.status_code == 201 and first.json["status"] == "created"
+    replay = client.post(f"{URL}/responses", json=body)
+    assert replay.status_code == 200 and replay.json["uuid"] == body["uuid"]
+    changed = client.post(f"{URL}/responses", json={**body, "answers": {**body["answers"], "hard": "Rent"}})
+    assert changed.status_code == 409 and "error" in changed.json
+    assert count(Response) == 1
+    stored = db.session.scalar(select(Response))
+    assert stored.geography.code == "S1" and {a.question: a.value for a in stored.answers}["needs"] == "transport"
+
+
+def test_json_intake_refuses_invalid_submissions_with_messages(client, survey):
+    bad = client.post(f"{URL}/responses", json=payload(
+        uuid="nope", language="xx", consent=False,
+        answers={"kids": 30, "needs": ["care"], "ghost": "boo"}))
+    assert bad.status_code == 422
+    errors = bad.json["errors"]
+    assert set(errors) >= {"uuid", "language", "consent", "ghost"}
+    valid_uuid = client.post(f"{URL}/responses", json=payload(answers={"kids": 30}))
+    assert valid_uuid.status_code == 422
+    assert valid_uuid.json["errors"] == {"role": "Tell us who you are.", "kids": "Between 0 and 20."}
+    assert client.post(f"{URL}/responses", data="x").status_code == 415
+    assert count(Response) == 0
+
+
+def test_json_intake_drops_answers_to_skipped_questions(client, survey):
+    body = payload(answers={"role": "youth", "kids": 0, "needs": ["care"]})
+    assert client.post(f"{URL}/responses", json=body).status_code == 201
+    stored = db.session.scalar(select(Response))
+    assert {a.question for a in stored.answers} == {"role", "kids"}
+
+
+def test_rate_limit_holds_across_server_processes(app, client, survey, database_url, tmp_path):
+    app.config["INTAKE_PER_HOUR"] = 2
+    for _ in range(2):
+        assert client.post(f"{URL}/responses", json=payload()).status_code == 201
+    # Another process on the same database counts the same address together.
+    other = create_app({**{key: app.config[key] for key in ("SECRET_KEY", "SERVER_NAME")},
+                        "TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"),
+                        "SQLALCHEMY_DATABASE_URI": database_url, "INTAKE_PER_HOUR": 2})
+    with other.app_context():
+        refused = other.test_client().post(f"{URL}/responses", json=payload())
+        db.session.remove()
+        db.engine.dispose()
+    assert refused.status_code == 429
+    assert count(Response) == 2
+    keys = list(db.session.scalars(select(RateCounter.key)))
+    assert keys and all("127.0.0.1" not in key and len(key) == 64 for key in keys)
+
+
+def test_rate_limit_applies_to_the_form_too(app, client, survey):
+    app.config["INTAKE_PER_HOUR"] = 1
+    assert client.post(f"{URL}/responses", json=payload()).status_code == 201
+    start(client, "en")
+    answer(client, {"role": "parent", "kids": "0"}, language="en")
+    assert answer(client, {"hard": "x"}, language="en").status_code == 429
+    assert count(Response) == 1
+
+
+def test_rate_limit_uses_redis_when_configured(app, client, survey):
+    url = os.environ.get("VOICE_TEST_REDIS_URL")
+    require(bool(url), "VOICE_TEST_REDIS_URL is not set (a Redis for the shared rate limit)")
+    app.config.update(RATELIMIT_STORAGE_URL=url, INTAKE_PER_HOUR=1)
+    assert client.post(f"{URL}/responses", json=payload()).status_code == 201
+    assert client.post(f"{URL}/responses", json=payload()).status_code == 429
+    assert count(RateCounter) == 0

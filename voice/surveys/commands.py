@@ -1,0 +1,70 @@
+"""``voice surveys import FILE.xlsx --campaign SLUG`` and ``voice surveys export SLUG``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from ..models import Campaign
+from . import operations
+from .views import translate_import_error
+from .xlsform import XLSFormError
+
+surveys_command = AppGroup("surveys", help="Import and export surveys as XLSForms.")
+
+
+@surveys_command.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_slug", required=True, help="Short name of the campaign.")
+@click.option("--slug", default=None, help="The survey's address (default: the form_id).")
+@click.option("--publish", is_flag=True, help="Publish it at once (refused when translations are missing).")
+@click.option("--lang", default=None, help="Language of the messages (default: the app's default).")
+def import_command(path: Path, campaign_slug: str, slug: str | None, publish: bool, lang: str | None) -> None:
+    """Import an XLSForm workbook as a new survey; on any problem nothing is stored."""
+    # Messages go through the same catalogs as the pages: a request context in the chosen language.
+    with current_app.test_request_context(query_string={"lang": lang} if lang else None):
+        _import(path, campaign_slug, slug, publish)
+
+
+def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool) -> None:
+    campaign = Campaign.by_slug(campaign_slug)
+    if campaign is None:
+        raise click.ClickException(_("There is no campaign with the short name %(slug)s.", slug=campaign_slug))
+    try:
+        survey = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name)
+    except XLSFormError as err:
+        raise click.ClickException(f"{path.name}: {translate_import_error(err)}")
+    except operations.SlugTaken as err:
+        raise click.ClickException(_("Another survey already uses the address %(slug)s.", slug=str(err)))
+    questions = sum(1 for _q in operations.draft_definition(survey).items)
+    click.echo(_("Imported %(file)s as the survey %(slug)s (%(count)d items).", file=path.name,
+                 slug=survey.slug, count=questions))
+    if publish:
+        try:
+            version = operations.publish(survey, actor=None)
+        except operations.PublishBlocked as blocked:
+            raise click.ClickException(_("Imported as a draft but not published: %(count)d problems and "
+                                         "%(missing)d missing translations.", count=len(blocked.problems),
+                                         missing=len(blocked.missing)))
+        click.echo(_("Published version %(number)d.", number=version.number if version else 1))
+
+
+@surveys_command.command("export")
+@click.argument("slug")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def export_command(slug: str, output: Path | None) -> None:
+    """Write a survey's draft as an XLSForm workbook."""
+    with current_app.test_request_context():
+        _export(slug, output)
+
+
+def _export(slug: str, output: Path | None) -> None:
+    survey = operations.survey_by_slug(slug)
+    if survey is None:
+        raise click.ClickException(_("There is no survey with the address %(slug)s.", slug=slug))
+    target = output or Path(f"{slug}.xlsx")
+    target.write_bytes(operations.export_survey(survey))
+    click.echo(str(target))

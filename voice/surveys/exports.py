@@ -1,0 +1,167 @@
+"""Responses for analysts: filtered queries, and CSV/XLSX tables with a column per question.
+
+One row per response. Multi-selects become one 0/1 column per choice (``name/choice``);
+single selects hold the choice's label in the chosen language (or its name when no language
+is chosen); group keys keep their own columns (``group:role``). The header row always
+carries the stable names; the XLSX has a second sheet naming each column in words.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from openpyxl import Workbook
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from ..models import Geography, Response, Survey
+from ..models.base import as_utc, labels_in
+from .definition import SurveyDefinition, iter_questions
+
+FIXED = ("uuid", "version", "received_at", "channel", "language", "geography", "consent")
+# A spreadsheet treats a cell starting with one of these as a formula: residents' words
+# must never run as one (CSV injection), so such cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Filters:
+    language: str = ""
+    channel: str = ""
+    geography: str = ""  # a geography code
+    since: date | None = None
+    until: date | None = None
+
+
+def responses_query(survey: Survey, filters: Filters) -> Select:
+    query = select(Response).where(Response.survey_id == survey.id)
+    if filters.language:
+        query = query.where(Response.language == filters.language)
+    if filters.channel:
+        query = query.where(Response.channel == filters.channel)
+    if filters.geography:
+        query = query.join(Geography, Response.geography_id == Geography.id).where(
+            Geography.code == filters.geography)
+    if filters.since:
+        query = query.where(Response.received_at >= datetime.combine(filters.since, time(), timezone.utc))
+    if filters.until:
+        query = query.where(Response.received_at < datetime.combine(filters.until + timedelta(days=1), time(),
+                                                                    timezone.utc))
+    return query.options(selectinload(Response.answers), selectinload(Response.geography),
+                         selectinload(Response.version)).order_by(Response.received_at.desc(), Response.id.desc())
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # header: stable name
+    title: str  # in words, in the chosen language
+    question: str | None = None
+    choice: str | None = None  # for a multi-select's 0/1 column
+    group: str | None = None
+
+
+class Table:
+    """The columns of a survey's responses across all its versions, newest version first."""
+
+    def __init__(self, survey: Survey, language: str = ""):
+        self.language = language
+        self.questions = {}
+        self.choice_labels: dict[str, dict[str, str]] = {}
+        for version in reversed(survey.versions or []):
+            definition = SurveyDefinition.from_dict(version.definition)
+            fallback = definition.default_language
+            for question in iter_questions(definition):
+                if question.type == "note" or question.name in self.questions:
+                    continue
+                self.questions[question.name] = (question, definition)
+                labels = self.choice_labels.setdefault(question.name, {})
+                for choice in definition.choice_lists.get(question.choice_list or "", []):
+                    labels.setdefault(choice.name, labels_in(choice.label, language or fallback, fallback))
+        ordered = self._ordered(survey)
+        roles = [question.role.removeprefix("group:") for question, _d in self.questions.values()
+                 if (question.role or "").startswith("group:")]
+        group_keys = list(dict.fromkeys(["language"] + list(survey.campaign.group_keys or []) + roles))
+        self.columns = [Column(key, key) for key in FIXED]
+        self.columns += [Column(f"group:{key}", f"group:{key}", group=key) for key in group_keys]
+        for name in ordered:
+            question, definition = self.questions[name]
+            title = labels_in(question.label, language or definition.default_language,
+                              definition.default_language) or name
+            if question.type == "select_multiple":
+                for choice in definition.choice_lists.get(question.choice_list or "", []):
+                    self.columns.append(Column(f"{name}/{choice.name}",
+                                               f"{title}: {self.choice_labels[name][choice.name]}",
+                                               question=name, choice=choice.name))
+            else:
+                self.columns.append(Column(name, title, question=name))
+
+    def _ordered(self, survey: Survey) -> list[str]:
+        names = []
+        for version in reversed(survey.versions or []):
+            names += [q.name for q in iter_questions(SurveyDefinition.from_dict(version.definition))
+                      if q.type != "note" and q.name not in names]
+        return names
+
+    def row(self, response: Response) -> list[object]:
+        answers = {answer.question: answer.value for answer in response.answers}
+        received = as_utc(response.received_at)
+        cells: list[object] = [str(response.uuid), response.version.number if response.version else "",
+                               received.isoformat(timespec="seconds") if received else "", response.channel,
+                               response.language, response.geography.code if response.geography else "",
+                               1 if response.consent else 0]
+        for column in self.columns[len(FIXED):]:
+            if column.group is not None:
+                cells.append((response.groups or {}).get(column.group, ""))
+                continue
+            value = answers.get(column.question, "")
+            question, _definition = self.questions[column.question]
+            if column.choice is not None:
+                cells.append(1 if column.choice in value.split() else 0)
+            elif question.type == "select_one" and self.language:
+                cells.append(self.choice_labels[column.question].get(value, value))
+            elif question.type in ("integer", "decimal") and value:
+                cells.append(_number(value))
+            else:
+                cells.append(value)
+        return cells
+
+
+def _number(value: str) -> object:
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+
+def _safe(cell: object) -> object:
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def to_csv(table: Table, responses) -> bytes:
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow([column.key for column in table.columns])
+    for response in responses:
+        writer.writerow([_safe(cell) for cell in table.row(response)])
+    return ("\ufeff" + output.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(table: Table, responses, *, sheet_title: str, columns_title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    sheet.append([column.key for column in table.columns])
+    for response in responses:
+        sheet.append([_safe(cell) for cell in table.row(response)])
+    names = workbook.create_sheet(columns_title[:31])
+    for column in table.columns:
+        names.append([column.key, _safe(column.title)])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -1,0 +1,309 @@
+"""The resident's survey at /s/<survey>: language, consent, pages, thanks; and the JSON intake.
+
+Everything works with JavaScript off: each page is a plain form that the server checks
+(``intake.py``); ``static/js/survey.js`` only shows and hides questions live.
+
+The JSON intake (POST /s/<survey>/responses) is exempt from CSRF: it carries no ambient
+authority (residents are anonymous, no cookie is read), it accepts only
+``application/json`` (which a cross-site HTML form cannot send without a CORS preflight,
+which we never grant), and it has the same spam defences as the form: the per-address rate
+limit and the honeypot field ``website``.
+"""
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from flask import (abort, current_app, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+
+from ..extensions import csrf, db
+from ..i18n import LocaleInfo
+from ..models import Response, Survey, SurveyProgress, SurveyVersion
+from ..models.base import labels_in
+from ..security import public
+from . import intake, ratelimit
+from .views import _survey, bp
+
+HONEYPOT = "website"
+SESSION_KEY = "survey_progress"  # {survey slug: client UUID}
+
+
+def _open_form(slug: str) -> intake.Form:
+    survey = _survey(slug)
+    if not survey.is_open or survey.current_version is None:
+        abort(404)
+    return intake.Form.of(survey)
+
+
+def _direction(language: str) -> str:
+    try:
+        return LocaleInfo.of(language).dir
+    except (ValueError, TypeError):
+        return "ltr"
+
+
+def _self_url(form: intake.Form, language: str | None, **values) -> str:
+    """This survey's address, keeping the interface in the resident's language."""
+    if language in current_app.config["LANGUAGES"]:
+        values["lang"] = language
+    return url_for("surveys.take", survey=form.survey.slug, **values)
+
+
+def _progress(form: intake.Form) -> SurveyProgress | None:
+    key = session.get(SESSION_KEY, {}).get(form.survey.slug)
+    if not key:
+        return None
+    try:
+        progress = db.session.get(SurveyProgress, uuid_module.UUID(key))
+    except ValueError:
+        progress = None
+    return progress if progress is not None and progress.survey_id == form.survey.id else None
+
+
+def _remember(form: intake.Form, key: uuid_module.UUID | None) -> None:
+    kept = dict(session.get(SESSION_KEY, {}))
+    if key is None:
+        kept.pop(form.survey.slug, None)
+    else:
+        kept[form.survey.slug] = str(key)
+    session[SESSION_KEY] = kept
+
+
+def _common(form: intake.Form, language: str) -> dict:
+    return {"survey": form.survey, "definition": form.definition, "language": language,
+            "direction": _direction(language), "honeypot": HONEYPOT,
+            "title": labels_in(form.definition.title, language, form.definition.default_language)}
+
+
+@bp.route("/s/<survey>", methods=["GET", "POST"])
+@public
+def take(survey: str):
+    form = _open_form(survey)
+    progress = _progress(form)
+    if request.method == "POST":
+        return _post(form, progress)
+    if progress is not None:
+        return _show_page(_version_form(form, progress), progress)
+    languages = form.definition.languages
+    chosen = request.args.get("lang") or request.args.get("language")
+    if chosen not in languages:
+        if len(languages) > 1:
+            choices = [(code, labels_in(form.definition.title, code)) for code in languages]
+            return render_template("surveys/take_language.html", choices=choices,
+                                   **_common(form, form.definition.default_language))
+        chosen = languages[0]
+    return render_template("surveys/take_consent.html", key=uuid_module.uuid4(), action=_self_url(form, chosen),
+                           asks_consent_itself=form.consent_question is not None, **_common(form, chosen))
+
+
+def _version_form(form: intake.Form, progress: SurveyProgress) -> intake.Form:
+    """A resident who started before a new publication finishes the version they started."""
+    if progress.survey_version_id == form.version.id:
+        return form
+    return intake.Form.of(form.survey, db.session.get(SurveyVersion, progress.survey_version_id))
+
+
+def _page_values(form: intake.Form, index: int) -> dict:
+    values = {}
+    for question in form.pages[index].questions:
+        if question.type == "select_multiple":
+            values[question.name] = request.form.getlist(question.name)
+        else:
+            values[question.name] = request.form.get(question.name, "")
+    return values
+
+
+def _post(form: intake.Form, progress: SurveyProgress | None):
+    step = request.form.get("step")
+    try:
+        key = uuid_module.UUID(request.form.get("uuid", ""))
+    except ValueError:
+        key = None
+    if step == "consent" and key is not None:
+        language = request.form.get("language", "")
+        if language not in form.definition.languages:
+            return redirect(url_for("surveys.take", survey=form.survey.slug))
+        if request.form.get("consent") != "yes":
+            return render_template("surveys/take_declined.html", **_common(form, language))
+        progress = intake.start_progress(form, key, language)
+        _remember(form, progress.uuid)
+        return redirect(_self_url(form, language))
+    if step == "page" and key is not None:
+        if progress is None or progress.uuid != key:
+            done = Response.by_uuid(form.survey.id, key)
+            if done is not None:  # a replay of the last page: the same thank-you page
+                return redirect(url_for("surveys.thanks", survey=form.survey.slug, key=key))
+        if progress is not None and progress.uuid == key:
+            return _answer_page(_version_form(form, progress), progress)
+    if step == "restart":
+        if progress is not None:
+            db.session.delete(progress)
+            db.session.commit()
+        _remember(form, None)
+    return redirect(url_for("surveys.take", survey=form.survey.slug))
+
+
+def _show_page(form: intake.Form, progress: SurveyProgress, *, values: dict | None = None,
+               errors: dict | None = None, status: int = 200):
+    index = progress.page
+    if not (0 <= index < len(form.pages)) or not intake.page_is_relevant(form, index, progress.answers):
+        start = min(max(index, 0), len(form.pages))
+        index = intake.next_page(form, start - 1, progress.answers)
+        if index is None:  # nothing further is asked: show the last page that is
+            index = intake.next_page(form, start, progress.answers, step=-1)
+        if index is None:
+            index = 0
+    language = progress.language or form.definition.default_language
+    page = form.pages[index]
+    shown = values if values is not None else progress.answers
+    earlier = {name: value for name, value in progress.answers.items()
+               if name not in {q.name for q in page.questions}}
+    evaluation = intake.evaluation_answers(form, {**earlier, **{k: v for k, v in shown.items() if v not in ("", [])}})
+    questions = []
+    for question in page.questions:
+        questions.append({
+            "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
+            "shown": intake.is_relevant(page, question, evaluation),
+            "label": labels_in(question.label, language, form.definition.default_language),
+            "hint": labels_in(question.hint, language, form.definition.default_language),
+            "options": (intake.options(form, question, {**earlier, **shown}, language)
+                        if question.type in ("select_one", "select_multiple", "geography") else []),
+            "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
+            "error": (errors or {}).get(question.name),
+        })
+    relevant_pages = [i for i in range(len(form.pages)) if intake.page_is_relevant(form, i, progress.answers)]
+    position = relevant_pages.index(index) + 1 if index in relevant_pages else index + 1
+    previous = intake.next_page(form, index, progress.answers, step=-1)
+    return render_template(
+        "surveys/take_page.html", key=progress.uuid, index=index, questions=questions, errors=errors or {},
+        page_label=labels_in(page.label, language, form.definition.default_language) if len(page.questions) > 1 else "",
+        position=position, total=max(len(relevant_pages), position), has_previous=previous is not None,
+        is_last=intake.next_page(form, index, {**progress.answers, **(values or {})}) is None,
+        earlier=intake.evaluation_answers(form, earlier), action=_self_url(form, language),
+        **_common(form, language)), status
+
+
+def _answer_page(form: intake.Form, progress: SurveyProgress):
+    try:
+        index = int(request.form.get("page", ""))
+    except ValueError:
+        index = progress.page
+    if not 0 <= index < len(form.pages):
+        return redirect(url_for("surveys.take", survey=form.survey.slug))
+    progress.page = index
+    language = progress.language or form.definition.default_language
+    submitted = _page_values(form, index)
+    page_names = {q.name for q in form.pages[index].questions}
+    earlier = {name: value for name, value in progress.answers.items() if name not in page_names}
+    checked = intake.check_page(form, index, submitted, earlier, language)
+    answers = {**earlier, **checked.answers}
+    if request.form.get("action") == "back":
+        previous = intake.next_page(form, index, answers, step=-1)
+        intake.save_progress(progress, page=index if previous is None else previous, answers=answers)
+        return redirect(_self_url(form, language))
+    if request.form.get(HONEYPOT):
+        # A bot filled the field people never see: thank it and store nothing.
+        intake.forget(progress)
+        _remember(form, None)
+        return render_template("surveys/take_thanks.html", **_common(form, language))
+    shown = set(request.form.get("shown", "").split())
+    page = form.pages[index]
+    now = intake.evaluation_answers(form, answers)
+    revealed = {q.name for q in page.questions
+                if q.type != "note" and q.name not in shown and intake.is_relevant(page, q, now)}
+    if revealed and "shown" in request.form:
+        # Without JavaScript, an answer on this page opened more questions on it: show them.
+        errors = {name: error for name, error in checked.errors.items() if name not in revealed}
+        intake.save_progress(progress, page=index, answers=answers)
+        return _show_page(form, progress, values=submitted, errors=errors, status=422 if errors else 200)
+    if checked.errors:
+        return _show_page(form, progress, values=submitted, errors=checked.errors, status=422)
+    following = intake.next_page(form, index, answers)
+    if following is not None:
+        intake.save_progress(progress, page=following, answers=answers)
+        return redirect(_self_url(form, language))
+    intake.save_progress(progress, page=index, answers=answers)
+    if not intake.has_consent(form, intake.prune(form, answers), progress.consent):
+        intake.forget(progress)  # the survey's own consent question was not agreed to: store nothing
+        _remember(form, None)
+        return render_template("surveys/take_declined.html", **_common(form, language))
+    if not ratelimit.hit("intake", request.remote_addr, limit=current_app.config["INTAKE_PER_HOUR"]):
+        abort(429)
+    try:
+        stored = intake.submit(form, progress)
+    except intake.ResponseConflict:
+        abort(409)
+    _remember(form, None)
+    return redirect(url_for("surveys.thanks", survey=form.survey.slug, key=stored.response.uuid,
+                            **({"lang": language} if language in current_app.config["LANGUAGES"] else {})))
+
+
+@bp.route("/s/<survey>/thanks/<uuid:key>")
+@public
+def thanks(survey: str, key: uuid_module.UUID):
+    survey_row = _survey(survey)
+    response = Response.by_uuid(survey_row.id, key) or abort(404)
+    form = intake.Form.of(survey_row, response.version)
+    return render_template("surveys/take_thanks.html", **_common(form, response.language))
+
+
+# --- JSON intake ----------------------------------------------------------------------------------
+
+
+def _json_error(status: int, message: str, **extra):
+    return jsonify({"error": message, **extra}), status
+
+
+@bp.route("/s/<survey>/responses", methods=["POST"])
+@public
+@csrf.exempt
+def submit_json(survey: str):
+    survey_row = _survey(survey)
+    if not survey_row.is_open or survey_row.current_version is None:
+        return _json_error(404, _("This survey is not open for answers."))
+    if not request.is_json:
+        return _json_error(415, _("Send the response as JSON (Content-Type: application/json)."))
+    if not ratelimit.hit("intake", request.remote_addr, limit=current_app.config["INTAKE_PER_HOUR"]):
+        return _json_error(429, _("Too many requests. Please wait a minute and try again."))
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _json_error(400, _("The request could not be understood. Please go back and try again."))
+    errors: dict[str, str] = {}
+    try:
+        key = uuid_module.UUID(str(payload.get("uuid", "")))
+    except ValueError:
+        key = None
+        errors["uuid"] = _("uuid must be a UUID made by the client, such as %(example)s.",
+                           example=str(uuid_module.uuid4()))
+    existing = Response.by_uuid(survey_row.id, key) if key else None
+    form = intake.Form.of(survey_row, existing.version if existing else None)
+    language = payload.get("language")
+    if language not in form.definition.languages:
+        errors["language"] = _("language must be one of: %(languages)s.",
+                               languages=", ".join(form.definition.languages))
+        language = form.definition.default_language
+    if payload.get("consent") is not True:
+        errors["consent"] = _("The resident's consent is needed (consent: true).")
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        errors["answers"] = _("answers must map question names to answers.")
+        answers = {}
+    if payload.get(HONEYPOT):
+        return jsonify({"status": "created", "uuid": str(key) if key else None}), 201
+    try:
+        checked = intake.check_all(form, answers, language)
+    except intake.UnknownQuestion as err:
+        errors.update({name: _("There is no question named %(name)s in this survey.", name=name)
+                       for name in err.names})
+    else:
+        errors.update(checked.errors)
+    if errors:
+        return jsonify({"errors": errors}), 422
+    try:
+        stored = intake.submit_json(form, key=key, language=language, answers=checked.answers, consent=True)
+    except intake.ResponseConflict:
+        return _json_error(409, _("A different response was already stored with this uuid. Nothing was changed."))
+    body = {"status": "created" if stored.created else "already_stored", "uuid": str(stored.response.uuid),
+            "thanks": url_for("surveys.thanks", survey=survey_row.slug, key=stored.response.uuid)}
+    return jsonify(body), 201 if stored.created else 200
