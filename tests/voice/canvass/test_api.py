@@ -1,0 +1,168 @@
+"""The sync API: stored once (201), replays answered with the same id (200), changed replays
+refused (409, audited), bad records refused (422) with nothing stored, roles and turfs checked."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from voice.extensions import db
+from voice.models import AuditEvent, Response, Visit
+
+from ...helpers import sign_in
+from .conftest import Api
+from .field import response_payload, visit_payload
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_response_is_stored_once_and_inherits_the_door(api, field, users):
+    payload = response_payload(field, door="s-1", area="N1")
+    first = api.post("responses", payload)
+    assert first.status_code == 201, first.get_json()
+    replay = api.post("responses", payload)
+    assert replay.status_code == 200
+    assert replay.get_json()["id"] == first.get_json()["id"]
+    assert replay.get_json()["status"] == "replayed"
+    response = db.session.scalar(select(Response))
+    assert count(Response) == 1
+    assert response.channel == "canvass" and response.canvasser_id == users["canvasser"].id
+    assert response.geography_id == field.south.id  # the door's place, not the answer's
+    assert {a.question: a.value for a in response.answers}["needs"] == "care"
+    assert response.device_submitted_at is not None and response.received_at is not None
+
+
+def test_changed_replay_is_refused_and_audited(api, field):
+    payload = response_payload(field)
+    assert api.post("responses", payload).status_code == 201
+    changed = api.post("responses", {**payload, "answers": {**payload["answers"], "hard": "Something else"}})
+    assert changed.status_code == 409
+    assert changed.get_json()["id"] == db.session.scalar(select(Response.id))
+    assert count(Response) == 1
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "response.replay_conflict"))
+
+
+def test_device_clock_is_not_part_of_the_record(api, field):
+    payload = response_payload(field)
+    assert api.post("responses", payload).status_code == 201
+    later_clock = {**payload, "submitted_at": "2031-01-01T00:00:00Z"}
+    assert api.post("responses", later_clock).status_code == 200
+
+
+def test_visit_is_stored_once(api, field):
+    payload = visit_payload(field, outcome="come_back", come_back_at="2026-05-02T18:00:00Z")
+    first = api.post("visits", payload)
+    assert first.status_code == 201, first.get_json()
+    again = api.post("visits", payload)
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    assert api.post("visits", {**payload, "outcome": "moved", "come_back_at": None}).status_code == 409
+    assert count(Visit) == 1
+    visit = db.session.scalar(select(Visit))
+    assert visit.outcome == "come_back" and visit.come_back_at is not None
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "visit.replay_conflict"))
+
+
+def test_interview_links_to_its_visit(api, field):
+    visit = visit_payload(field, outcome="completed")
+    assert api.post("visits", visit).status_code == 201
+    assert api.post("responses", {**response_payload(field), "visit": visit["uuid"]}).status_code == 201
+    assert db.session.scalar(select(Response.visit_id)) == db.session.scalar(select(Visit.id))
+
+
+def test_bad_json_is_refused_with_a_message(api, field):
+    raw = api.client.post("/canvass/api/responses", data="{not json", content_type="application/json",
+                          headers={"X-CSRFToken": api.token})
+    assert raw.status_code == 422 and raw.get_json()["error"]
+    for payload in ({"uuid": "nope"}, [], {**response_payload(field), "uuid": "x"},
+                    {**response_payload(field), "answers": "x"},
+                    {**response_payload(field), "language": "fr"},
+                    response_payload(field, kids="40"),  # the constraint
+                    response_payload(field, role=""),  # required
+                    {**response_payload(field), "answers": {"nope": "1"}}):
+        answer = api.post("responses", payload)
+        assert answer.status_code == 422, (payload, answer.status_code)
+        assert answer.get_json()["error"] and isinstance(answer.get_json()["problems"], list)
+    assert api.post("visits", visit_payload(field, outcome="gone")).status_code == 422
+    assert api.post("visits", visit_payload(field, outcome="come_back")).status_code == 422  # no time
+    assert count(Response) == 0 and count(Visit) == 0
+
+
+def test_messages_follow_the_canvassers_language(api, field):
+    english = api.post("responses", {"uuid": "x"}).get_json()["error"]
+    assert english
+    answer = api.client.post("/canvass/api/responses?lang=he", json={"uuid": "x"},
+                             headers={"X-CSRFToken": api.token})
+    assert answer.status_code == 422 and answer.get_json()["error"]
+
+
+def test_unknown_turf_and_door_are_refused(api, field):
+    assert api.post("responses", {**response_payload(field), "turf": 999}).status_code == 422
+    assert api.post("responses", response_payload(field, door="nowhere")).status_code == 422
+    assert api.post("visits", visit_payload(field, door="nowhere")).status_code == 422
+    assert api.post("visits", {**visit_payload(field), "turf": "1"}).status_code == 422
+    assert count(Response) == 0 and count(Visit) == 0
+
+
+def test_another_canvassers_turf_is_forbidden(api, field):
+    payload = {**visit_payload(field, door="s-2"), "turf": field.other_turf.id}
+    assert api.post("visits", payload).status_code == 403
+    assert count(Visit) == 0
+
+
+def test_consent_refused_stores_nothing(api, field):
+    assert api.post("responses", response_payload(field, consent="")).status_code == 422
+    assert count(Response) == 0
+
+
+def test_other_roles_and_anonymous_cannot_sync(app, client, field, users):
+    for role in ("analyst", "admin", "committee", "facilitator"):
+        other = app.test_client()
+        assert sign_in(other, f"{role}@example.org").status_code == 302
+        answer = other.post("/canvass/api/visits", json=visit_payload(field))
+        assert answer.status_code in (400, 403)  # no token to be had: GET /api/session is 403 too
+        assert other.get("/canvass/api/session").status_code == 403
+    anonymous = client.post("/canvass/api/visits", json=visit_payload(field))
+    assert anonymous.status_code in (302, 400)
+    assert count(Visit) == 0
+
+
+def test_without_the_csrf_header_nothing_is_stored(client, field):
+    assert sign_in(client, "canvasser@example.org").status_code == 302
+    assert client.post("/canvass/api/visits", json=visit_payload(field)).status_code == 400
+    assert count(Visit) == 0
+
+
+def test_bundle_holds_turf_and_surveys(api, field):
+    assert api.post("visits", visit_payload(field, door="n-2", outcome="moved")).status_code == 201
+    bundle = api.client.get("/canvass/api/bundle").get_json()
+    assert [turf["name"] for turf in bundle["turfs"]] == ["North A"]
+    doors = {door["id"]: door for door in bundle["turfs"][0]["doors"]}
+    assert doors["n-2"]["last_outcome"] == "moved" and doors["n-1"]["last_outcome"] is None
+    (survey,) = bundle["surveys"]
+    assert survey["slug"] == "door-survey" and survey["languages"] == ["en", "he", "am"]
+    assert set(survey["messages"]) == {"en", "he", "am"} and survey["directions"]["he"] == "rtl"
+    assert [page["name"] for page in survey["pages"]] == ["consent", "about", "voice"]
+    assert {place["code"] for place in survey["geographies"]} >= {"N1", "S1"}
+    assert survey["consent_question"] == "consent"
+
+
+def test_app_shell_manifest_and_worker(api):
+    page = api.client.get("/canvass/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="canvass-strings"' in html and "<script>" not in html
+    manifest = api.client.get("/canvass/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json" and manifest.get_json()["scope"] == "/canvass/"
+    worker = api.client.get("/canvass/sw.js")
+    source = worker.get_data(as_text=True)
+    assert worker.mimetype == "text/javascript" and worker.headers["Service-Worker-Allowed"] == "/canvass/"
+    assert "__VERSION__" not in source and "/static/js/canvass/app.js" in source and "/canvass/api/bundle" in source
+
+
+def test_api_client_helper_is_reusable(app, field):
+    other = app.test_client()
+    assert sign_in(other, "canvasser2@example.org").status_code == 302
+    payload = {**visit_payload(field, door="s-2"), "turf": field.other_turf.id, "uuid": str(uuid.uuid4())}
+    assert Api(other).post("visits", payload).status_code == 201

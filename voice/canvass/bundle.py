@@ -1,0 +1,100 @@
+"""What a canvasser's tablet keeps for a day offline: their turf and their surveys.
+
+The bundle is plain JSON: the turfs assigned to the canvasser with their doors and the last
+outcome recorded at each, and every published survey of those turfs' campaigns with its
+frozen definition, its pages (split by the same ``definition.pages`` the online survey
+uses), the campaign's places for geography questions, and the resident-facing messages in
+each of the survey's languages.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..i18n import LocaleInfo
+from ..models import Survey, Turf, User, Visit
+from ..models.base import labels_in, utcnow
+from ..surveys import intake
+
+
+def resident_messages() -> dict[str, str]:
+    """What the interview screens say, in the current locale (called per survey language)."""
+    return {
+        "next": _("Next"), "back": _("Back"), "finish": _("Finish the interview"),
+        "needed": _("(needed)"), "choose": _("Choose…"),
+        "required": _("This question needs an answer."),
+        "not_accepted": _("This answer is not accepted. Please check it."),
+        "whole_number": _("Enter a whole number, such as 3."),
+        "number": _("Enter a number, such as 2.5."),
+        "date": _("Enter a date as year-month-day, such as 2024-09-01."),
+        "too_long": _("Please keep your answer under %(count)d characters.", count=intake.MAX_TEXT),
+        "page_of": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
+        "check": _("Please check the answers marked below."),
+        "consent_agree": _("The resident agrees"),
+        "consent_decline": _("The resident does not agree"),
+    }
+
+
+def _direction(language: str) -> str:
+    try:
+        return LocaleInfo.of(language).dir
+    except (ValueError, TypeError):
+        return "ltr"
+
+
+def _messages(language: str) -> dict[str, str]:
+    locale = language if language in current_app.config["LANGUAGES"] else "en"
+    with force_locale(locale):
+        return resident_messages()
+
+
+def survey_bundle(survey: Survey) -> dict[str, Any]:
+    form = intake.Form.of(survey)
+    definition = form.definition
+    return {
+        "slug": survey.slug, "campaign_id": survey.campaign_id, "version": form.version.id,
+        "title": definition.title, "default_language": definition.default_language,
+        "languages": definition.languages, "definition": form.version.definition,
+        "pages": [{"name": page.name, "label": page.label, "questions": [q.name for q in page.questions],
+                   "relevant": {name: list(conditions) for name, conditions in page.relevant.items()}}
+                  for page in form.pages],
+        "geographies": [{"code": place.code, "name": place.name, "names": place.names}
+                        for place in intake.geography_codes(survey)],
+        "directions": {language: _direction(language) for language in definition.languages},
+        "messages": {language: _messages(language) for language in definition.languages},
+        "consent_question": form.consent_question.name if form.consent_question else None,
+    }
+
+
+def canvasser_bundle(user: User, locale: str) -> dict[str, Any]:
+    turfs = list(db.session.scalars(select(Turf).where(Turf.canvasser_id == user.id).order_by(Turf.name)))
+    campaign_ids = sorted({turf.campaign_id for turf in turfs})
+    surveys = list(db.session.scalars(select(Survey).where(Survey.campaign_id.in_(campaign_ids))
+                                      .order_by(Survey.slug))) if campaign_ids else []
+    latest = _latest_outcomes([turf.id for turf in turfs])
+    return {
+        "generated_at": utcnow().isoformat(),
+        "canvasser": {"id": user.id, "email": user.email, "name": user.display_name},
+        "turfs": [{"id": turf.id, "name": turf.name, "campaign_id": turf.campaign_id,
+                   "campaign": turf.campaign.name,
+                   "geography": labels_in(turf.geography.names, locale) or turf.geography.name
+                   if turf.geography else "",
+                   "doors": [{**door, "last_outcome": latest.get((turf.id, door["id"]))} for door in turf.doors]}
+                  for turf in turfs],
+        "surveys": [survey_bundle(survey) for survey in surveys if survey.current_version is not None],
+    }
+
+
+def _latest_outcomes(turf_ids: list[int]) -> dict[tuple[int, str], str]:
+    """The outcome of the last visit (by server receipt) at each door."""
+    if not turf_ids:
+        return {}
+    last = (select(Visit.turf_id, Visit.door_id, func.max(Visit.id).label("last_id"))
+            .where(Visit.turf_id.in_(turf_ids)).group_by(Visit.turf_id, Visit.door_id).subquery())
+    rows = db.session.execute(select(Visit.turf_id, Visit.door_id, Visit.outcome)
+                              .join(last, Visit.id == last.c.last_id))
+    return {(turf_id, door_id): outcome for turf_id, door_id, outcome in rows}

@@ -1,0 +1,484 @@
+"""Door-to-door canvassing: turf imports and assignment, and storing what tablets send.
+
+Every record a tablet sends (a visit or a finished interview) carries a UUID the tablet
+chose. It is stored once: a replay answers with the stored record, the same UUID with other
+content is refused (and audited). The device's clock is kept for the record but never used
+for ordering or dedupe; the server stamps ``received_at``.
+
+Problems are reported with an English message template (marked with ``N_`` for extraction)
+and its params; the web layer and the command line translate the template.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid as uuid_module
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Geography, Response, Survey, SurveyVersion, Turf, User, Visit
+from ..models.base import as_utc
+from ..surveys import intake
+from ..surveys.responses import ResponseConflict, UnknownQuestion, store_response
+
+QUEUE_FORMAT = "community-voice-canvass-queue"
+MAX_NOTE = 2000
+MAX_DOOR_ID = 64
+
+
+def N_(message: str) -> str:
+    """Mark a message template for extraction; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Problem:
+    template: str
+    params: dict = field(default_factory=dict)
+    line: int | None = None  # CSV line or queue-file record number
+    field: str | None = None
+
+    def render(self, translate) -> str:
+        return translate(self.template) % self.params
+
+
+class Refused(Exception):
+    """The record cannot be stored: ``status`` 422 (bad content) or 403 (not your turf)."""
+
+    def __init__(self, status: int, problems: list[Problem]):
+        super().__init__("; ".join(p.template % p.params for p in problems))
+        self.status = status
+        self.problems = problems
+
+
+class Conflict(Exception):
+    """A record with this UUID is stored with other content (audited)."""
+
+    def __init__(self, kind: str, record_id: int):
+        super().__init__(f"{kind} {record_id} already stored with other content")
+        self.kind = kind
+        self.record_id = record_id
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "visit" | "response"
+    record_id: int
+    uuid: uuid_module.UUID
+    created: bool
+
+
+def _refuse(template: str, status: int = 422, **params) -> Refused:
+    return Refused(status, [Problem(template, params)])
+
+
+# --- Turf: import and assignment ------------------------------------------------------------
+
+HEADER_ALIASES = {
+    "door_id": "door_id", "door id": "door_id", "door": "door_id", "id": "door_id",
+    "address": "address",
+    "geography": "geography", "geography code": "geography", "geography_code": "geography",
+    "block": "block",
+}
+REQUIRED_COLUMNS = ("door_id", "address", "geography")
+
+
+@dataclass
+class TurfImport:
+    problems: list[Problem] = field(default_factory=list)
+    turfs: list[Turf] = field(default_factory=list)
+    doors: int = 0
+
+
+def _read_csv(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]] | Problem:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Problem(N_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        return Problem(N_("The file cannot be read as CSV: %(error)s"), {"error": str(exc)})
+    rows = [(number, row) for number, row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        return Problem(N_("The file is empty."))
+    return rows[0][1], rows[1:]
+
+
+def import_turfs(campaign: Campaign, content: bytes, *, name: str, canvasser: User | None,
+                 actor: User | None) -> TurfImport:
+    """Import an address list into one turf (or one per block): everything or nothing."""
+    result = TurfImport()
+    read = _read_csv(content)
+    if isinstance(read, Problem):
+        result.problems.append(read)
+        return result
+    header, rows = read
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = HEADER_ALIASES.get(title.strip().lower())
+        if key is None:
+            result.problems.append(Problem(N_("Unknown column %(column)s: use door_id, address, geography and "
+                                              "optionally block."), {"column": title.strip()}, line=1))
+        elif key in columns:
+            result.problems.append(Problem(N_("The column %(column)s appears twice."), {"column": key}, line=1))
+        else:
+            columns[key] = index
+    for key in REQUIRED_COLUMNS:
+        if key not in columns:
+            result.problems.append(Problem(N_("The column %(column)s is missing."), {"column": key}, line=1))
+    if result.problems:
+        return result
+    if not rows:
+        result.problems.append(Problem(N_("The file has no doors."), line=1))
+        return result
+
+    known_places = dict(db.session.execute(select(Geography.code, Geography.id)).all())
+    existing_doors = {door["id"] for turf in db.session.scalars(select(Turf).where(Turf.campaign_id == campaign.id))
+                      for door in turf.doors}
+    seen: dict[str, int] = {}
+    by_block: dict[str, list[dict]] = {}
+    for number, row in rows:
+        def cell(key: str) -> str:
+            index = columns.get(key)
+            return row[index].strip() if index is not None and index < len(row) else ""
+        door_id, address, place, block = cell("door_id"), cell("address"), cell("geography"), cell("block")
+        if not door_id:
+            result.problems.append(Problem(N_("The door id is empty."), line=number))
+        elif len(door_id) > MAX_DOOR_ID:
+            result.problems.append(Problem(N_("The door id %(door)s is longer than %(max)d characters."),
+                                           {"door": door_id[:20] + "…", "max": MAX_DOOR_ID}, line=number))
+        elif door_id in seen:
+            result.problems.append(Problem(N_("The door id %(door)s is already on line %(other)d."),
+                                           {"door": door_id, "other": seen[door_id]}, line=number))
+        elif door_id in existing_doors:
+            result.problems.append(Problem(N_("The door id %(door)s is already in a turf of this campaign."),
+                                           {"door": door_id}, line=number))
+        if not address:
+            result.problems.append(Problem(N_("The address is empty."), line=number))
+        if not place:
+            result.problems.append(Problem(N_("The geography code is empty."), line=number))
+        elif place not in known_places:
+            result.problems.append(Problem(N_("The geography code %(code)s is not a known geography."),
+                                           {"code": place}, line=number))
+        seen.setdefault(door_id, number)
+        by_block.setdefault(block, []).append({"id": door_id, "address": address, "geography": place,
+                                               **({"block": block} if block else {})})
+    names = {block: (f"{name} · {block}" if block else name) for block in by_block}
+    taken = set(db.session.scalars(select(Turf.name).where(Turf.campaign_id == campaign.id)))
+    for block, turf_name in names.items():
+        if turf_name in taken:
+            result.problems.append(Problem(N_("A turf named %(name)s already exists in this campaign."),
+                                           {"name": turf_name}))
+    if result.problems:
+        return result
+
+    for block, doors in by_block.items():
+        places = {door["geography"] for door in doors}
+        turf = Turf(campaign_id=campaign.id, name=names[block], doors=doors,
+                    geography_id=known_places[places.pop()] if len(places) == 1 else None,
+                    canvasser_id=canvasser.id if canvasser else None)
+        db.session.add(turf)
+        result.turfs.append(turf)
+    db.session.flush()
+    result.doors = sum(len(turf.doors) for turf in result.turfs)
+    for turf in result.turfs:
+        AuditEvent.record("turf.import", turf, actor=actor, doors=len(turf.doors),
+                          canvasser=turf.canvasser_id)
+    db.session.commit()
+    return result
+
+
+def assign_turf(turf: Turf, canvasser: User | None, *, actor: User | None) -> None:
+    previous = turf.canvasser_id
+    turf.canvasser_id = canvasser.id if canvasser else None
+    AuditEvent.record("turf.assign", turf, actor=actor, previous=previous, canvasser=turf.canvasser_id)
+    db.session.commit()
+
+
+# --- Records from tablets -------------------------------------------------------------------
+
+
+def _uuid(data: dict, key: str, problems: list[Problem], *, required: bool = True) -> uuid_module.UUID | None:
+    raw = data.get(key)
+    if raw in (None, "") and not required:
+        return None
+    try:
+        return uuid_module.UUID(str(raw))
+    except (ValueError, TypeError, AttributeError):
+        problems.append(Problem(N_("%(field)s must be a UUID."), {"field": key}, field=key))
+        return None
+
+
+def _moment(data: dict, key: str, problems: list[Problem]) -> datetime | None:
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        problems.append(Problem(N_("%(field)s must be a date and time such as 2026-05-01T10:30:00Z."),
+                                {"field": key}, field=key))
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _door(data: dict, problems: list[Problem], canvasser: User | None) -> tuple[Turf | None, dict | None]:
+    """The turf and door a record names; refuses (403) a turf assigned to someone else."""
+    turf_id, door_id = data.get("turf"), data.get("door")
+    if not isinstance(turf_id, int) or isinstance(turf_id, bool):
+        problems.append(Problem(N_("%(field)s must be a number."), {"field": "turf"}, field="turf"))
+        return None, None
+    if not isinstance(door_id, str) or not door_id:
+        problems.append(Problem(N_("%(field)s must be text."), {"field": "door"}, field="door"))
+        return None, None
+    turf = db.session.get(Turf, turf_id)
+    if turf is None:
+        problems.append(Problem(N_("There is no turf %(turf)s."), {"turf": turf_id}, field="turf"))
+        return None, None
+    door = next((door for door in turf.doors if door["id"] == door_id), None)
+    if door is None:
+        problems.append(Problem(N_("The turf %(turf)s has no door %(door)s."), {"turf": turf_id, "door": door_id},
+                                field="door"))
+        return turf, None
+    if canvasser is not None and turf.canvasser_id != canvasser.id:
+        raise _refuse(N_("The turf %(turf)s is not assigned to you."), 403, turf=turf_id)
+    return turf, door
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    uuid: uuid_module.UUID
+    turf: Turf
+    door: dict
+    outcome: str
+    come_back_at: datetime | None
+    note: str
+    recorded_at: datetime | None
+
+
+def check_visit(data: Any, canvasser: User | None) -> VisitRecord:
+    """Parse and check a visit sent by a tablet (raises Refused)."""
+    if not isinstance(data, dict):
+        raise _refuse(N_("The request must be a JSON object."))
+    problems: list[Problem] = []
+    key = _uuid(data, "uuid", problems)
+    turf, door = _door(data, problems, canvasser)
+    outcome = data.get("outcome")
+    if outcome not in DOOR_OUTCOMES:
+        problems.append(Problem(N_("%(field)s must be one of %(values)s."),
+                                {"field": "outcome", "values": ", ".join(DOOR_OUTCOMES)}, field="outcome"))
+    come_back_at = _moment(data, "come_back_at", problems)
+    if outcome == "come_back" and come_back_at is None and not problems:
+        problems.append(Problem(N_("A come-back visit needs the time to come back."), field="come_back_at"))
+    note = data.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        problems.append(Problem(N_("The note must be text of at most %(max)d characters."), {"max": MAX_NOTE},
+                                field="note"))
+    recorded_at = _moment(data, "recorded_at", problems)
+    if problems:
+        raise Refused(422, problems)
+    return VisitRecord(key, turf, door, outcome, come_back_at if outcome == "come_back" else None,
+                       note.strip(), recorded_at)
+
+
+def _same_visit(visit: Visit, record: VisitRecord) -> bool:
+    return (visit.turf_id == record.turf.id and visit.door_id == record.door["id"] and visit.outcome == record.outcome
+            and as_utc(visit.come_back_at) == record.come_back_at and visit.note == record.note)
+
+
+def store_visit(record: VisitRecord, canvasser: User) -> Outcome:
+    """Store a visit once; a replay answers with the stored one (insert that cannot race)."""
+    existing = db.session.scalar(select(Visit).where(Visit.uuid == record.uuid))
+    if existing is None:
+        visit = Visit(uuid=record.uuid, turf_id=record.turf.id, door_id=record.door["id"], canvasser_id=canvasser.id,
+                      outcome=record.outcome, come_back_at=record.come_back_at, note=record.note,
+                      device_recorded_at=record.recorded_at)
+        try:
+            # A savepoint: if a concurrent request stored this UUID first, only this insert is undone.
+            with db.session.begin_nested():
+                db.session.add(visit)
+                db.session.flush()
+        except IntegrityError:
+            existing = db.session.scalar(select(Visit).where(Visit.uuid == record.uuid))
+            if existing is None:
+                raise
+        else:
+            db.session.commit()
+            return Outcome("visit", visit.id, visit.uuid, True)
+    if not _same_visit(existing, record):
+        AuditEvent.record("visit.replay_conflict", existing, actor=canvasser, uuid=str(existing.uuid))
+        db.session.commit()
+        raise Conflict("visit", existing.id)
+    return Outcome("visit", existing.id, existing.uuid, False)
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    uuid: uuid_module.UUID
+    form: intake.Form
+    turf: Turf
+    door: dict
+    language: str
+    answers: dict[str, Any]
+    consent: bool
+    visit_uuid: uuid_module.UUID | None
+    started_at: datetime | None
+    submitted_at: datetime | None
+
+
+def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
+    """Parse and check a finished interview with the online survey's own rules (raises Refused)."""
+    if not isinstance(data, dict):
+        raise _refuse(N_("The request must be a JSON object."))
+    problems: list[Problem] = []
+    key = _uuid(data, "uuid", problems)
+    visit_uuid = _uuid(data, "visit", problems, required=False)
+    started_at, submitted_at = _moment(data, "started_at", problems), _moment(data, "submitted_at", problems)
+    turf, door = _door(data, problems, canvasser)
+    slug, version_id = data.get("survey"), data.get("version")
+    survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) if isinstance(slug, str) else None
+    version = db.session.get(SurveyVersion, version_id) if isinstance(version_id, int) else None
+    if survey is None or version is None or version.survey_id != survey.id:
+        problems.append(Problem(N_("There is no survey %(survey)s with version %(version)s."),
+                                {"survey": str(slug)[:80], "version": str(version_id)[:20]}, field="survey"))
+    elif turf is not None and turf.campaign_id != survey.campaign_id:
+        problems.append(Problem(N_("The survey %(survey)s is not part of the turf's campaign."), {"survey": slug},
+                                field="survey"))
+    answers = data.get("answers")
+    if not isinstance(answers, dict) or not all(
+            isinstance(value, (str, int, float, list)) and not isinstance(value, bool) for value in answers.values()):
+        problems.append(Problem(N_("%(field)s must be an object of question names and values."),
+                                {"field": "answers"}, field="answers"))
+    consent = data.get("consent", False)
+    if not isinstance(consent, bool):
+        problems.append(Problem(N_("%(field)s must be true or false."), {"field": "consent"}, field="consent"))
+    if problems:
+        raise Refused(422, problems)
+    form = intake.Form.of(survey, version)
+    language = data.get("language")
+    if language not in form.definition.languages:
+        raise _refuse(N_("%(language)s is not one of this survey's languages."), language=str(language)[:10])
+    try:
+        checked = intake.check_all(form, answers, language)
+    except UnknownQuestion as exc:
+        raise _refuse(N_("These are not questions of this survey: %(names)s."), names=", ".join(exc.names[:10]))
+    if checked.errors:
+        raise Refused(422, [Problem(N_("%(question)s: %(error)s"), {"question": name, "error": error}, field=name)
+                            for name, error in checked.errors.items()])
+    answers = intake.prune(form, checked.answers)
+    if not intake.has_consent(form, answers, consent):
+        raise _refuse(N_("The resident did not consent: nothing is stored."))
+    return ResponseRecord(key, form, turf, door, language, answers, True, visit_uuid, started_at, submitted_at)
+
+
+def store_canvass_response(record: ResponseRecord, canvasser: User) -> Outcome:
+    """Store the interview once; it inherits the door's geography."""
+    visit_id = None
+    if record.visit_uuid is not None:
+        visit_id = db.session.scalar(select(Visit.id).where(Visit.uuid == record.visit_uuid))
+    try:
+        stored = store_response(record.form.version, uuid=record.uuid, channel="canvass", language=record.language,
+                                answers=record.answers, consent=record.consent, canvasser=canvasser,
+                                visit_id=visit_id, started_at=record.started_at,
+                                device_submitted_at=record.submitted_at, commit=False)
+    except ResponseConflict as exc:
+        raise Conflict("response", exc.existing.id)
+    if stored.created:
+        place = db.session.scalar(select(Geography.id).where(Geography.code == record.door.get("geography")))
+        if place is not None:
+            stored.response.geography_id = place
+        db.session.commit()
+    return Outcome("response", stored.response.id, stored.response.uuid, stored.created)
+
+
+# --- The queue file (for the day a tablet cannot reach the server) --------------------------
+
+
+@dataclass
+class QueueImport:
+    problems: list[Problem] = field(default_factory=list)
+    created: int = 0
+    replayed: int = 0
+    conflicts: list[Problem] = field(default_factory=list)
+
+
+def _record_canvasser(payload: dict, owner: dict, turf_lookup) -> User | None:
+    email = owner.get("email") if isinstance(owner, dict) else None
+    user = User.by_email(email) if isinstance(email, str) and email else None
+    if user is None:
+        turf = turf_lookup(payload.get("turf"))
+        user = db.session.get(User, turf.canvasser_id) if turf is not None and turf.canvasser_id else None
+    return user
+
+
+def import_queue(content: bytes, *, actor: User | None) -> QueueImport:
+    """Replay an exported tablet queue with the same dedupe as the sync API.
+
+    Every record is checked first and nothing is stored if any is refused (with each record's
+    problems). Then each record is stored once: replays change nothing, and a UUID stored
+    with other content is reported and audited as a conflict.
+    """
+    result = QueueImport()
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        result.problems.append(Problem(N_("The file is not a JSON queue export: %(error)s"), {"error": str(exc)}))
+        return result
+    if not isinstance(data, dict) or data.get("format") != QUEUE_FORMAT or not isinstance(data.get("records"), list):
+        result.problems.append(Problem(N_("The file is not a canvass queue export.")))
+        return result
+    owner = data.get("canvasser") or {}
+    checked = []
+    for number, entry in enumerate(data["records"], start=1):
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        payload = entry.get("payload") if isinstance(entry, dict) else None
+        if kind not in ("visit", "response") or not isinstance(payload, dict):
+            result.problems.append(Problem(N_("Record %(number)d is neither a visit nor an interview."),
+                                           {"number": number}, line=number))
+            continue
+        canvasser = _record_canvasser(payload, owner, lambda turf_id: db.session.get(Turf, turf_id)
+                                      if isinstance(turf_id, int) else None)
+        try:
+            parsed = check_visit(payload, None) if kind == "visit" else check_response(payload, None)
+        except Refused as exc:
+            result.problems.extend(Problem(p.template, p.params, line=number, field=p.field) for p in exc.problems)
+            continue
+        if canvasser is None:
+            result.problems.append(Problem(N_("Record %(number)d: nobody is assigned to its turf."),
+                                           {"number": number}, line=number))
+            continue
+        checked.append((number, kind, parsed, canvasser))
+    if result.problems:
+        return result
+    checked.sort(key=lambda item: 0 if item[1] == "visit" else 1)  # visits first: interviews link to them
+    for number, kind, parsed, canvasser in checked:
+        try:
+            outcome = store_visit(parsed, canvasser) if kind == "visit" else store_canvass_response(parsed, canvasser)
+        except Conflict:
+            result.conflicts.append(Problem(N_("Record %(number)d (%(uuid)s) is already stored with other content."),
+                                            {"number": number, "uuid": str(parsed.uuid)}, line=number))
+            continue
+        if outcome.created:
+            result.created += 1
+        else:
+            result.replayed += 1
+    AuditEvent.record("canvass.import_queue", actor=actor, record_type="queue", created=result.created,
+                      replayed=result.replayed, conflicts=len(result.conflicts))
+    db.session.commit()
+    return result
+
+
+def stored_response_ids(uuids: list[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
+    return dict(db.session.execute(select(Response.uuid, Response.id).where(Response.uuid.in_(uuids))).all())

@@ -1,0 +1,605 @@
+/*
+ * The canvasser's tablet app: doors, visit outcomes and interviews, all offline.
+ *
+ * The interview reads the same frozen survey definition as the resident's online survey,
+ * split into the same pages by the server (voice/surveys/definition.py: pages), with the
+ * same markup and classes as templates/surveys/take_page.html, and decides relevance,
+ * required answers and constraints with the same evaluator (expressions.js) in the same
+ * order as voice/surveys/intake.py, which checks the interview again when it arrives.
+ * Every answer is saved to IndexedDB as it is given (store.js).
+ */
+(function () {
+  'use strict';
+  var root = document.getElementById('canvass-app');
+  if (!root || !window.CanvassStore || !window.VoiceExpr) { return; }
+  var Store = window.CanvassStore;
+  var Sync = window.CanvassSync;
+  var Expr = window.VoiceExpr;
+  var T = JSON.parse(document.getElementById('canvass-strings').textContent);
+  var urls = root.dataset;
+  var bundle = null;
+  var outcomes = {};
+  var OUTCOMES = ['not_home', 'refused', 'come_back', 'moved', 'unsafe'];
+  var parsedCache = {};
+
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
+
+  function h(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) { return; }
+      if (key === 'text') { node.textContent = value; } else if (key.slice(0, 2) === 'on') {
+        node.addEventListener(key.slice(2), value);
+      } else if (value === true) { node.setAttribute(key, ''); } else { node.setAttribute(key, value); }
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) { return; }
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function label(texts, language, fallback) {
+    if (!texts) { return ''; }
+    return texts[language] || texts[fallback] || texts[Object.keys(texts)[0]] || '';
+  }
+
+  function parsed(source) {
+    if (!(source in parsedCache)) {
+      try { parsedCache[source] = Expr.parse(source); } catch (e) { parsedCache[source] = null; }
+    }
+    return parsedCache[source];
+  }
+
+  function isTrue(source, answers, current, choice) {
+    var tree = parsed(source);
+    if (!tree) { return false; }
+    try { return Expr.evaluateBool(tree, answers, current, choice ? { choice: choice } : undefined); } catch (e) { return false; }
+  }
+
+  /* --- Data ------------------------------------------------------------------------------ */
+
+  function loadBundle() {
+    return fetch(urls.bundleUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) {
+        var type = response.headers.get('Content-Type') || '';
+        if (!response.ok || type.indexOf('application/json') !== 0) { throw new Error('bundle'); }
+        return response.json();
+      })
+      .then(function (fresh) { return Store.set('bundle', fresh).then(function () { return fresh; }); })
+      ['catch'](function () { return Store.get('bundle'); });
+  }
+
+  function turf(id) { return bundle.turfs.filter(function (t) { return t.id === id; })[0]; }
+  function door(t, id) { return t && t.doors.filter(function (d) { return d.id === id; })[0]; }
+  function survey(slug) { return bundle.surveys.filter(function (s) { return s.slug === slug; })[0]; }
+  function surveysFor(t) { return bundle.surveys.filter(function (s) { return s.campaign_id === t.campaign_id; }); }
+
+  function questionIndex(s) {
+    if (s._questions) { return s._questions; }
+    var index = {};
+    (function walk(items) {
+      items.forEach(function (item) {
+        if (item.kind === 'group') { walk(item.children || []); } else { index[item.name] = item; }
+      });
+    })(s.definition.items);
+    s._questions = index;
+    return index;
+  }
+
+  /* The values expressions see: numbers for numeric questions, lists for multi-selects. */
+  function typed(question, value) {
+    if (value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length)) {
+      return question.type === 'select_multiple' ? [] : '';
+    }
+    if (question.type === 'integer') { return parseInt(value, 10); }
+    if (question.type === 'decimal') { return parseFloat(String(value).replace(',', '.')); }
+    return value;
+  }
+
+  function evaluation(s, answers) {
+    var questions = questionIndex(s);
+    var values = {};
+    Object.keys(answers).forEach(function (name) {
+      if (questions[name]) { values[name] = typed(questions[name], answers[name]); }
+    });
+    return values;
+  }
+
+  function relevant(page, name, values) {
+    return (page.relevant[name] || []).every(function (condition) { return isTrue(condition, values); });
+  }
+
+  function empty(value) { return value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length); }
+
+  /* Drop answers that later changes made irrelevant, in form order (intake.prune). */
+  function prune(s, answers) {
+    var kept = {};
+    s.pages.forEach(function (page) {
+      page.questions.forEach(function (name) {
+        if (name in answers && !empty(answers[name]) && relevant(page, name, evaluation(s, kept))) {
+          kept[name] = answers[name];
+        }
+      });
+    });
+    return kept;
+  }
+
+  function shownOnPage(s, page, draft) {
+    var values = evaluation(s, earlierThan(s, page, draft.answers));
+    var shown = [];
+    page.questions.forEach(function (name) {
+      var question = questionIndex(s)[name];
+      var visible = relevant(page, name, values) && name !== s.consent_question;
+      if (visible) { shown.push(name); }
+      if (visible && !empty(draft.answers[name])) { values[name] = typed(question, draft.answers[name]); }
+    });
+    return shown;
+  }
+
+  function earlierThan(s, page, answers) {
+    var own = {};
+    page.questions.forEach(function (name) { own[name] = true; });
+    var earlier = {};
+    Object.keys(answers).forEach(function (name) { if (!own[name]) { earlier[name] = answers[name]; } });
+    return earlier;
+  }
+
+  function pageHasQuestions(s, index, draft) {
+    return shownOnPage(s, s.pages[index], draft).length > 0;
+  }
+
+  function nextPage(s, index, draft, step) {
+    index += step;
+    while (index >= 0 && index < s.pages.length) {
+      if (pageHasQuestions(s, index, draft)) { return index; }
+      index += step;
+    }
+    return null;
+  }
+
+  function options(s, question, answers, language) {
+    if (question.type === 'geography') {
+      return s.geographies.map(function (g) { return [g.code, label(g.names, language, 'en') || g.name]; });
+    }
+    var choices = s.definition.choice_lists[question.choice_list] || [];
+    if (question.choice_filter) {
+      var values = evaluation(s, answers);
+      var filtered = choices.filter(function (c) {
+        var choice = { name: c.name };
+        Object.keys(c.attributes || {}).forEach(function (k) { choice[k] = c.attributes[k]; });
+        return isTrue(question.choice_filter, values, undefined, choice);
+      });
+      if (filtered.length) { choices = filtered; }
+    }
+    return choices.map(function (c) { return [c.name, label(c.label, language, s.default_language) || c.name]; });
+  }
+
+  /* One answer checked as intake._parse and check_questions do: the message, or null. */
+  function problem(s, question, value, answers, language) {
+    var M = s.messages[language];
+    var text = Array.isArray(value) ? value : (value === undefined || value === null ? '' : String(value).trim());
+    if (empty(text)) {
+      return question.required ? (label(question.required_message, language, s.default_language) || M.required) : null;
+    }
+    if (question.type === 'integer' && !/^[-+]?\d+$/.test(text)) { return M.whole_number; }
+    if (question.type === 'decimal' && !/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text.replace(',', '.'))) { return M.number; }
+    if (question.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(text)) { return M.date; }
+    if (question.type === 'text' && text.length > 5000) { return M.too_long.replace('5000', '5000'); }
+    if (question.constraint) {
+      var values = evaluation(s, answers);
+      values[question.name] = typed(question, text);
+      if (!isTrue(question.constraint, values, typed(question, text))) {
+        return label(question.constraint_message, language, s.default_language) || M.not_accepted;
+      }
+    }
+    return null;
+  }
+
+  /* The value as the server will store it (intake._parse), so replays compare equal. */
+  function normalised(question, value) {
+    if (Array.isArray(value)) { return value; }
+    var text = String(value).trim();
+    if (question.type === 'integer') { return String(parseInt(text, 10)); }
+    if (question.type === 'decimal') { return text.replace(',', '.'); }
+    return text;
+  }
+
+  /* --- Status bar ------------------------------------------------------------------------- */
+
+  var status = document.getElementById('canvass-status');
+
+  function renderStatus() {
+    return Promise.all([Store.queue(), Store.get('lastSync')]).then(function (result) {
+      var records = result[0];
+      var waiting = records.filter(function (r) { return r.state === 'waiting'; }).length;
+      var conflicts = records.length - waiting;
+      var lastSync = result[1];
+      var when = lastSync ? new Date(lastSync).toLocaleString() : T.never;
+      status.querySelector('[data-waiting]').textContent = fmt(T.waiting, { count: waiting });
+      status.querySelector('[data-waiting]').setAttribute('data-count', waiting);
+      status.querySelector('[data-last-sync]').textContent = fmt(T.last_sync, { when: when });
+      var line = status.querySelector('[data-network]');
+      var state = Sync.state;
+      var text = navigator.onLine ? T.online : T.offline;
+      if (state.sending) { text = T.syncing; }
+      if (state.signedOut) { text = T.signed_out; }
+      if (state.retryIn && navigator.onLine) { text = fmt(T.sync_failed, { seconds: state.retryIn }); }
+      line.textContent = text;
+      status.classList.toggle('is-offline', !navigator.onLine);
+      var refused = status.querySelector('[data-conflicts]');
+      refused.hidden = conflicts === 0;
+      refused.textContent = fmt(T.conflicts, { count: conflicts });
+    });
+  }
+
+  /* --- Views ------------------------------------------------------------------------------ */
+
+  function show(children) {
+    root.textContent = '';
+    children.forEach(function (child) { if (child) { root.appendChild(child); } });
+    var heading = root.querySelector('h1, h2');
+    if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus({ preventScroll: true }); }
+    window.scrollTo(0, 0);
+  }
+
+  function outcomeName(outcome) { return T['outcome_' + outcome] || outcome; }
+
+  function doorsView() {
+    if (!bundle) { return show([h('p', { 'class': 'empty', text: T.no_bundle })]); }
+    return Store.drafts().then(function (drafts) {
+      var parts = [];
+      if (drafts.length) {
+        parts.push(h('section', { 'class': 'panel canvass-drafts' }, [
+          h('h2', { text: T.in_progress }),
+          h('ul', { 'class': 'door-list' }, drafts.map(function (d) {
+            var t = turf(d.turf); var dr = door(t, d.door);
+            return h('li', {}, [h('a', { 'class': 'door-link', href: '#interview/' + d.uuid },
+              [h('span', { 'class': 'door-address', text: dr ? dr.address : d.door }),
+                h('span', { 'class': 'badge', text: T.resume_interview })])]);
+          }))]));
+      }
+      if (!bundle.turfs.length) { parts.push(h('p', { 'class': 'empty', text: T.no_turf })); }
+      bundle.turfs.forEach(function (t) {
+        parts.push(h('section', { 'class': 'turf' }, [
+          h('h2', { text: t.name }),
+          h('p', { 'class': 'muted', text: [t.campaign, t.geography, fmt(T.doors, { count: t.doors.length })].filter(Boolean).join(' · ') }),
+          h('ul', { 'class': 'door-list' }, t.doors.map(function (d) {
+            var outcome = outcomes[t.id + '/' + d.id] || d.last_outcome;
+            return h('li', {}, [h('a', { 'class': 'door-link', href: '#door/' + t.id + '/' + encodeURIComponent(d.id), 'data-door': d.id }, [
+              h('span', { 'class': 'door-address', text: d.address }),
+              d.block ? h('span', { 'class': 'muted', text: d.block }) : null,
+              outcome ? h('span', { 'class': 'badge outcome-' + outcome, text: outcomeName(outcome) }) : null
+            ])]);
+          }))
+        ]));
+      });
+      show(parts);
+    });
+  }
+
+  function doorView(turfId, doorId) {
+    var t = turf(turfId); var d = door(t, doorId);
+    if (!d) { location.hash = ''; return; }
+    var note = h('textarea', { id: 'visit-note', rows: '2', dir: 'auto', maxlength: '2000' });
+    var when = h('input', { type: 'datetime-local', id: 'come-back-at' });
+    var message = h('p', { 'class': 'error', role: 'alert', hidden: true });
+    function record(outcome) {
+      if (outcome === 'come_back' && !when.value) { message.textContent = T.come_back_needed; message.hidden = false; when.focus(); return; }
+      var payload = { uuid: Store.uuid4(), turf: t.id, door: d.id, outcome: outcome, note: note.value.trim(),
+        come_back_at: outcome === 'come_back' ? new Date(when.value).toISOString() : null,
+        recorded_at: new Date().toISOString() };
+      Store.enqueue([{ uuid: payload.uuid, kind: 'visit', canvasser: bundle.canvasser.id, payload: payload }]).then(function () {
+        outcomes[t.id + '/' + d.id] = outcome;
+        return Store.set('outcomes', outcomes);
+      }).then(function () { location.hash = ''; });
+    }
+    var interviews = surveysFor(t).map(function (s) {
+      return h('button', { type: 'button', 'class': 'button primary big', 'data-start': s.slug, onclick: function () { startInterview(t, d, s); } },
+        [T.start_interview + (surveysFor(t).length > 1 ? ': ' + label(s.title, document.documentElement.lang, s.default_language) : '')]);
+    });
+    show([
+      h('p', {}, [h('a', { href: '#', text: '← ' + T.back_to_doors })]),
+      h('h1', { text: d.address }),
+      h('p', { 'class': 'muted', text: t.name + ' · ' + d.id }),
+      h('div', { 'class': 'actions stack' }, interviews),
+      h('section', { 'class': 'panel' }, [
+        h('h2', { text: T.record_outcome }),
+        message,
+        h('div', { 'class': 'outcome-grid' }, OUTCOMES.map(function (outcome) {
+          return h('button', { type: 'button', 'class': 'button big', 'data-outcome': outcome, onclick: function () { record(outcome); } }, [outcomeName(outcome)]);
+        })),
+        h('div', { 'class': 'field' }, [h('label', { 'for': 'come-back-at', text: T.come_back_at }), when]),
+        h('div', { 'class': 'field' }, [h('label', { 'for': 'visit-note', text: T.note }), note])
+      ])
+    ]);
+  }
+
+  function startInterview(t, d, s) {
+    var answers = {};
+    Object.keys(questionIndex(s)).forEach(function (name) {
+      var q = questionIndex(s)[name];
+      if (q.type === 'geography' && d.geography) { answers[name] = d.geography; }  // the door's place
+    });
+    var draft = { uuid: Store.uuid4(), visit: Store.uuid4(), survey: s.slug, version: s.version, turf: t.id, door: d.id,
+      language: s.languages.length === 1 ? s.languages[0] : null, consent: null, page: null, answers: answers,
+      started_at: new Date().toISOString(), canvasser: bundle.canvasser.id };
+    Store.saveDraft(draft).then(function () { location.hash = '#interview/' + draft.uuid; });
+  }
+
+  function languageName(code) {
+    try { return new Intl.DisplayNames([code], { type: 'language' }).of(code); } catch (e) { return code; }
+  }
+
+  function interviewView(uuid) {
+    Store.draft(uuid).then(function (draft) {
+      if (!draft) { location.hash = ''; return; }
+      var s = survey(draft.survey);
+      if (!s || s.version !== draft.version) { location.hash = ''; return; }
+      if (!draft.language) { return chooseLanguage(s, draft); }
+      if (draft.consent === null) { return consentScreen(s, draft); }
+      return pageScreen(s, draft);
+    });
+  }
+
+  function cancelLink(draft) {
+    return h('button', { type: 'button', 'class': 'link-button', onclick: function () {
+      if (window.confirm(T.cancel_confirm)) { Store.dropDraft(draft.uuid).then(function () { location.hash = ''; }); }
+    } }, [T.cancel]);
+  }
+
+  function chooseLanguage(s, draft) {
+    show([
+      h('h1', { text: T.choose_language }),
+      h('ul', { 'class': 'choices language-choices' }, s.languages.map(function (code) {
+        return h('li', {}, [h('button', { type: 'button', 'class': 'button big', lang: code, dir: s.directions[code], 'data-language': code,
+          onclick: function () { draft.language = code; Store.saveDraft(draft).then(function () { interviewView(draft.uuid); }); } },
+        [languageName(code)])]);
+      })),
+      h('p', {}, [cancelLink(draft)])
+    ]);
+  }
+
+  function consentScreen(s, draft) {
+    var lang = draft.language; var M = s.messages[lang];
+    var q = s.consent_question ? questionIndex(s)[s.consent_question] : null;
+    var text = q ? label(q.label, lang, s.default_language) : T.consent_default;
+    var hint = q ? label(q.hint, lang, s.default_language) : '';
+    show([
+      h('h1', { text: T.consent_title }),
+      h('section', { 'class': 'panel resident consent-read', lang: lang, dir: s.directions[lang] }, [
+        h('p', { 'class': 'survey-title', text: label(s.title, lang, s.default_language) }),
+        h('p', { 'class': 'consent-text', text: text }),
+        hint ? h('p', { 'class': 'hint', text: hint }) : null,
+        h('div', { 'class': 'actions' }, [
+          h('button', { type: 'button', 'class': 'button primary big', 'data-consent': 'yes', onclick: function () {
+            draft.consent = true;
+            if (q) { draft.answers[q.name] = 'yes'; }
+            draft.page = nextPage(s, -1, draft, 1);
+            Store.saveDraft(draft).then(function () { interviewView(draft.uuid); });
+          } }, [M.consent_agree]),
+          h('button', { type: 'button', 'class': 'button big', 'data-consent': 'no', onclick: function () { declined(s, draft); } }, [M.consent_decline])
+        ])
+      ]),
+      h('p', {}, [cancelLink(draft)])
+    ]);
+  }
+
+  function declined(s, draft) {
+    var visit = { uuid: draft.visit, turf: draft.turf, door: draft.door, outcome: 'refused', note: '', come_back_at: null,
+      recorded_at: new Date().toISOString() };
+    Store.enqueue([{ uuid: visit.uuid, kind: 'visit', canvasser: draft.canvasser, payload: visit }], draft.uuid).then(function () {
+      outcomes[draft.turf + '/' + draft.door] = 'refused';
+      return Store.set('outcomes', outcomes);
+    }).then(function () {
+      show([h('h1', { text: T.declined }), h('p', {}, [h('a', { 'class': 'button primary', href: '#', text: T.back_to_doors })])]);
+    });
+  }
+
+  function questionNode(s, draft, name, errors) {
+    var lang = draft.language; var M = s.messages[lang];
+    var q = questionIndex(s)[name];
+    var qid = 'q-' + name;
+    var value = draft.answers[name];
+    var error = errors[name];
+    var text = label(q.label, lang, s.default_language);
+    var hint = label(q.hint, lang, s.default_language);
+    var needed = q.required ? h('span', { 'class': 'needed', text: ' ' + M.needed }) : null;
+    var described = [hint ? qid + '-hint' : null, error ? qid + '-error' : null].filter(Boolean).join(' ') || null;
+    var hintNode = hint ? h('p', { 'class': 'hint', id: qid + '-hint', dir: 'auto', text: hint }) : null;
+    var errorNode = error ? h('p', { 'class': 'error', id: qid + '-error', text: error }) : null;
+    var node = h('div', { 'class': 'question' + (error ? ' has-error' : ''), 'data-name': name, 'data-type': q.type });
+    function save(newValue) {
+      draft.answers[name] = newValue;
+      Store.saveDraft(draft);
+      refresh(s, draft);
+    }
+    if (q.type === 'note') {
+      node.appendChild(h('p', { 'class': 'note', dir: 'auto', id: qid, text: text }));
+      if (hintNode) { node.appendChild(hintNode); }
+      return node;
+    }
+    if (q.type === 'select_one' || q.type === 'select_multiple') {
+      var multiple = q.type === 'select_multiple';
+      var list = h('ul', { 'class': 'options' }, options(s, q, draft.answers, lang).map(function (option) {
+        var checked = multiple ? (value || []).indexOf(option[0]) >= 0 : value === option[0];
+        return h('li', {}, [h('label', {}, [h('input', { type: multiple ? 'checkbox' : 'radio', name: name, value: option[0], checked: checked,
+          onchange: function () {
+            if (!multiple) { save(option[0]); return; }
+            save(Array.prototype.map.call(node.querySelectorAll('input:checked'), function (i) { return i.value; }));
+          } }), ' ', h('span', { dir: 'auto', text: option[1] })])]);
+      }));
+      node.appendChild(h('fieldset', { id: qid, tabindex: '-1', 'aria-describedby': described }, [
+        h('legend', { dir: 'auto' }, [text, needed]), hintNode, errorNode, list]));
+      return node;
+    }
+    if (q.type === 'consent') {
+      node.appendChild(h('div', { 'class': 'consent-field' }, [
+        h('input', { type: 'checkbox', id: qid, name: name, value: 'yes', checked: value === 'yes', 'aria-describedby': described,
+          onchange: function (event) { save(event.target.checked ? 'yes' : ''); } }),
+        h('label', { 'for': qid, dir: 'auto' }, [text, needed])]));
+      if (hintNode) { node.appendChild(hintNode); }
+      if (errorNode) { node.appendChild(errorNode); }
+      return node;
+    }
+    node.appendChild(h('label', { 'for': qid, dir: 'auto' }, [text, needed]));
+    if (hintNode) { node.appendChild(hintNode); }
+    if (errorNode) { node.appendChild(errorNode); }
+    var attrs = { id: qid, name: name, 'aria-describedby': described, 'aria-invalid': error ? 'true' : null,
+      oninput: function (event) { save(event.target.value); } };
+    var field;
+    if (q.type === 'text') {
+      attrs.rows = '4'; attrs.dir = 'auto'; attrs.maxlength = '5000';
+      field = h('textarea', attrs); field.value = value || '';
+    } else if (q.type === 'geography') {
+      attrs.onchange = attrs.oninput; delete attrs.oninput;
+      field = h('select', attrs, [h('option', { value: '', text: M.choose })].concat(options(s, q, draft.answers, lang).map(function (o) {
+        return h('option', { value: o[0], text: o[1], selected: o[0] === value });
+      })));
+    } else {
+      if (q.type === 'integer') { attrs.type = 'number'; attrs.inputmode = 'numeric'; attrs.step = '1'; } else if (q.type === 'decimal') {
+        attrs.type = 'text'; attrs.inputmode = 'decimal'; attrs.dir = 'ltr';
+      } else if (q.type === 'date') { attrs.type = 'date'; } else { attrs.type = 'text'; }
+      field = h('input', attrs); field.value = value || '';
+    }
+    node.appendChild(field);
+    return node;
+  }
+
+  /* Show and hide questions as answers change (the same relevance the server applies). */
+  function refresh(s, draft) {
+    var form = document.getElementById('interview-page');
+    if (!form) { return; }
+    var page = s.pages[draft.page];
+    var shown = shownOnPage(s, page, draft);
+    Array.prototype.forEach.call(form.querySelectorAll('.question'), function (node) {
+      node.hidden = shown.indexOf(node.getAttribute('data-name')) < 0;
+    });
+    var last = nextPage(s, draft.page, draft, 1) === null;
+    document.getElementById('interview-next').textContent = last ? s.messages[draft.language].finish : s.messages[draft.language].next;
+  }
+
+  function pageScreen(s, draft, errors) {
+    errors = errors || {};
+    var lang = draft.language; var M = s.messages[lang];
+    if (draft.page === null || draft.page === undefined || !s.pages[draft.page] || !pageHasQuestions(s, draft.page, draft)) {
+      var start = draft.page === null || draft.page === undefined ? -1 : draft.page - 1;
+      draft.page = nextPage(s, start, draft, 1);
+      if (draft.page === null) { return finish(s, draft); }
+    }
+    var page = s.pages[draft.page];
+    var relevantPages = s.pages.map(function (p, i) { return i; }).filter(function (i) { return pageHasQuestions(s, i, draft); });
+    var position = relevantPages.indexOf(draft.page) + 1;
+    var previous = nextPage(s, draft.page, draft, -1);
+    var names = page.questions.filter(function (name) { return name !== s.consent_question; });
+    var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
+      [h('h2', { text: M.check })]) : null;
+    var form = h('form', { id: 'interview-page', novalidate: true, onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
+      names.map(function (name) { return questionNode(s, draft, name, errors); }).concat([
+        h('div', { 'class': 'actions survey-nav' }, [
+          h('button', { type: 'submit', 'class': 'button primary big', id: 'interview-next', text: M.next }),
+          previous !== null ? h('button', { type: 'button', 'class': 'button big', id: 'interview-back', text: M.back, onclick: function () {
+            draft.page = previous; Store.saveDraft(draft).then(function () { pageScreen(s, draft); });
+          } }) : null
+        ])
+      ]));
+    var t = turf(draft.turf); var d = door(t, draft.door);
+    show([
+      h('p', { 'class': 'muted interview-door', text: (d ? d.address : draft.door) + ' · ' + languageName(lang) }),
+      h('section', { 'class': 'panel resident interview', lang: lang, dir: s.directions[lang] }, [
+        h('p', { 'class': 'survey-title', text: label(s.title, lang, s.default_language) }),
+        h('p', { 'class': 'progress-text', id: 'progress-text', text: M.page_of.replace('{page}', position).replace('{pages}', relevantPages.length) }),
+        h('progress', { max: String(relevantPages.length), value: String(position), 'aria-labelledby': 'progress-text' }),
+        names.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
+        summary, form
+      ]),
+      h('p', {}, [cancelLink(draft)])
+    ]);
+    refresh(s, draft);
+    if (summary) { summary.focus(); }
+  }
+
+  function advance(s, draft) {
+    var page = s.pages[draft.page];
+    var shown = shownOnPage(s, page, draft);
+    var answers = earlierThan(s, page, draft.answers);
+    var errors = {};
+    shown.forEach(function (name) {
+      var q = questionIndex(s)[name];
+      if (q.type === 'note') { return; }
+      var message = problem(s, q, draft.answers[name], answers, draft.language);
+      if (message) { errors[name] = message; } else if (!empty(draft.answers[name])) { answers[name] = draft.answers[name]; }
+    });
+    if (Object.keys(errors).length) { return pageScreen(s, draft, errors); }
+    var following = nextPage(s, draft.page, draft, 1);
+    if (following === null) { return finish(s, draft); }
+    draft.page = following;
+    return Store.saveDraft(draft).then(function () { pageScreen(s, draft); });
+  }
+
+  function finish(s, draft) {
+    var questions = questionIndex(s);
+    var kept = prune(s, draft.answers);
+    var answers = {};
+    Object.keys(kept).forEach(function (name) {
+      if (questions[name].type !== 'note') { answers[name] = normalised(questions[name], kept[name]); }
+    });
+    var now = new Date().toISOString();
+    var visit = { uuid: draft.visit, turf: draft.turf, door: draft.door, outcome: 'completed', note: '', come_back_at: null, recorded_at: now };
+    var response = { uuid: draft.uuid, visit: draft.visit, survey: s.slug, version: s.version, turf: draft.turf, door: draft.door,
+      language: draft.language, consent: true, answers: answers, started_at: draft.started_at, submitted_at: now };
+    return Store.enqueue([
+      { uuid: visit.uuid, kind: 'visit', canvasser: draft.canvasser, payload: visit },
+      { uuid: response.uuid, kind: 'response', canvasser: draft.canvasser, payload: response }
+    ], draft.uuid).then(function () {
+      outcomes[draft.turf + '/' + draft.door] = 'completed';
+      return Store.set('outcomes', outcomes);
+    }).then(function () {
+      show([h('h1', { text: T.done, id: 'interview-done' }), h('p', {}, [h('a', { 'class': 'button primary big', href: '#', text: T.back_to_doors })])]);
+    });
+  }
+
+  /* --- Start ------------------------------------------------------------------------------ */
+
+  function route() {
+    var hash = location.hash.replace(/^#/, '');
+    var parts = hash.split('/');
+    if (parts[0] === 'door' && parts.length >= 3) { return doorView(parseInt(parts[1], 10), decodeURIComponent(parts.slice(2).join('/'))); }
+    if (parts[0] === 'interview' && parts[1]) { return interviewView(parts[1]); }
+    return doorsView();
+  }
+
+  document.getElementById('canvass-sync-now').addEventListener('click', function () { Sync.run(); });
+  document.getElementById('canvass-export').addEventListener('click', function () {
+    Sync.exportQueue(bundle ? { id: bundle.canvasser.id, email: bundle.canvasser.email } : null).then(function (data) {
+      var blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
+      var link = h('a', { href: URL.createObjectURL(blob), download: 'canvass-queue-' + new Date().toISOString().slice(0, 19).replace(/:/g, '') + '.json' });
+      document.body.appendChild(link);
+      link.click();
+      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    });
+  });
+
+  Sync.configure({ sessionUrl: urls.sessionUrl, visitsUrl: urls.visitsUrl, responsesUrl: urls.responsesUrl,
+    baseDelay: parseInt(urls.retryMs || '1000', 10) });
+  Sync.onChange(renderStatus);
+  window.addEventListener('online', renderStatus);
+  window.addEventListener('offline', renderStatus);
+  window.addEventListener('hashchange', route);
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register(urls.swUrl, { scope: urls.appUrl })['catch'](function () { /* the app still works online */ });
+  }
+
+  Promise.all([loadBundle(), Store.get('outcomes')]).then(function (loaded) {
+    bundle = loaded[0] || null;
+    outcomes = loaded[1] || {};
+    root.setAttribute('data-ready', 'true');
+    renderStatus();
+    route();
+    Sync.run();
+  });
+})();
