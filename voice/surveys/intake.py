@@ -15,6 +15,7 @@ import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -92,9 +93,15 @@ def evaluation_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     return {name: typed(questions[name], value) for name, value in answers.items() if name in questions}
 
 
+@lru_cache(maxsize=4096)
+def _parsed(source: str):
+    """Expressions are parsed once per process: a survey's few dozen are asked for again and again."""
+    return parse(source)
+
+
 def _true(source: str, answers: dict[str, Any], current: Any = None, choice: dict | None = None) -> bool:
     try:
-        return evaluate_bool(parse(source), answers, current, choice=choice)
+        return evaluate_bool(_parsed(source), answers, current, choice=choice)
     except ExpressionError:
         return False  # validate_definition refused unreadable expressions at publication
 
@@ -129,7 +136,7 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
         values = evaluation_answers(form, answers)
         filtered = [c for c in choices if _true(question.choice_filter, values,
                                                 choice={"name": c.name, **c.attributes})]
-        waiting = any(values.get(name) in ("", [], None) for name in references(parse(question.choice_filter)))
+        waiting = any(values.get(name) in ("", [], None) for name in references(_parsed(question.choice_filter)))
         choices = filtered if filtered or not waiting else choices
     return [(choice.name, labels_in(choice.label, language, form.definition.default_language) or choice.name)
             for choice in choices]
