@@ -7,14 +7,12 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from nlp.evaluate import evaluate_dataset, format_table as format_report
-
 from .auth import operations as auth_operations
 from .demo.loader import DemoRefused, load_demo
 from .extensions import db
 from .jobs import execute_job
 from .models import Campaign, Job, User
-from .nlp_adapter import codebook_from_database, ensure_codebook
+from .nlp_adapter import evaluate_labelled_file, format_evaluation
 
 
 def init_app(app: Flask) -> None:
@@ -115,13 +113,12 @@ def nlp_train(campaign_slug: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def nlp_evaluate(data_path, map_path, text_column, train_size, folds, seed, as_json) -> None:
     """Rules, model and both against a TF-IDF + logistic-regression baseline, per code."""
-    ensure_codebook()
     try:
-        report = evaluate_dataset(data_path, map_path, text_column=text_column, train_size=train_size,
-                                  folds=folds, seed=seed, codebook=codebook_from_database())
+        report = evaluate_labelled_file(data_path, map_path, text_column=text_column, train_size=train_size,
+                                        folds=folds, seed=seed)
     except ValueError as error:
         raise click.ClickException(str(error))
-    click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_evaluation(report))
 
 
 def _campaign_id(slug: str | None) -> int | None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
-from nlp import Codebook, Item, Pipeline, load_codebook
-from nlp.classify import TagModel
+from nlp import Codebook, Item, Pipeline, TagModel, evaluate_dataset, load_codebook, redact
+from nlp.evaluate import format_table as format_evaluation
 
 from .extensions import db
 from .models import AuditEvent, Code, NlpModel, Tag, VoiceItem
@@ -55,6 +55,18 @@ def import_codebook(codebook: Codebook | None = None, *, actor=None) -> list[Cod
     AuditEvent.record("codebook.import", record_type="codes", actor=actor, codes=len(rows),
                       hash=codebook.content_hash())
     return rows
+
+
+def redaction_preview(text: str, language: str | None) -> tuple[str, list[str]]:
+    """What the committee will read once the NLP redacts ``text``, and which kinds it hides."""
+    redacted, spans = redact(text, language, phone_regions=current_app.config["PHONE_REGIONS"])
+    return redacted, sorted({span.type for span in spans})
+
+
+def evaluate_labelled_file(data_path: str, map_path: str, **options) -> dict:
+    """Rules, model, both and a baseline on a labelled CSV, against the curated codebook."""
+    ensure_codebook()
+    return evaluate_dataset(data_path, map_path, codebook=codebook_from_database(), **options)
 
 
 def ensure_codebook() -> None:

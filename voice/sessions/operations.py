@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from flask import current_app
-from nlp import redact
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -153,12 +151,6 @@ def import_comments(session: ListeningSession, comments: Iterable[ParsedComment]
         db.session.rollback()
         raise
     return stored
-
-
-def redaction_preview(text: str, language: str | None) -> tuple[str, list[str]]:
-    """What the committee will read once the NLP redacts ``text``, and which kinds it hides."""
-    redacted, spans = redact(text, language, phone_regions=current_app.config["PHONE_REGIONS"])
-    return redacted, sorted({span.type for span in spans})
 
 
 # --- Tags -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..i18n import language_choices
 from ..models import Campaign, Code, Comment, ListeningSession, VoiceItem
 from ..models.base import labels_in
+from ..nlp_adapter import redaction_preview
 from ..security import roles_required
 from . import operations
 from .forms import (CommentForm, ImportForm, ReviewForm, SessionFilterForm, SessionForm, TagForm, key_label,
@@ -192,7 +193,7 @@ def _tag_form() -> TagForm:
 def _render_detail(session: ListeningSession, comment_form: CommentForm, status: int = 200):
     items = operations.items_by_comment(session)
     tags = {comment.id: operations.shown_tags(items.get(comment.id)) for comment in session.comments}
-    previews = {comment.id: operations.redaction_preview(comment.text, comment.language)
+    previews = {comment.id: redaction_preview(comment.text, comment.language)
                 for comment in session.comments}
     return render_template("sessions/detail.html", session=session, form=comment_form, tags=tags,
                            previews=previews, tag_form=_tag_form(), kinds=dict(kind_choices()),
@@ -224,7 +225,7 @@ def add_comment(session_id: int):
         message = _("Comment %(number)s saved.", number=len(session.comments))
         if _wants_json():
             item_tags = {comment.id: []}
-            previews = {comment.id: operations.redaction_preview(comment.text, comment.language)}
+            previews = {comment.id: redaction_preview(comment.text, comment.language)}
             html = render_template("sessions/_comment.html", comment=comment, session=session, tags=item_tags,
                                    previews=previews, tag_form=_tag_form(), value_label=value_label)
             return jsonify(id=comment.id, message=message, html=html, count=len(session.comments))
@@ -283,7 +284,7 @@ def import_notes(session_id: int):
 
 
 def _render_review(session: ListeningSession, items, source: str, problems: list[str] | None = None):
-    previews = [operations.redaction_preview(comment.text, comment.language) for comment, _keep in items]
+    previews = [redaction_preview(comment.text, comment.language) for comment, _keep in items]
     roles = [("", _("Not given")), *((value, value_label(value)) for value in _roles(session.campaign))]
     return render_template("sessions/review.html", session=session, items=items, previews=previews,
                            source=source, roles=roles, languages=language_choices(_languages(session)),
