@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -40,3 +41,19 @@ def sign_in(client, email: str, password: str = PASSWORD):
 def post_form(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
     """POST like a browser: with the CSRF token the form page carries."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from or path)}, **kwargs)
+
+
+# The Redis of this machine by default; a separate database number keeps tests apart from real use.
+REDIS_URL = os.environ.get("VOICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_redis() -> str:
+    """The test Redis URL, emptied; skips (or fails under CI) when no Redis answers there."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError as error:
+        require(False, f"Redis is not reachable at {REDIS_URL}: {error}")
+    finally:
+        client.close()
+    return REDIS_URL

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
-import redis
 import sqlalchemy as sa
 
 from voice import create_app
@@ -19,25 +17,14 @@ from voice.models import Campaign, Comment, Job, ListeningSession, VoiceItem
 from voice.models.base import utcnow
 
 from ...conftest import _base_config
-from ...helpers import ROOT, require
+from ...helpers import REDIS_URL, ROOT, require_redis
 
-REDIS_URL = os.environ.get("VOICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 pytestmark = pytest.mark.redis
-
-
-def _redis_is_up() -> bool:
-    host, port = REDIS_URL.split("//")[1].split("/")[0].split(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
 def broker_app(sqlite_template, tmp_path):
-    require(_redis_is_up(), f"Redis is not reachable at {REDIS_URL}")
-    redis.Redis.from_url(REDIS_URL).flushdb()  # no task left over from another run
+    require_redis()  # emptied: no task left over from another run
     path = tmp_path / "worker.sqlite3"
     shutil.copy(sqlite_template, path)
     config = _base_config(tmp_path / "instance", f"sqlite:///{path}")

@@ -1,7 +1,6 @@
 """The resident's survey, with JavaScript off (server-side paging and skip logic), and the JSON intake."""
 from __future__ import annotations
 
-import os
 import re
 import uuid
 
@@ -12,7 +11,7 @@ from voice import create_app
 from voice.extensions import db
 from voice.models import AuditEvent, RateCounter, Response, SurveyProgress, VoiceItem
 
-from ...helpers import require
+from ...helpers import require_redis
 
 URL = "/s/growing-up"
 
@@ -238,8 +237,7 @@ def test_rate_limit_applies_to_the_form_too(app, client, survey):
 
 
 def test_rate_limit_uses_redis_when_configured(app, client, survey):
-    url = os.environ.get("VOICE_TEST_REDIS_URL")
-    require(bool(url), "VOICE_TEST_REDIS_URL is not set (a Redis for the shared rate limit)")
+    url = require_redis()
     app.config.update(RATELIMIT_STORAGE_URL=url, INTAKE_PER_HOUR=1)
     assert client.post(f"{URL}/responses", json=payload()).status_code == 201
     assert client.post(f"{URL}/responses", json=payload()).status_code == 429
