@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import auth, campaigns, canvass, cli, coding, home, jobs, sessions, surveys
+from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, review, sessions, surveys
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
 from .auth.forms import role_choices
@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     jobs.init_app(app)
 
-    for blueprint_module in (auth, home, campaigns, coding, sessions, surveys, canvass):
+    for blueprint_module in (auth, home, campaigns, coding, sessions, surveys, canvass, indicators, review):
         blueprint_module.init_app(app)
     cli.init_app(app)
 

@@ -19,6 +19,7 @@ from ..helpers import csrf_token, sign_in
 
 ANYONE = "anyone"
 STAFF = ("admin", "analyst")
+REVIEWERS = ("admin", "analyst", "committee")  # committee reads aggregates and redacted quotes only
 RECORDERS = ("admin", "analyst", "facilitator")  # a facilitator reaches only their own sessions
 
 # endpoint -> (roles allowed, or ANYONE), and the method to try it with.
@@ -66,6 +67,18 @@ ACCESS: dict[str, tuple[object, str]] = {
     "coding.start_run": (STAFF, "POST"),
     "coding.start_training": (STAFF, "POST"),
     "coding.job_status": (STAFF, "GET"),
+    "indicators.index": (STAFF, "GET"),
+    "indicators.upload": (STAFF, "GET"),
+    "indicators.upload_geographies": (STAFF, "GET"),
+    "indicators.save_links": (STAFF, "POST"),
+    "review.index": (REVIEWERS, "GET"),
+    "review.dashboard": (REVIEWERS, "GET"),
+    "review.joined": (REVIEWERS, "GET"),
+    "review.report": (REVIEWERS, "GET"),
+    "review.report_pdf": (REVIEWERS, "GET"),
+    "review.export": (REVIEWERS, "GET"),
+    "review.actions": (REVIEWERS, "GET"),
+    "review.action_status": (REVIEWERS, "POST"),
     "canvass.app": (("canvasser",), "GET"),
     "canvass.manifest": (ANYONE, "GET"),  # browsers fetch manifests without cookies
     "canvass.service_worker": (ANYONE, "GET"),  # code only; what it caches needs the canvasser's session

@@ -1,0 +1,94 @@
+"""The committee's figures against values computed by hand (see the ``town`` fixture)."""
+from __future__ import annotations
+
+from voice.review import aggregates as agg
+from voice.review.operations import dashboard, joined_view
+from voice.review.privacy import TOTAL
+
+Y2026, Y2025 = agg.Period(2026), agg.Period(2025)
+
+
+def test_periods():
+    assert agg.Period.parse("2025-Q4").start.month == 10 and agg.Period.parse("2025-Q4").end.year == 2026
+    assert agg.Period.parse("2026-Q1").previous() == agg.Period(2025, 4)
+    assert agg.Period.parse("2026").previous() == Y2025 and agg.Period.parse("26") is None
+
+
+def test_residents_are_responses_and_comments_counted_once(town):
+    f = agg.Filters(town["campaign"].id, Y2026)
+    # North: 10 he + 2 am + 1 whose tag was rejected = 13; South: 8 + 1 comment = 9.
+    assert agg.population(f) == 22
+    assert agg.population(agg.Filters(town["campaign"].id, Y2025)) == 10
+    assert agg.population(agg.Filters(town["campaign"].id)) == 32
+
+
+def test_code_counts_respect_human_rejections(town):
+    counts = agg.code_counts(agg.Filters(town["campaign"].id, Y2026))
+    # cost: North 5 he (one of them twice) + 2 am = 7, South 5 -> 12; the rejected item does not count.
+    assert counts[town["cost"].id] == 12
+    assert counts[town["capacity"].id] == 4  # 3 South residents + the comment
+
+
+def test_filters_by_geography_language_channel_and_group(town):
+    cid = town["campaign"].id
+    north = agg.Filters(cid, Y2026, geography_ids=agg.geography_ids_under(town["north"]))
+    assert agg.population(north) == 13 and agg.code_counts(north)[town["cost"].id] == 7
+    city = agg.Filters(cid, Y2026, geography_ids=agg.geography_ids_under(town["city"]))
+    assert agg.population(city) == 22
+    assert agg.population(agg.Filters(cid, Y2026, language="am")) == 2
+    assert agg.population(agg.Filters(cid, Y2026, channel="forum")) == 1
+    residents = agg.Filters(cid, Y2026, group_key="role", group_value="resident")
+    assert agg.population(residents) == 8 and agg.code_counts(residents)[town["cost"].id] == 5
+
+
+def test_grid_by_geography_and_language(town):
+    grid = agg.grid(agg.Filters(town["campaign"].id, Y2026), "geography", "language", [town["cost"].id])
+    north, south = town["north"].id, town["south"].id
+    assert (grid.cells[north, "he"].count, grid.cells[north, "he"].hits) == (11, 5)
+    assert (grid.cells[north, "am"].count, grid.cells[north, "am"].hits) == (2, 2)
+    assert (grid.cells[south, "he"].count, grid.cells[south, "he"].hits) == (9, 5)
+    assert (grid.cells[north, TOTAL].count, grid.cells[TOTAL, "he"].count) == (13, 20)
+    assert (grid.cells[TOTAL, TOTAL].count, grid.cells[TOTAL, TOTAL].hits) == (22, 12)
+
+
+def test_dashboard_shares_change_and_suppression(app, town):
+    with app.test_request_context("/?lang=en"):
+        view = dashboard(town["campaign"], agg.Filters(town["campaign"].id, Y2026), "en")
+        cost = next(row for row in view["barriers"] if row["key"] == "barrier.cost")
+        assert (cost["cell"].hits, cost["cell"].count) == (12, 22)
+        # 2025 had 2 of 10 raising cost: hidden (fewer than 5), so no change is shown.
+        assert cost["previous"].hidden and cost["change"] is None
+        capacity = next(row for row in view["barriers"] if row["key"] == "barrier.capacity")
+        assert capacity["cell"].hidden  # 4 residents
+        assert all(quote["text"].startswith("redacted") for quote in cost["quotes"])
+        assert not capacity["quotes"]
+        # Amharic speakers: 2 residents, the whole breakdown is hidden.
+        am = dashboard(town["campaign"], agg.Filters(town["campaign"].id, Y2026, language="am"), "en")
+        assert am["residents"].hidden and all(row["cell"].hidden for row in am["barriers"])
+        # Hebrew speakers: 20 residents, but Amharic speakers are only 2, so "all minus Hebrew"
+        # would reveal them: the Hebrew view is hidden too (cross-filter protection).
+        he = dashboard(town["campaign"], agg.Filters(town["campaign"].id, Y2026, language="he"), "en")
+        assert he["residents"].hidden
+
+
+def test_joined_view(app, town):
+    with app.test_request_context("/?lang=he"):
+        view = joined_view(town["campaign"], agg.Filters(town["campaign"].id, Y2026), town["indicator"], "he")
+    assert view["period"] == "2025" and view["periods"] == ["2024", "2025"]
+    rows = {row["geography"].code: row for row in view["rows"]}
+    assert rows["T-N"]["label"] == "צפון" and rows["T-N"]["value"] == 62.0 and rows["T-S"]["value"] == 72.0
+    assert rows["T-N"]["groups"]["am"] is None  # 3 children measured: hidden
+    assert rows["T-N"]["groups"]["he"] is None  # ... and its partner in the row, else 62 vs 67 would give it away
+    # ... and South's Amharic value too, since the column's total would give North's away, and
+    # then South's Hebrew one (its row partner): a 2 x 2 table with one small cell hides all four.
+    assert rows["T-S"]["groups"] == {"am": None, "he": None} and rows["T-S"]["gap"] is None
+    assert rows["T-N"]["trend"] == [60.0, 62.0]
+    # Residents raising the linked codes: North 7 of 13, South 9 of 9 (5 cost + 3 capacity + comment).
+    # South is hidden (9 of 9: "nobody did not" is a complement of 0), so North is hidden as
+    # well, or the total would give South away.
+    assert rows["T-S"]["residents"].hidden and rows["T-N"]["residents"].hidden
+    total = view["residents"].cells[TOTAL, TOTAL]
+    assert (total.count, total.hits, total.hidden) == (22, 16, False)
+    # Linked barriers alone (cost, capacity are both barriers): same figures, so no quadrant
+    # point can be shown; the average of the places' indicator values is still 67.
+    assert view["points"] == [] and view["reference"] == 67.0

@@ -1,0 +1,91 @@
+"""The committee's pages through the test client: what they show, what they never show."""
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from voice.extensions import db
+from voice.models import Action, AuditEvent
+
+from ...helpers import post_form
+
+
+def test_committee_dashboard_shows_shares_quotes_and_never_raw_text(client, signed_in, town):
+    signed_in("committee")
+    page = client.get("/review/town?period=2026").get_data(as_text=True)
+    assert "residents heard" in page
+    assert "12" in page and "55%" in page  # barrier.cost: 12 of 22 residents
+    assert "fewer than 5" in page  # capacity: 4 residents
+    assert "redacted he" in page  # a quote, from redacted text, with its language
+    assert "raw text with a name" not in page and "raw comment" not in page
+    assert 'style="' not in page  # the CSP forbids inline styles, charts included
+
+
+def test_hebrew_joined_view_with_map_quadrant_and_trend(client, signed_in, town):
+    signed_in("committee")
+    response = client.get("/review/town/indicators?period=2026&indicator=kr&lang=he")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'dir="rtl"' in page
+    assert "מוכנות" in page and "צפון" in page
+    assert page.count("<svg") >= 3  # quadrant, map, trend
+    assert 'role="img"' in page and "<title" in page
+    assert "62.0%" in page and "72.0%" in page
+    shaded = client.get("/review/town/indicators?period=2026&indicator=kr&shade=barrier.cost&lang=en")
+    assert "Residents raising “Cost”, by place" in shaded.get_data(as_text=True)
+
+
+def test_exports_apply_suppression(client, signed_in, town):
+    signed_in("committee")
+    response = client.get("/review/town/export?table=joined&format=csv&period=2026")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "Place"
+    north = [row for row in rows if row[0] == "North"]
+    assert north[0][2] == "62.0" and any(row[2] == "fewer than 5" for row in north)
+    for row in rows[1:]:
+        for value in row[3:4]:  # residents counts
+            assert value == "fewer than 5" or int(value) >= 5
+    response = client.get("/review/town/export?table=codes&format=xlsx&period=2026")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = {row[1]: row for row in sheet.iter_rows(values_only=True)}
+    assert values["barrier.cost"][3] == 12 and values["barrier.capacity"][3] == "fewer than 5"
+    for table in ("barriers", "trend"):
+        assert client.get(f"/review/town/export?table={table}&format=csv").status_code == 200
+    assert client.get("/review/town/export?table=raw&format=csv").status_code == 404
+
+
+def test_report_html_and_pdf_in_the_members_language(client, signed_in, town):
+    signed_in("committee")
+    html = client.get("/review/town/report?period=2026&lang=he").get_data(as_text=True)
+    assert 'lang="he"' in html and "מוכנות" in html
+    response = client.get("/review/town/report.pdf?period=2026&lang=he")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert "-he.pdf" in response.headers["Content-Disposition"]
+
+
+def test_actions_are_recorded_shown_and_audited(client, signed_in, town):
+    signed_in("committee")
+    response = post_form(client, "/review/town/actions", {
+        "we_heard": "Fees keep children out of kindergarten", "we_will": "Ask the council for a fee waiver",
+        "status": "planned", "code_keys": ["barrier.cost"], "indicator_codes": ["kr"], "geography_codes": ["T-N"]})
+    assert response.status_code == 302
+    action = db.session.scalar(select(Action))
+    assert action.code_keys == ["barrier.cost"] and action.geography_codes == ["T-N"]
+    response = post_form(client, "/review/town/actions/status", {"action_id": str(action.id), "status": "done"},
+                         token_from="/review/town/actions")
+    assert response.status_code == 302
+    db.session.refresh(action)
+    assert action.status == "done"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "action.status")).details["after"] == "done"
+    page = client.get("/review/town?period=2026").get_data(as_text=True)
+    assert "Ask the council for a fee waiver" in page and "Done" in page
+
+
+def test_filters_narrowing_below_the_threshold_hide_everything(client, signed_in, town):
+    signed_in("committee")
+    page = client.get("/review/town?period=2026&language=am").get_data(as_text=True)
+    assert "too few residents" in page
+    assert "redacted am" not in page
