@@ -10,8 +10,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from voice.models import ROLES, Campaign, Survey, Comment, Job, ListeningSession, Turf
+from voice.models import (ROLES, Campaign, CodingAssignment, CodingRound, Comment, Job, ListeningSession, Survey,
+                          Turf, VoiceItem)
 from voice.extensions import db
+from voice.nlp_adapter import import_codebook
 from voice.surveys import operations as survey_operations
 from voice.surveys.responses import store_response
 
@@ -79,6 +81,26 @@ ACCESS: dict[str, tuple[object, str]] = {
     "review.export": (REVIEWERS, "GET"),
     "review.actions": (REVIEWERS, "GET"),
     "review.action_status": (REVIEWERS, "POST"),
+    "coding.index": (STAFF, "GET"),
+    "coding.codebook": (STAFF, "GET"),
+    "coding.new_code": (STAFF, "GET"),
+    "coding.edit_code": (STAFF, "GET"),
+    "coding.keyword_preview": (STAFF, "GET"),
+    "coding.merge_code": (STAFF, "POST"),
+    "coding.split_code": (STAFF, "GET"),
+    "coding.import_codebook_file": (STAFF, "GET"),
+    "coding.export_codebook": (STAFF, "GET"),
+    "coding.review": (STAFF, "GET"),
+    "coding.decide": (STAFF, "POST"),
+    "coding.add_code": (STAFF, "POST"),
+    "coding.next_item": (STAFF, "POST"),
+    "coding.themes": (STAFF, "GET"),
+    "coding.adopt_theme": (STAFF, "POST"),
+    "coding.rounds": (STAFF, "GET"),
+    "coding.round_detail": (STAFF, "GET"),
+    "coding.code_round": (STAFF, "GET"),
+    "coding.settle": (STAFF, "POST"),
+    "coding.model_health": (STAFF, "GET"),
     "canvass.app": (("canvasser",), "GET"),
     "canvass.manifest": (ANYONE, "GET"),  # browsers fetch manifests without cookies
     "canvass.service_worker": (ANYONE, "GET"),  # code only; what it caches needs the canvasser's session
@@ -119,12 +141,27 @@ def sample_values(users):
     job = Job(kind="nlp_run")
     db.session.add(job)
     db.session.commit()
+    coding = _sample_coding(campaign, users)
     turf = Turf(campaign_id=campaign.id, name="Matrix turf", doors=[{"id": "d1", "address": "1 Matrix St"}])
     db.session.add(turf)
     db.session.commit()
-    return {"user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css", "survey": survey.slug,
+    return {**coding, "user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css", "survey": survey.slug,
             "name": "q1", "page_name": "p1", "key": key,
             "session_id": session.id, "turf_id": turf.id, "comment_id": session.comments[0].id, "job_id": job.id}
+
+
+def _sample_coding(campaign, users) -> dict:
+    """A code, a tagged item and a double-coding round for the coding routes."""
+    code = import_codebook()[0]
+    item = VoiceItem(campaign_id=campaign.id, source="answer", source_id=-1, channel="online",
+                     original_text="The bus is too expensive", language="en")
+    db.session.add(item)
+    db.session.flush()
+    round_ = CodingRound(name="Matrix round", settled={})
+    round_.assignments = [CodingAssignment(item_id=item.id, coder_id=users["analyst"].id, codes=[])]
+    db.session.add(round_)
+    db.session.commit()
+    return {"code_id": code.id, "item_id": item.id, "round_id": round_.id}
 
 
 def _sample_survey(campaign) -> Survey:

@@ -8,12 +8,13 @@ from .jobs import JOB_KINDS, JOB_STATUSES, Job, NlpModel
 from .geography import ALL_GROUPS, DIRECTIONS, Geography, Indicator, IndicatorValue
 from .intake import RateCounter, SurveyProgress
 from .listening import SESSION_KINDS, Comment, ListeningSession
+from .rounds import CodingAssignment, CodingRound
 from .surveys import CHANNELS, Answer, Response, Survey, SurveyVersion
 from .users import ROLES, LoginSession, SignInFailure, User
 
 __all__ = [
     "ACTION_STATUSES", "ALL_GROUPS", "CHANNELS", "CODE_KINDS", "DIRECTIONS", "DOOR_OUTCOMES", "JOB_KINDS", "JOB_STATUSES", "ROLES",
-    "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "Comment",
-    "Geography", "Indicator", "IndicatorValue", "Job", "NlpModel", "ListeningSession", "LoginSession", "RateCounter", "Response", "SurveyProgress",
-    "SignInFailure", "Survey", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
+    "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "CodingAssignment", "CodingRound", "Comment",
+    "Geography", "Indicator", "IndicatorValue", "Job", "NlpModel", "ListeningSession", "LoginSession", "RateCounter", "Response",
+    "SignInFailure", "Survey", "SurveyProgress", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
 ]

@@ -1,0 +1,172 @@
+"""The review queue, emerging themes, double coding and model health through the test client."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from voice.coding import operations
+from voice.extensions import db
+from voice.models import AuditEvent, Code, CodingAssignment, CodingRound, Tag, VoiceItem
+from voice.nlp_adapter import run_tagging
+
+from ...helpers import post_form
+
+
+def _code(key: str) -> Code:
+    return db.session.scalar(select(Code).where(Code.key == key))
+
+
+def _item(start: str) -> VoiceItem:
+    return db.session.scalar(select(VoiceItem).where(VoiceItem.original_text.startswith(start)))
+
+
+def test_the_queue_shows_machine_tags_with_evidence_marked(client, tagged, signed_in):
+    signed_in("analyst")
+    item = _item("The kindergarten")
+    page = client.get(f"/coding/review?item={item.id}").get_data(as_text=True)
+    assert "<mark>" in page and "expensive</mark>" in page
+    assert "confidence" in page and 'data-current' in page
+    assert "js/coding.js" in page and "<kbd>a</kbd>" in page
+    hebrew = client.get(f"/coding/review?item={item.id}&lang=he").get_data(as_text=True)
+    assert _code("barrier.cost").labels["he"] in hebrew  # code labels in the UI language
+    assert "blockquote class=\"original\" lang=\"en\"" in hebrew and "too <mark>expensive</mark>" in hebrew
+
+
+def test_the_queue_is_ranked_and_filtered(client, tagged, signed_in):
+    signed_in("analyst")
+    assert client.get("/coding/review").status_code == 200
+    page = client.get("/coding/review?language=he").get_data(as_text=True)
+    assert "class=\"original\" lang=\"he\"" in page and "class=\"original\" lang=\"en\"" not in page
+    cost = _code("barrier.cost")
+    filters = operations.ReviewFilters(code_id=cost.id, min_confidence=0.5, max_confidence=1.0)
+    ids = set(db.session.scalars(operations.review_query(filters)))
+    assert _item("The kindergarten").id in ids and _item("We love the library").id not in ids
+    assert operations.count_to_review(operations.ReviewFilters(channel="online")) == 0
+
+
+def test_decisions_become_human_tags_that_survive_a_run(client, tagged, signed_in):
+    analyst = signed_in("analyst")
+    item = _item("The kindergarten")
+    cost, transport = _code("barrier.cost"), _code("barrier.transport")
+    back = "language=en"
+    for code, decision in ((cost, "accept"), (transport, "reject")):
+        response = post_form(client, f"/coding/review/{item.id}/decide",
+                             {"code": str(code.id), "decision": decision, "back": back},
+                             token_from=f"/coding/review?item={item.id}")
+        assert response.status_code == 302 and "language=en" in response.headers["Location"]
+    parks = _code("theme.parks")
+    post_form(client, f"/coding/review/{item.id}/add", {"code": str(parks.id)}, token_from=f"/coding/review?item={item.id}")
+    human = {tag.code.key: tag.applies for tag in db.session.scalars(
+        select(Tag).where(Tag.item_id == item.id, Tag.source == "human"))}
+    assert human == {"barrier.cost": True, "barrier.transport": False, "theme.parks": True}
+    assert all(tag.coder_id == analyst.id for tag in db.session.scalars(select(Tag).where(Tag.source == "human")))
+    actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("tag."))))
+    assert sorted(actions) == ["tag.accept", "tag.accept", "tag.reject"]
+    cost.descriptions = {**cost.descriptions, "en": "Money, reworded"}  # any change re-tags every item
+    db.session.commit()
+    run_tagging()
+    again = {tag.code.key: tag.applies for tag in db.session.scalars(
+        select(Tag).where(Tag.item_id == item.id, Tag.source == "human"))}
+    assert again == human
+    assert item.id not in set(db.session.scalars(operations.review_query(operations.ReviewFilters())))
+
+
+def test_next_skips_an_undecided_item(client, tagged, signed_in):
+    signed_in("analyst")
+    first = operations.next_item(operations.ReviewFilters(order="oldest"))
+    response = post_form(client, f"/coding/review/{first.id}/next", {"back": "order=oldest"},
+                         token_from="/coding/review?order=oldest")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"#{first.id}<" not in page
+
+
+def test_emerging_themes_become_codes_in_one_click(client, app, tagged, signed_in):
+    signed_in("analyst")
+    endings = ["near the beach", "for the kids", "every summer", "since May", "by volunteers", "in bright blue"]
+    session_items = [("en", f"Dolphins painted on the lifeguard tower {ending}") for ending in endings]
+    campaign_id = tagged.id
+    for i, (language, text) in enumerate(session_items):
+        db.session.add(VoiceItem(campaign_id=campaign_id, source="answer", source_id=1000 + i, channel="online",
+                                 original_text=text, language=language))
+    db.session.commit()
+    run_tagging()
+    page = client.get("/coding/themes").get_data(as_text=True)
+    assert "dolphins" in page and "Make it a code" in page
+    response = post_form(client, "/coding/themes/adopt", {"language": "en", "keywords": "dolphins, lifeguard"},
+                         token_from="/coding/themes")
+    assert response.status_code == 302
+    code = db.session.scalar(select(Code).where(Code.key.startswith("theme.emerging_dolphins")))
+    assert code.keywords == {"en": ["dolphins", "lifeguard"]} and code.kind == "theme"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "code.create")).record_id == str(code.id)
+
+
+def test_double_coding_kappa_matches_a_hand_computation(client, tagged, signed_in, users):
+    signed_in("analyst")
+    analyst, admin = users["analyst"], users["admin"]
+    response = post_form(client, "/coding/rounds", {"name": "Round one", "size": "4",
+                                                    "coders": [str(analyst.id), str(admin.id)]})
+    assert response.status_code == 302
+    round_ = db.session.scalar(select(CodingRound))
+    items = round_.item_ids()
+    assert len(items) == 4 and len(round_.assignments) == 8
+    # Blind: the coding page shows no machine tag.
+    page = client.get(f"/coding/rounds/{round_.id}/code").get_data(as_text=True)
+    assert "confidence" not in page and "<mark>" not in page
+    # Analyst says cost on items 0 and 1; admin only on item 0. Transport: both on item 2.
+    choices = {analyst.id: [["barrier.cost"], ["barrier.cost"], ["barrier.transport"], []],
+               admin.id: [["barrier.cost"], [], ["barrier.transport"], []]}
+    for position in range(4):
+        assignment = db.session.scalar(select(CodingAssignment).where(
+            CodingAssignment.round_id == round_.id, CodingAssignment.coder_id == analyst.id,
+            CodingAssignment.item_id == items[position]))
+        response = post_form(client, f"/coding/rounds/{round_.id}/code",
+                             {"assignment": str(assignment.id), "codes": choices[analyst.id][position]})
+        assert response.status_code == 302
+    for position in range(4):
+        assignment = db.session.scalar(select(CodingAssignment).where(
+            CodingAssignment.round_id == round_.id, CodingAssignment.coder_id == admin.id,
+            CodingAssignment.item_id == items[position]))
+        operations.save_assignment(assignment, choices[admin.id][position], actor=admin)
+    # Cost: p_o = 3/4; p_e = (2/4)(1/4) + (2/4)(3/4) = 1/2; kappa = (3/4 - 1/2) / (1/2) = 0.5.
+    result = operations.agreement(round_)
+    assert result.kappa["barrier.cost"] == pytest.approx(0.5)
+    assert result.kappa["barrier.transport"] == pytest.approx(1.0)
+    page = client.get(f"/coding/rounds/{round_.id}").get_data(as_text=True)
+    assert "0.50" in page and "Cohen" in page
+    assert len(result.disagreements) == 1 and result.disagreements[0][0].id == items[1]
+    response = post_form(client, f"/coding/rounds/{round_.id}/settle", {"item": str(items[1]), "codes": []},
+                         token_from=f"/coding/rounds/{round_.id}")
+    assert response.status_code == 302
+    final = db.session.scalar(select(Tag).where(Tag.item_id == items[1], Tag.source == "human"))
+    assert final.code.key == "barrier.cost" and final.applies is False
+    assert operations.agreement(db.session.get(CodingRound, round_.id)).disagreements == []
+
+
+def test_alpha_for_three_coders(app, tagged, users):
+    coders = [users["analyst"], users["admin"], users["facilitator"]]
+    round_ = operations.start_round("Three", 3, coders, actor=users["admin"], seed=1)
+    for coder in coders:
+        for assignment in [a for a in round_.assignments if a.coder_id == coder.id]:
+            operations.save_assignment(assignment, ["barrier.cost"], actor=coder)
+    result = operations.agreement(round_)
+    assert result.kappa == {} and result.alpha["barrier.cost"] == pytest.approx(1.0)
+
+
+def test_model_health_shows_metrics_agreement_and_flags(client, tagged, signed_in):
+    analyst = signed_in("analyst")
+    cost = _code("barrier.cost")
+    for item in db.session.scalars(select(VoiceItem)):
+        applies = "expensive" in item.original_text or "יקר" in item.original_text
+        db.session.add(Tag(item_id=item.id, code_id=cost.id, source="human", applies=applies, coder_id=analyst.id))
+    db.session.commit()
+    page = client.get("/coding/model").get_data(as_text=True)
+    assert "No model yet" in page and "more examples" in page
+    response = post_form(client, "/coding/nlp/train", {"next": "/coding/model"}, token_from="/coding/model")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/coding/model")
+    page = client.get("/coding/model").get_data(as_text=True)
+    assert "trained on 8 items coded by people" in page
+    model, rows, coded = operations.model_health("en")
+    row = next(row for row in rows if row.code.key == "barrier.cost")
+    assert coded == 8 and row.human_positives == 3 and row.needs_examples
+    assert row.agreement is not None and -1 <= row.agreement <= 1
