@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..i18n import LocaleInfo
 from ..models import Survey, Turf, User, Visit
-from ..models.base import labels_in, utcnow
+from ..models.base import utcnow
 from ..surveys import intake
 
 
@@ -81,7 +81,7 @@ def canvasser_bundle(user: User, locale: str) -> dict[str, Any]:
         "canvasser": {"id": user.id, "email": user.email, "name": user.display_name},
         "turfs": [{"id": turf.id, "name": turf.name, "campaign_id": turf.campaign_id,
                    "campaign": turf.campaign.name,
-                   "geography": labels_in(turf.geography.names, locale) or turf.geography.name
+                   "geography": (turf.geography.names or {}).get(locale) or turf.geography.name
                    if turf.geography else "",
                    "doors": [{**door, "last_outcome": latest.get((turf.id, door["id"]))} for door in turf.doors]}
                   for turf in turfs],

@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Turf, User
-from ..models.base import labels_in
 from ..security import public, roles_required
 from . import operations
 from .bundle import canvasser_bundle
@@ -251,7 +250,8 @@ def coverage():
         .order_by(AuditEvent.at.desc()).limit(20)))
     return render_template("canvass/coverage.html", campaigns=campaigns, campaign=campaign, report=report,
                            conflicts=conflicts, threshold=UNDER_HEARD, locale=str(get_locale()),
-                           outcomes=DOOR_OUTCOMES, outcome_names=outcome_names(), labels_in=labels_in)
+                           outcomes=DOOR_OUTCOMES, outcome_names=outcome_names(),
+                           place_name=lambda place: (place.names or {}).get(str(get_locale())) or place.name)
 
 
 def outcome_names() -> dict[str, str]:

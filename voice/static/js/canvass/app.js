@@ -496,7 +496,7 @@
     var previous = nextPage(s, draft.page, draft, -1);
     var names = page.questions.filter(function (name) { return name !== s.consent_question; });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
-      [h('h2', { text: M.check })]) : null;
+      [h('h2', { dir: 'auto', text: M.check })]) : null;
     var form = h('form', { id: 'interview-page', novalidate: true, onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
       names.map(function (name) { return questionNode(s, draft, name, errors); }).concat([
         h('div', { 'class': 'actions survey-nav' }, [

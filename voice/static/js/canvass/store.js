@@ -163,6 +163,7 @@
     run: function () {
       if (running || !navigator.onLine) { changed(); return Promise.resolve(); }
       running = true;
+      var contacted = false;
       state.sending = true;
       state.retryIn = null;
       changed();
@@ -172,6 +173,7 @@
         return getSession().then(function (session) {
           if (session.signedOut) { state.signedOut = true; return null; }
           state.signedOut = false;
+          contacted = true;
           var mine = waiting.filter(function (r) { return !r.canvasser || r.canvasser === session.canvasser; });
           var chain = Promise.resolve(true);
           mine.forEach(function (record) {
@@ -201,7 +203,7 @@
         state.sending = false;
         failures = 0;
         return Store.queue().then(function (records) {
-          if (!records.some(function (r) { return r.state === 'waiting'; })) {
+          if (contacted && !records.some(function (r) { return r.state === 'waiting'; })) {
             return Store.set('lastSync', new Date().toISOString());
           }
           return null;

@@ -1,0 +1,187 @@
+"""A canvasser in Chromium on a tablet: loads the app, goes offline, completes 20 interviews
+in three languages (one interrupted by a reload), comes back online, syncs; the server holds
+exactly those 20 interviews once. Replaying the exported queue changes nothing."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from voice.auth.operations import create_user
+from voice.canvass import operations
+from voice.extensions import db
+from voice.models import Response, Visit
+
+from ..helpers import PASSWORD
+from ..voice.canvass.field import build_field
+from .conftest import LiveServer, screenshot
+
+pytestmark = pytest.mark.browser
+LANGUAGES = ["en", "he", "am"]
+TABLET = {"width": 800, "height": 1280}
+
+
+class Counter:
+    """Counts requests that reach the app (none should while the tablet is offline)."""
+
+    def __init__(self, app):
+        self.app, self.hits, self.counting, self.lock = app, [], False, threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if self.counting:
+            with self.lock:
+                self.hits.append(environ.get("PATH_INFO"))
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def canvass_field(live_app):
+    with live_app.app_context():
+        me = create_user(email="canvasser@example.org", password=PASSWORD, display_name="Dawit Canvasser",
+                         role="canvasser")
+        create_user(email="analyst@example.org", password=PASSWORD, display_name="Ana Analyst", role="analyst")
+        other = create_user(email="other@example.org", password=PASSWORD, display_name="Other", role="canvasser")
+        field = build_field(me, other, doors=20)
+        return {"turf": field.turf.id}
+
+
+def wait_until(page, predicate: str, timeout: float = 15.0) -> None:
+    """Poll a function in the page (wait_for_function would need 'unsafe-eval', which the CSP refuses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, predicate
+        page.wait_for_timeout(100)
+
+
+def snapshot(app):
+    with app.app_context():
+        responses = db.session.scalars(select(Response).order_by(Response.id)).all()
+        visits = db.session.scalars(select(Visit).order_by(Visit.id)).all()
+        doors = {visit.id: visit.door_id for visit in visits}
+        return ({doors.get(r.visit_id): (r.language, r.channel, str(r.uuid), {a.question: a.value for a in r.answers})
+                 for r in responses}, len(responses), sorted((v.door_id, v.outcome) for v in visits))
+
+
+def interview(page, number: int, language: str, *, reload_midway: bool = False) -> dict:
+    door = f"n-{number}"
+    kids = number % 3
+    text = f"Interview {number}: the bus is late ({language})"
+    page.click(f"a[data-door='{door}']")
+    page.click("[data-start]")
+    page.click(f"[data-language='{language}']")
+    page.click("[data-consent='yes']")
+    assert page.locator("#q-area").input_value() == "N1"  # the door's place, filled in
+    page.check("input[name=role][value=parent]")
+    page.fill("#q-kids", str(kids))
+    if reload_midway:
+        page.reload()
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        page.wait_for_selector("#q-kids")
+        assert page.locator("#q-kids").input_value() == str(kids)
+        assert page.locator("input[name=role][value=parent]").is_checked()
+    page.click("#interview-next")
+    if kids:
+        page.check("input[name=needs][value=care]")
+    else:
+        assert page.locator(".question[data-name=needs]").is_hidden()  # skip logic
+    page.fill("#q-hard", text)
+    page.click("#interview-next")
+    page.wait_for_selector("#interview-done")
+    page.click("#canvass-app a.button")
+    page.wait_for_selector(f"a[data-door='{door}'] .badge")
+    expected = {"consent": "yes", "area": "N1", "role": "parent", "kids": str(kids), "hard": text}
+    if kids:
+        expected["needs"] = "care"
+    return expected
+
+
+def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, tmp_path):
+    counter = Counter(live_app.wsgi_app)
+    live_app.wsgi_app = counter
+    live_app.config["CANVASS_RETRY_MS"] = 200
+    with LiveServer(live_app) as server:
+        context = chromium.new_context(viewport=TABLET, locale="en-US", accept_downloads=True)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/auth/sign-in")
+        page.fill("input[name=email]", "canvasser@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{server.url}/canvass/")
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        wait_until(page, "() => navigator.serviceWorker.controller !== null")
+        page.wait_for_selector("a[data-door='n-1']")
+        screenshot(page, "canvass-doors")
+
+        context.set_offline(True)
+        counter.counting = True
+        page.reload()  # the app opens from the service worker's cache
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        page.wait_for_selector("a[data-door='n-20']")
+        expected = {}
+        for number in range(1, 21):
+            language = LANGUAGES[number % 3]
+            expected[f"n-{number}"] = (language, interview(page, number, language, reload_midway=number == 7))
+            if number == 2:
+                page.click("a[data-door='n-3']")
+                page.click("[data-start]")
+                page.click("[data-language='he']")
+                screenshot(page, "canvass-consent-he")
+                page.click("[data-consent='yes']")
+                page.check("input[name=role][value=parent]")
+                page.fill("#q-kids", "20")
+                page.click("#interview-next")
+                page.wait_for_selector(".error-summary")
+                screenshot(page, "canvass-interview-he-error")
+                page.once("dialog", lambda dialog: dialog.accept())
+                page.click("text=Cancel the interview")
+                page.wait_for_selector("a[data-door='n-3']")
+        page.click("a[data-door='s-1']")
+        screenshot(page, "canvass-door")
+        page.fill("#visit-note", "Dog in the yard")
+        page.click("[data-outcome='not_home']")
+        page.wait_for_selector("a[data-door='s-1'] .badge")
+        page.wait_for_selector("[data-waiting][data-count='41']")
+        screenshot(page, "canvass-offline-queue")
+        with page.expect_download() as download:
+            page.click("#canvass-export")
+        queue_file = tmp_path / "queue.json"
+        download.value.save_as(queue_file)
+        exported = json.loads(queue_file.read_text())
+        assert len(exported["records"]) == 41
+        assert snapshot(live_app)[1] == 0  # nothing reached the server while offline
+        offline_hits = [path for path in counter.hits if path.startswith("/canvass/api/") and path != "/canvass/api/bundle"]
+        assert offline_hits == [], offline_hits
+
+        counter.counting = False
+        context.set_offline(False)
+        page.wait_for_selector("[data-waiting][data-count='0']", timeout=60000)
+        screenshot(page, "canvass-synced")
+        stored, count, visits = snapshot(live_app)
+        assert count == 20
+        assert {door: (language, answers) for door, (language, channel, _, answers) in stored.items()} == expected
+        assert all(channel == "canvass" for _, channel, _, _ in stored.values())
+        assert len(visits) == 21 and ("s-1", "not_home") in visits
+        assert errors == []
+        context.close()
+
+        supervisor = chromium.new_context(viewport=TABLET, locale="en-US")
+        page = supervisor.new_page()
+        page.goto(f"{server.url}/auth/sign-in")
+        page.fill("input[name=email]", "analyst@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{server.url}/canvass/coverage?campaign=doors")
+        assert page.locator("tr[data-place='S1'].is-under-heard").count() >= 1  # South: no interviews yet
+        assert page.locator("tr[data-canvasser='canvasser@example.org'] [data-col=interviews]").inner_text() == "20"
+        screenshot(page, "canvass-coverage")
+        supervisor.close()
+
+    with live_app.app_context():
+        result = operations.import_queue(queue_file.read_bytes(), actor=None)
+        assert (result.problems, result.conflicts, result.created, result.replayed) == ([], [], 0, 41)
+    assert snapshot(live_app) == (stored, count, visits)
