@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,10 +43,15 @@ class Stored:
     created: bool  # False for a replay of what was already stored
 
 
+# Control characters other than tab and line breaks: no keyboard types them, and PostgreSQL
+# refuses NUL in text, so they are dropped rather than stored (or refused with a 500).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _as_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
-        return " ".join(str(part) for part in value)  # XLSForm's space-separated multi-select
-    return "" if value is None else str(value)
+        value = " ".join(str(part) for part in value)  # XLSForm's space-separated multi-select
+    return "" if value is None else _CONTROL.sub("", str(value))
 
 
 def content_hash(version_id: int, channel: str, language: str, consent: bool, answers: dict[str, str]) -> str:
@@ -64,7 +70,8 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
     unknown = sorted(set(answers) - set(questions))
     if unknown:
         raise UnknownQuestion(unknown)
-    values = {name: _as_text(value) for name, value in answers.items() if _as_text(value).strip()}
+    texts = {name: _as_text(value) for name, value in answers.items()}
+    values = {name: text for name, text in texts.items() if text.strip()}
     digest = content_hash(version.id, channel, language, consent, values)
 
     existing = Response.by_uuid(version.survey_id, uuid)

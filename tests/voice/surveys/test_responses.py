@@ -95,3 +95,10 @@ def test_unknown_questions_are_refused(version):
                        answers={"nope": "x"}, consent=True)
     assert error.value.names == ["nope"]
     assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_control_characters_are_dropped_not_refused(version):
+    stored = store_response(version, uuid=uuid.uuid4(), channel="online", language="en",
+                            answers={**ANSWERS, "hard": "too\x00 expensive\x1b\n and far"}, consent=True)
+    hard = next(a.value for a in stored.response.answers if a.question == "hard")
+    assert hard == "too expensive\n and far"
