@@ -138,7 +138,7 @@ def test_two_analysts_double_code_and_read_kappa(chromium, page, live_server, co
     page.fill("input[name=name]", "April check")
     page.fill("input[name=size]", "8")
     for label in ("Coder 1", "Coder 2"):
-        page.check(f"text={label}")
+        page.get_by_label(label, exact=True).check()
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
 
