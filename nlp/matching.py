@@ -9,6 +9,7 @@ against the keyword forms without running a lemmatizer per token.
 import re
 import unicodedata
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 import pymorphy3
@@ -38,6 +39,10 @@ def rule_confidence(distinct_keywords):
     0.15, capped at 0.95 because keywords never prove a code.
     """
     return round(min(0.95, 0.6 + 0.15 * (distinct_keywords - 1)), 2)
+
+
+# Precomputed for the hot path; rule_confidence(k) for k >= 5 is the 0.95 cap.
+_CONFIDENCE = tuple(rule_confidence(k) for k in range(6))
 
 
 # --- lemmas -----------------------------------------------------------------
@@ -199,6 +204,11 @@ class _Language:
         self.problems = self._norms(problems.split())
         self.clause_words = self._norms(_CLAUSE_WORDS[lang].split())
         self.clause_punct = frozenset(self.nlp.vocab.strings.add(p) for p in _CLAUSE_PUNCT)
+        # Problem words are found by the same matcher pass as the keywords (one
+        # single-token NORM pattern each), so texts without any skip negation
+        # without reading per-token norms into Python.
+        self.problem_id = self.nlp.vocab.strings.add(_PROBLEM_KEY)
+        self.matcher.add(_PROBLEM_KEY, [(norm,) for norm in sorted(self.problems)])
 
     def _norms(self, words):
         """Norm hashes of cue words, computed exactly as for text tokens."""
@@ -223,41 +233,65 @@ class _Language:
         matches = self.matcher(doc)
         if not matches:
             return []
-        matches = self._drop_nested(matches)
-        if any(m[0] in self.barrier_ids for m in matches):
+        problem_id = self.problem_id
+        hits = len(matches)
+        matches = [m for m in matches if m[0] != problem_id]
+        if not matches:
+            return []
+        problems = len(matches) < hits
+        if len(matches) > 1:
+            matches = self._drop_nested(matches)
+        if problems and not self.barrier_ids.isdisjoint([m[0] for m in matches]):
             matches = self._drop_negated(doc, matches)
+        # Only the matched tokens are read: a whole-document to_array().tolist()
+        # of 64-bit norms costs more than the matching itself.
         by_code = {}
-        norms = doc.to_array(NORM).tolist()
         for match_id, start, end in matches:
-            first, last = doc[start], doc[end - 1]
+            first = doc[start]
+            if end - start == 1:
+                last, form = first, (first.norm,)
+            else:
+                last, form = doc[end - 1], tuple([doc[i].norm for i in range(start, end)])
             begin, finish = first.idx, last.idx + len(last)
             if mapping is not None:
                 begin, finish = mapping.to_original(begin, finish)
-            spans, forms = by_code.setdefault(match_id, (set(), set()))
-            spans.add((begin, finish))
-            forms.add(tuple(norms[start:end]))
+            evidence = by_code.get(match_id)
+            if evidence is None:
+                evidence = by_code[match_id] = (set(), set())
+            evidence[0].add((begin, finish))
+            evidence[1].add(form)  # the keyword's norms: distinct keywords
         strings = self.nlp.vocab.strings
-        return [TagResult(strings[mid], "rule", rule_confidence(len(forms)),
+        return [TagResult(strings[mid], "rule",
+                          _CONFIDENCE[len(forms)] if len(forms) < len(_CONFIDENCE)
+                          else rule_confidence(len(forms)),
                           tuple(sorted(spans)))
                 for mid, (spans, forms) in by_code.items()]
 
     def _drop_nested(self, matches):
         """Drop a match inside a longer match of the same kind: "детский сад" is
         early learning, not a park, and "public transport" is one piece of evidence."""
-        kept = []
-        for mid, start, end in matches:
-            barrier = mid in self.barrier_ids
-            if not any((other in self.barrier_ids) == barrier
-                       and s <= start and end <= e and e - s > end - start
-                       for other, s, e in matches):
-                kept.append((mid, start, end))
-        return kept
+        # A sweep instead of comparing every pair: spans sorted by kind, start
+        # and longest first; a span is inside a longer one of its kind exactly
+        # when an earlier span of that kind reaches at least as far.
+        barrier_ids = self.barrier_ids
+        dropped, kind, max_end = set(), None, -1
+        for barrier, start, neg_end in sorted({(mid in barrier_ids, s, -e)
+                                               for mid, s, e in matches}):
+            if barrier is not kind:
+                kind, max_end = barrier, -1
+            if -neg_end <= max_end:
+                dropped.add((barrier, start, -neg_end))
+            else:
+                max_end = -neg_end
+        if not dropped:
+            return matches
+        return [m for m in matches if (m[0] in barrier_ids, m[1], m[2]) not in dropped]
 
     def _drop_negated(self, doc, matches):
-        # Hash arrays instead of Token objects: this runs for most barrier hits.
+        """Drop barrier matches near a negated problem word; ``tags`` only calls
+        this when the matcher found a problem word."""
+        # Hash arrays instead of Token objects.
         norms = doc.to_array(NORM).tolist()
-        if self.problems.isdisjoint(norms):
-            return matches
         clauses, clause = [], 0
         for orth, norm in zip(doc.to_array(ORTH).tolist(), norms):
             if orth in self.clause_punct or norm in self.clause_words:
@@ -281,7 +315,17 @@ class _Language:
         return kept
 
 
+_PROBLEM_KEY = "nlp.matching:problem-word"
+_BY_CODE = itemgetter(0)  # TagResult.code
 _MESSY_SPACE = re.compile(r"[^\S ]|  ")
+
+
+def _messy_space(text):
+    """``_MESSY_SPACE.search(text)``, cheaply: every whitespace character other
+    than the space is non-printable, so clean printable text skips the regex."""
+    if "  " in text:
+        return True
+    return not text.isprintable() and _MESSY_SPACE.search(text) is not None
 
 
 class KeywordMatcher:
@@ -311,8 +355,11 @@ class KeywordMatcher:
         # texts are matched in normalised form and spans mapped back.
         mappings, inputs = [], []
         for text in texts:
-            mapping = normalize(text) if _MESSY_SPACE.search(text) else None
+            mapping = normalize(text) if _messy_space(text) else None
             mappings.append(mapping)
             inputs.append(mapping.text if mapping else text)
         for doc, mapping in zip(analyser.nlp.tokenizer.pipe(inputs), mappings):
-            yield sorted(analyser.tags(doc, mapping), key=lambda t: t.code)
+            tags = analyser.tags(doc, mapping)
+            if len(tags) > 1:
+                tags.sort(key=_BY_CODE)
+            yield tags
