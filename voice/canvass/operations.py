@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Geography, Response, Survey, SurveyVersion, Turf, User, Visit
 from ..models.base import as_utc
+from ..text import clean_text
 from ..surveys import intake
 from ..surveys.responses import ResponseConflict, UnknownQuestion, store_response
 
@@ -290,7 +291,7 @@ def check_visit(data: Any, canvasser: User | None) -> VisitRecord:
     if problems:
         raise Refused(422, problems)
     return VisitRecord(key, turf, door, outcome, come_back_at if outcome == "come_back" else None,
-                       note.strip(), recorded_at)
+                       clean_text(note).strip(), recorded_at)
 
 
 def _same_visit(visit: Visit, record: VisitRecord) -> bool:

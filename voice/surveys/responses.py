@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Answer, AuditEvent, Geography, Response, SurveyVersion, User, VoiceItem
+from ..text import clean_text
 from .definition import SurveyDefinition, iter_questions
 
 
@@ -43,15 +43,10 @@ class Stored:
     created: bool  # False for a replay of what was already stored
 
 
-# Control characters other than tab and line breaks: no keyboard types them, and PostgreSQL
-# refuses NUL in text, so they are dropped rather than stored (or refused with a 500).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _as_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         value = " ".join(str(part) for part in value)  # XLSForm's space-separated multi-select
-    return "" if value is None else _CONTROL.sub("", str(value))
+    return "" if value is None else clean_text(str(value))
 
 
 def content_hash(version_id: int, channel: str, language: str, consent: bool, answers: dict[str, str]) -> str:
