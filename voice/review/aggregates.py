@@ -13,8 +13,11 @@ tags outrank machine tags.
 previous period is the one just before, of the same length. Indicator values are joined on
 the latest indicator period that starts no later than the selected period.
 
-Group values come from ``VoiceItem.groups`` through SQLAlchemy's JSON index operator
-(``groups ->> 'role'`` on PostgreSQL, ``JSON_EXTRACT`` on SQLite).
+Group values come from ``groups`` through SQLAlchemy's JSON index operator (``groups ->>
+'role'`` on PostgreSQL, ``JSON_EXTRACT`` on SQLite). Counts come from the summary rows in
+``review_facts`` (``facts.py``: one row per resident and per resident × code, rebuilt when
+items or tags change), so no query needs DISTINCT over items joined to tags; quotes still
+read the items themselves, newest first, a bounded number per code.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import ALL_GROUPS, Answer, Code, Geography, Indicator, IndicatorValue, Tag, VoiceItem
+from ..models.review import ReviewFact
+from .facts import ensure_fresh, resident_key
 from .privacy import TOTAL, Cell, Grid
 
 PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -87,10 +92,6 @@ class Filters:
         return replace(self, period=period)
 
 
-def resident_key():
-    return case((VoiceItem.source == "answer", Answer.response_id * 2), else_=VoiceItem.source_id * 2 + 1)
-
-
 def group_value(key: str):
     return VoiceItem.groups[key].as_string()
 
@@ -114,6 +115,33 @@ def _where(query, f: Filters):
     return query
 
 
+def _where_facts(query, f: Filters, code_ids=None):
+    """Filters on the summary rows: residents (code_ids None) or residents raising ``code_ids``."""
+    ensure_fresh(f.campaign_id)
+    query = query.where(ReviewFact.campaign_id == f.campaign_id)
+    if code_ids is None:
+        query = query.where(ReviewFact.code_id.is_(None))
+    elif code_ids == "any":
+        query = query.where(ReviewFact.code_id.is_not(None))
+    else:
+        query = query.where(ReviewFact.code_id.in_(list(code_ids)))
+    if f.period is not None:
+        query = query.where(ReviewFact.created_at >= f.period.start, ReviewFact.created_at < f.period.end)
+    if f.geography_ids:
+        query = query.where(ReviewFact.geography_id.in_(f.geography_ids))
+    if f.language:
+        query = query.where(fact_group("language") == f.language)
+    if f.channel:
+        query = query.where(ReviewFact.channel == f.channel)
+    if f.group_key and f.group_value:
+        query = query.where(fact_group(f.group_key) == f.group_value)
+    return query
+
+
+def fact_group(key: str):
+    return ReviewFact.groups[key].as_string()
+
+
 def _applying_tags(query, code_ids=None):
     """Join the tags that count: applying, and not rejected by a human coder."""
     rejected = aliased(Tag)
@@ -126,14 +154,12 @@ def _applying_tags(query, code_ids=None):
 
 
 def population(f: Filters) -> int:
-    query = _answers_join(select(func.count(distinct(resident_key()))).select_from(VoiceItem))
-    return db.session.scalar(_where(query, f)) or 0
+    return db.session.scalar(_where_facts(select(func.count()).select_from(ReviewFact), f)) or 0
 
 
 def code_counts(f: Filters) -> dict[int, int]:
     """Residents raising each code: {code id: residents}."""
-    query = _answers_join(select(Tag.code_id, func.count(distinct(resident_key()))).select_from(VoiceItem))
-    query = _applying_tags(_where(query, f)).group_by(Tag.code_id)
+    query = _where_facts(select(ReviewFact.code_id, func.count()), f, "any").group_by(ReviewFact.code_id)
     return dict(db.session.execute(query).all())
 
 
@@ -142,37 +168,49 @@ DIMENSIONS = ("geography", "language", "channel")
 
 def dimension(name: str):
     if name == "geography":
-        return VoiceItem.geography_id
+        return ReviewFact.geography_id
     if name == "channel":
-        return VoiceItem.channel
-    return group_value(name)  # language and any group key
+        return ReviewFact.channel
+    return fact_group(name)  # language and any group key
 
 
 def _grouped(f: Filters, dims: list, code_ids=None) -> dict[tuple, int]:
+    """Residents (raising any of ``code_ids`` when given) by the dimensions.
+
+    A resident raising two of the codes has two rows: with several codes, count DISTINCT keys.
+    """
     columns = [dimension(name) if isinstance(name, str) else name for name in dims]
-    query = _answers_join(select(*columns, func.count(distinct(resident_key()))).select_from(VoiceItem))
-    query = _where(query, f)
-    if code_ids is not None:
-        query = _applying_tags(query, code_ids)
+    counter = func.count() if code_ids is None or len(list(code_ids)) <= 1 else func.count(
+        distinct(ReviewFact.resident_key))
+    query = _where_facts(select(*columns, counter).select_from(ReviewFact), f,
+                         None if code_ids is None else list(code_ids))
     if columns:
         query = query.group_by(*columns)
     return {tuple(row[:-1]): row[-1] for row in db.session.execute(query).all()}
 
 
-def grid(f: Filters, row_dim: str, col_dim: str | None, code_ids=None) -> Grid:
+def grid(f: Filters, row_dim: str, col_dim: str | None, code_ids=None, memo: dict | None = None) -> Grid:
     """Residents (and those raising ``code_ids``) by two dimensions, with exact margins.
 
     Margins are counted, not summed, so they are right even where a dimension is missing on
-    some items. Rows and columns are the values seen in the data (None for "not given").
+    some residents. Rows and columns are the values seen in the data (None for "not given").
     """
+    memo = {} if memo is None else memo  # shared by grids of one request: the same counts are not asked twice
+
+    def counted(dims, codes):
+        key = (f, tuple(dims), None if codes is None else tuple(codes))
+        if key not in memo:
+            memo[key] = _grouped(f, dims, codes) if codes is None or codes else {}
+        return memo[key]
+
     dims_sets = [[row_dim] + ([col_dim] if col_dim else []), [row_dim], [col_dim] if col_dim else None, []]
     denominators, numerators = {}, {}
     for dims in dims_sets:
         if dims is None:
             continue
-        denominators[len(dims), tuple(dims)] = _grouped(f, dims)
+        denominators[len(dims), tuple(dims)] = counted(dims, None)
         if code_ids is not None:
-            numerators[len(dims), tuple(dims)] = _grouped(f, dims, code_ids)
+            numerators[len(dims), tuple(dims)] = counted(dims, list(code_ids))
     full = tuple([row_dim] + ([col_dim] if col_dim else []))
     rows = sorted({key[0] for key in denominators[len(full), full]}, key=_sort_key)
     cols = sorted({key[1] for key in denominators[len(full), full]}, key=_sort_key) if col_dim else []
@@ -196,15 +234,15 @@ def grid(f: Filters, row_dim: str, col_dim: str | None, code_ids=None) -> Grid:
 def breakdown_by(f: Filters, expression) -> tuple[dict[Any, int], dict[tuple[int, Any], int]]:
     """Residents by one expression, and residents raising each code by it: two GROUP BYs."""
     residents = {key[0]: count for key, count in _grouped(f, [expression]).items()}
-    query = _answers_join(select(Tag.code_id, expression, func.count(distinct(resident_key()))).select_from(VoiceItem))
-    query = _applying_tags(_where(query, f)).group_by(Tag.code_id, expression)
+    query = _where_facts(select(ReviewFact.code_id, expression, func.count()), f, "any")
+    query = query.group_by(ReviewFact.code_id, expression)
     return residents, {(code_id, value): count for code_id, value, count in db.session.execute(query).all()}
 
 
 def sibling_expression(geography: Geography):
-    """Each item's geography mapped to the one among ``geography``'s level that contains it (-1: none)."""
+    """Each resident's geography mapped to the one at ``geography``'s level containing it (-1: none)."""
     siblings = list(db.session.scalars(select(Geography).where(Geography.level == geography.level)))
-    whens = [(VoiceItem.geography_id.in_(geography_ids_under(sibling)), sibling.id) for sibling in siblings]
+    whens = [(ReviewFact.geography_id.in_(geography_ids_under(sibling)), sibling.id) for sibling in siblings]
     return case(*whens, else_=-1)
 
 

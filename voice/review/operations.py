@@ -83,11 +83,11 @@ def _hide_by_filters(cells: dict[int, Cell], f: agg.Filters, geography: Geograph
     if f.geography_ids and geography is not None:
         checks.append((agg.sibling_expression(geography), geography.id, replace(f, geography_ids=None)))
     if f.language:
-        checks.append((agg.group_value("language"), f.language, replace(f, language=None)))
+        checks.append((agg.fact_group("language"), f.language, replace(f, language=None)))
     if f.channel:
-        checks.append((agg.VoiceItem.channel, f.channel, replace(f, channel=None)))
+        checks.append((agg.ReviewFact.channel, f.channel, replace(f, channel=None)))
     if f.group_key and f.group_value:
-        checks.append((agg.group_value(f.group_key), f.group_value, replace(f, group_key=None, group_value=None)))
+        checks.append((agg.fact_group(f.group_key), f.group_value, replace(f, group_key=None, group_value=None)))
     hide_population = False
     for expression, selected, wider in checks:
         residents, hits = agg.breakdown_by(wider, expression)
@@ -165,12 +165,13 @@ def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale
     scoped = agg.Filters(f.campaign_id, f.period)
     linked = agg.linked_code_ids(indicator)
     barriers = agg.linked_code_ids(indicator, "barrier")
-    residents = _protected_grid(scoped, "geography", group_key, linked, n)
-    barrier_grid = _protected_grid(scoped, "geography", None, barriers, n)
+    memo: dict = {}
+    residents = _protected_grid(scoped, "geography", group_key, linked, n, memo)
+    barrier_grid = _protected_grid(scoped, "geography", None, barriers, n, memo)
     codes = agg.codes_by_id()
     per_barrier = []
     for code_id in barriers:
-        code_grid = _protected_grid(scoped, "geography", None, [code_id], n)
+        code_grid = _protected_grid(scoped, "geography", None, [code_id], n, memo)
         per_barrier.append({"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
                             "grid": code_grid})
 
@@ -222,8 +223,8 @@ def _denominator(value) -> int:
     return int(value.denominator)
 
 
-def _protected_grid(f: agg.Filters, row_dim: str, col_dim: str | None, code_ids, n: int) -> Grid:
-    return protect_grid(agg.grid(f, row_dim, col_dim, code_ids), n)
+def _protected_grid(f: agg.Filters, row_dim: str, col_dim: str | None, code_ids, n: int, memo=None) -> Grid:
+    return protect_grid(agg.grid(f, row_dim, col_dim, code_ids, memo), n)
 
 
 # ---------------------------------------------------------------- actions

@@ -6,12 +6,28 @@ picks the most typical yet varied few among them.
 """
 from __future__ import annotations
 
-from nlp.quotes import representative_quotes
-
+from ..extensions import db
+from ..models.review import ReviewFactState
+from ..nlp_adapter import representative_quotes
 from .aggregates import Filters, quote_candidates
+
+# Quotes change only when items or tags do, which rebuilds the summary rows: cache them per
+# build (a bounded number of entries, oldest dropped first).
+_cache: dict[tuple, list[dict[str, str]]] = {}
+CACHE_SIZE = 2000
 
 
 def quotes_for_code(f: Filters, code_id: int, *, k: int = 2) -> list[dict[str, str]]:
+    state = db.session.get(ReviewFactState, f.campaign_id)
+    key = (str(db.engine.url), f, code_id, k, state.fingerprint if state else None)
+    if key not in _cache:
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = _quotes(f, code_id, k)
+    return _cache[key]
+
+
+def _quotes(f: Filters, code_id: int, k: int) -> list[dict[str, str]]:
     candidates = quote_candidates(f, code_id)
     if not candidates:
         return []

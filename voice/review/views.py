@@ -72,8 +72,9 @@ def _select(slug: str) -> Selection:
     for key in campaign.group_keys or []:
         if key == "language":
             continue
-        values = db.session.scalars(select(agg.group_value(key)).where(VoiceItem.campaign_id == campaign.id)
-                                    .group_by(agg.group_value(key)))
+        expression = agg.group_value(key)  # one expression object: PostgreSQL must see the same bind parameter
+        values = db.session.scalars(select(expression).where(VoiceItem.campaign_id == campaign.id)
+                                    .group_by(expression))
         group_options.extend((f"{key}={value}", f"{key}: {value}") for value in values if value)
     args = {name: request.args.get(name, "") for name in ("period", "geography", "language", "channel", "group",
                                                           "indicator", "shade")}
