@@ -13,12 +13,24 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
-from nlp import Codebook, Item, Pipeline, TagModel, evaluate_dataset, load_codebook, redact
+from nlp import (SUPPORTED_LANGUAGES, Codebook, CodebookError, Item, Pipeline, TagModel, alpha_by_code, cohen_kappa,
+                 evaluate_dataset, kappa_by_code, load_codebook, rank_for_coding, redact, representative_quotes,
+                 suggest_emerging_themes)
 from nlp.evaluate import format_table as format_evaluation
 
 from .extensions import db
 from .models import AuditEvent, Code, NlpModel, Tag, VoiceItem
 from .models.base import utcnow
+
+# The library functions the app's services call directly on plain data (agreement, ranking,
+# themes, quotes, codebook validation), offered here so that this module stays the only door.
+__all__ = [
+    "SUPPORTED_LANGUAGES", "Codebook", "CodebookError", "Pipeline", "alpha_by_code", "cohen_kappa", "kappa_by_code",
+    "rank_for_coding", "representative_quotes", "suggest_emerging_themes",
+    "codebook_from_database", "count_stale_items", "current_pipeline", "ensure_codebook", "evaluate_labelled_file",
+    "format_evaluation", "import_codebook", "load_model", "redaction_preview", "run_tagging", "train_model",
+    "training_data",
+]
 
 Progress = Callable[[int, int], None]
 # Pipelines are costly to build (spaCy vocabularies, lemma tables): one per process, rebuilt

@@ -14,14 +14,13 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import and_, exists, func, or_, select
 
-from nlp import (SUPPORTED_LANGUAGES, Codebook, CodebookError, Pipeline, alpha_by_code, cohen_kappa,
-                 kappa_by_code, rank_for_coding, suggest_emerging_themes)
-
 from ..extensions import db
 from ..models import (AuditEvent, Campaign, Code, CodingAssignment, CodingRound, NlpModel, Tag, User,
                       VoiceItem)
 from ..models.base import labels_in, utcnow
-from ..nlp_adapter import codebook_from_database, current_pipeline, import_codebook
+from ..nlp_adapter import (SUPPORTED_LANGUAGES, Codebook, CodebookError, Pipeline, alpha_by_code, codebook_from_database,
+                           cohen_kappa, current_pipeline, import_codebook, kappa_by_code, rank_for_coding,
+                           suggest_emerging_themes)
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$")
 NEEDS_EXAMPLES = 20  # fewer human positives than this: the model cannot learn the code well

@@ -46,12 +46,12 @@ def translate_import_error(error: XLSFormError) -> str:
     if error.sheet is None:
         return message
     if error.row is not None and error.column:
-        location = _(XLSFORM_MESSAGES["at_cell"]) % where
+        location = "at_cell"
     elif error.row is not None:
-        location = _(XLSFORM_MESSAGES["at_row"]) % where
+        location = "at_row"
     else:
-        location = _(XLSFORM_MESSAGES["at_sheet"]) % where
-    return f"{location}: {message}"
+        location = "at_sheet"
+    return f"{translate_problem(location, where)}: {message}"
 
 
 def field_name(field: str) -> str:
