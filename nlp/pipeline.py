@@ -1,13 +1,28 @@
 """Pipeline.tag: language, redaction, keyword rules and an optional model, streamed."""
+import gc
 import hashlib
-from itertools import islice
+import multiprocessing
+import os
+import sys
+import threading
+from collections import deque
+from functools import partial
+from itertools import chain, islice
 from typing import NamedTuple
 
 from .langid import detect_language
-from .matching import KeywordMatcher, TagResult
+from .matching import MATCH_LANGUAGES, KeywordMatcher, TagResult
 from .redact import redact
 
-__all__ = ["Item", "ItemResult", "Pipeline", "RULES_VERSION"]
+__all__ = ["Item", "ItemResult", "Pipeline", "RULES_VERSION", "PARALLEL_MIN_ITEMS"]
+
+# With n_process > 1, inputs shorter than this are tagged in-process: forking
+# and starting the workers costs about as much as one process spends on a
+# thousand items, so a pool cannot pay for itself below a couple of thousand.
+PARALLEL_MIN_ITEMS = 2000
+# Batches handed to the pool and not yet yielded, per worker: enough to keep
+# every worker busy while the parent unpickles, without reading far ahead.
+_IN_FLIGHT_PER_WORKER = 2
 
 # Bump when matching or redaction logic changes so stored machine tags are redone.
 RULES_VERSION = "1"
@@ -43,11 +58,13 @@ class Pipeline:
     The model sees redacted text, so it must be trained on redacted text too.
     """
 
-    def __init__(self, codebook, model=None, *, phone_regions=("IL", "US"), batch_size=512):
+    def __init__(self, codebook, model=None, *, phone_regions=("IL", "US"), batch_size=512,
+                 n_process=1):
         self.codebook = codebook
         self.model = model
         self.phone_regions = phone_regions
         self.batch_size = batch_size
+        self.n_process = n_process
 
     @property
     def matcher_(self):
@@ -68,10 +85,76 @@ class Pipeline:
         return self.matcher_.match(text, detect_language(text, language))
 
     def tag(self, items):
-        """Yield one :class:`ItemResult` per item, in input order, batch by batch."""
+        """Yield one :class:`ItemResult` per item, in input order, batch by batch.
+
+        With ``n_process`` > 1 (-1: one per CPU) batches are tagged by a pool of
+        forked worker processes with identical results. The pool is used only
+        where the "fork" start method exists, the input has at least
+        :data:`PARALLEL_MIN_ITEMS` items (that many are read ahead to find out)
+        and, on Python 3.12+, no other thread is running; otherwise, tagging
+        stays in this process. The pool is shut down when the generator ends or
+        is closed.
+        """
         items = iter(items)
-        while batch := [_as_item(raw) for raw in islice(items, self.batch_size)]:
+        workers = self._workers()
+        if workers > 1:
+            head = list(islice(items, PARALLEL_MIN_ITEMS))
+            if len(head) == PARALLEL_MIN_ITEMS:
+                yield from self._tag_parallel(chain(head, items), workers)
+                return
+            items = iter(head)
+        for batch in self._batches(items):
             yield from self._tag_batch(batch)
+
+    def _batches(self, items):
+        while batch := [_as_item(raw) for raw in islice(items, self.batch_size)]:
+            yield batch
+
+    def _workers(self):
+        n = self.n_process
+        if n is None or n == 1:
+            return 1
+        if not isinstance(n, int) or n == 0 or n < -1:
+            raise ValueError(f"n_process must be a positive integer or -1, not {n!r}")
+        if n == -1:
+            n = os.cpu_count() or 1
+        if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        # Python 3.12+ warns (DeprecationWarning) when a threaded process forks:
+        # a lock held by another thread would stay locked in the child forever.
+        if sys.version_info >= (3, 12) and threading.active_count() > 1:
+            return 1
+        return n
+
+    def _tag_parallel(self, items, workers):
+        # Build every language's matcher here so the forked workers inherit them
+        # (copy-on-write) instead of each building its own.
+        matcher = self.matcher_
+        for lang in MATCH_LANGUAGES:
+            matcher._language(lang)
+        pool = multiprocessing.get_context("fork").Pool(
+            workers, initializer=_init_worker, initargs=(self,))
+        finished = False
+        try:
+            pending = deque()
+            for batch in self._batches(items):
+                # Only text and language go to the workers: ids stay here, so
+                # they need not be picklable.
+                pending.append((batch, pool.apply_async(
+                    _tag_in_worker, ([(item.text, item.language) for item in batch],))))
+                if len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
+                    yield from _rebuild(*_pop(pending))
+            while pending:
+                yield from _rebuild(*_pop(pending))
+            finished = True
+        finally:
+            # Normally workers exit on their own; after an error or when the
+            # caller stops early they are killed. Either way none outlives tag().
+            if finished:
+                pool.close()
+            else:
+                pool.terminate()
+            pool.join()
 
     def _tag_batch(self, batch):
         languages = [detect_language(item.text, item.language) for item in batch]
@@ -85,6 +168,11 @@ class Pipeline:
             texts = [batch[i].text for i in indices]
             for i, tags in zip(indices, self.matcher_.match_many(texts, lang)):
                 rules[i] = tags
+        if self.model is None:
+            # Rule tags come sorted by code, one per code: already in order.
+            for i, item in enumerate(batch):
+                yield ItemResult(item.id, languages[i], redacted[i], rules[i])
+            return
         models = self._model_tags(redacted)
         for i, item in enumerate(batch):
             tags = sorted(rules[i] + models[i], key=lambda t: (t.code, t.source))
@@ -100,3 +188,41 @@ class Pipeline:
                         for code, p in sorted(probs.items())
                         if code in self.codebook and p >= thresholds.get(code, 1.0)])
         return out
+
+
+# --- worker processes ---------------------------------------------------------
+# Workers are forked, so they inherit the parent's pipeline (with its matchers)
+# through the initializer's arguments without pickling it; batches travel as
+# (text, language) pairs and results come back as plain tuples.
+
+_worker_pipeline = None
+
+
+def _init_worker(pipeline):
+    global _worker_pipeline
+    _worker_pipeline = pipeline
+    # The inherited heap (vocabularies, lemma tables) never becomes garbage:
+    # keep the collector off it, which also keeps those pages shared.
+    gc.freeze()
+
+
+def _tag_in_worker(pairs):
+    batch = [Item(None, text, language) for text, language in pairs]
+    # Unredacted text (the common case) is not sent back: None stands for it.
+    return [(r.language, None if r.redacted_text is item.text else r.redacted_text,
+             [tuple(t) for t in r.tags])
+            for item, r in zip(batch, _worker_pipeline._tag_batch(batch))]
+
+
+def _pop(pending):
+    batch, result = pending.popleft()
+    return batch, result.get()
+
+
+_new_tag = partial(tuple.__new__, TagResult)  # TagResult(*t) without the Python-level __new__
+
+
+def _rebuild(batch, results):
+    for item, (language, redacted, tags) in zip(batch, results):
+        yield ItemResult(item.id, language, item.text if redacted is None else redacted,
+                         [_new_tag(t) for t in tags])

@@ -26,9 +26,9 @@ def pipeline(codebook):
 
 
 def test_init_only_stores_parameters(codebook):
-    p = Pipeline(codebook, None, phone_regions=("US",), batch_size=3)
+    p = Pipeline(codebook, None, phone_regions=("US",), batch_size=3, n_process=2)
     assert vars(p) == {"codebook": codebook, "model": None, "phone_regions": ("US",),
-                       "batch_size": 3}
+                       "batch_size": 3, "n_process": 2}
 
 
 def test_tag_accepts_items_tuples_and_dicts_in_order(pipeline):
