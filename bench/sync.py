@@ -178,7 +178,7 @@ def bench(backend: str, tablets: int, records: int) -> None:
         if backend == "sqlite":
             url = f"sqlite:///{instance / 'bench.sqlite3'}"
         else:
-            name = f"voice_bench_{uuid.uuid4().hex[:8]}"
+            name = f"canvass_sync_bench_{uuid.uuid4().hex[:8]}"  # a prefix of its own: other cleanups sweep voice_*
             admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
                 connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
