@@ -42,6 +42,7 @@ def facilitator(live_app):
 def _sign_in(page, base):
     """Sign in by keyboard too: the e-mail box has the focus, Tab to the password, Enter."""
     page.goto(f"{base}/auth/sign-in")
+    expect(page.locator("input[name=email]")).to_be_focused()  # autofocus, before typing: on a busy machine it lags
     page.keyboard.type("fac@example.org")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
