@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import types
 import uuid
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from voice import create_app
 from voice.extensions import db
+from voice.surveys import ratelimit
 from voice.models import AuditEvent, RateCounter, Response, SurveyProgress, VoiceItem
 
 from ...helpers import require_redis
@@ -209,6 +211,14 @@ def test_json_intake_drops_answers_to_skipped_questions(client, survey):
     assert {a.question for a in stored.answers} == {"role", "kids"}
 
 
+@pytest.fixture
+def mid_window(monkeypatch):
+    """A clock in the middle of a rate-limit window, so that no test straddles the hour."""
+    frozen = types.SimpleNamespace(time=lambda: 1_800_000_000.0 + ratelimit.WINDOW_SECONDS / 2)
+    monkeypatch.setattr(ratelimit, "time", frozen)
+
+
+@pytest.mark.usefixtures("mid_window")
 def test_rate_limit_holds_across_server_processes(app, client, survey, database_url, tmp_path):
     app.config["INTAKE_PER_HOUR"] = 2
     for _ in range(2):
@@ -227,6 +237,7 @@ def test_rate_limit_holds_across_server_processes(app, client, survey, database_
     assert keys and all("127.0.0.1" not in key and len(key) == 64 for key in keys)
 
 
+@pytest.mark.usefixtures("mid_window")
 def test_rate_limit_applies_to_the_form_too(app, client, survey):
     app.config["INTAKE_PER_HOUR"] = 1
     assert client.post(f"{URL}/responses", json=payload()).status_code == 201
@@ -236,6 +247,7 @@ def test_rate_limit_applies_to_the_form_too(app, client, survey):
     assert count(Response) == 1
 
 
+@pytest.mark.usefixtures("mid_window")
 def test_rate_limit_uses_redis_when_configured(app, client, survey):
     url = require_redis()
     app.config.update(RATELIMIT_STORAGE_URL=url, INTAKE_PER_HOUR=1)
