@@ -7,6 +7,7 @@ typo never silently falls back to a default.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,12 @@ def _broker_url(value: str) -> str:
     return value
 
 
+def _queue_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value):
+        raise ValueError("use letters, digits, '.', '_' and '-' only")
+    return value
+
+
 def _regions(value: str) -> tuple[str, ...]:
     regions = tuple(part.strip().upper() for part in value.split(",") if part.strip())
     if not regions or any(len(r) != 2 or not r.isalpha() for r in regions):
@@ -64,6 +71,8 @@ SETTINGS: Mapping[str, Setting] = {
         "SUPPRESSION_MIN", _min_group_size, "smallest group count shown to the committee (default 5)"),
     "VOICE_CELERY_BROKER_URL": Setting(
         "CELERY_BROKER_URL", _broker_url, "Celery broker; unset: background jobs run in-process"),
+    "VOICE_CELERY_QUEUE": Setting(
+        "CELERY_QUEUE", _queue_name, "Celery queue, so that several installs can share one broker (default voice)"),
     "VOICE_RATELIMIT_STORAGE_URL": Setting(
         "RATELIMIT_STORAGE_URL", _broker_url, "Redis URL shared by all server processes for rate limits"),
     "VOICE_INTAKE_PER_HOUR": Setting(
@@ -78,6 +87,7 @@ NOT_APP_SETTINGS = {"VOICE_TEST_DATABASE_URL", "VOICE_TEST_REDIS_URL"}
 DEFAULTS: dict[str, Any] = {
     "SUPPRESSION_MIN": 5,
     "CELERY_BROKER_URL": None,
+    "CELERY_QUEUE": "voice",
     "RATELIMIT_STORAGE_URL": None,
     "PHONE_REGIONS": ("IL", "US"),
     "LANGUAGES": ("en", "es", "he", "ar", "ru", "am", "fr"),

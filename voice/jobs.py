@@ -39,6 +39,7 @@ def init_app(app: Flask) -> Celery:
     celery_app.conf.update(
         broker_url=broker or "memory://",
         task_always_eager=broker is None,
+        task_default_queue=app.config["CELERY_QUEUE"],
         task_eager_propagates=True,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,

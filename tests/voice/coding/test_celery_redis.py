@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ def broker_app(sqlite_template, tmp_path):
     shutil.copy(sqlite_template, path)
     config = _base_config(tmp_path / "instance", f"sqlite:///{path}")
     config["CELERY_BROKER_URL"] = REDIS_URL
+    # A queue of its own: a worker left over from another run on this Redis cannot take the task.
+    config["CELERY_QUEUE"] = f"voice-test-{uuid.uuid4().hex[:12]}"
     app = create_app(config)
     with app.app_context():
         yield app, path
@@ -51,14 +54,14 @@ def test_a_queued_run_is_done_by_a_worker_through_redis(broker_app, tmp_path):
     assert job.status == "queued"  # nothing ran in this process: it went to the broker
 
     env = {**os.environ, "VOICE_DATABASE_URL": f"sqlite:///{path}", "VOICE_CELERY_BROKER_URL": REDIS_URL,
-           "VOICE_SECRET_KEY": "worker-test"}
+           "VOICE_CELERY_QUEUE": app.config["CELERY_QUEUE"], "VOICE_SECRET_KEY": "worker-test"}
     env.pop("VOICE_TEST_DATABASE_URL", None)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "voice.worker:celery_app", "worker", "--pool=solo",
          "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # the worker imports the NLP stack: slow on a busy machine
         engine = sa.create_engine(f"sqlite:///{path}")
         status = None
         while time.monotonic() < deadline:
