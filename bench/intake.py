@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,12 +29,12 @@ from flask_migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._server import free_port, scratch_database, start_gunicorn  # noqa: E402
 from voice import create_app  # noqa: E402
 from voice.extensions import db  # noqa: E402
 from voice.models import Campaign, Response  # noqa: E402
 from voice.surveys import operations  # noqa: E402
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SLUG = "bench"
 
 
@@ -71,12 +68,6 @@ def answers(rng: random.Random) -> dict:
     return values
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def prepare(url: str, instance: Path) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance)})
     with app.app_context():
@@ -88,25 +79,6 @@ def prepare(url: str, instance: Path) -> None:
                                           definition=definition())
         operations.publish(survey, actor=None)
         db.engine.dispose()
-
-
-def start_server(url: str, instance: Path, port: int) -> subprocess.Popen:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOICE_")},
-           "VOICE_DATABASE_URL": url, "VOICE_SECRET_KEY": "bench", "VOICE_INTAKE_PER_HOUR": "100000000"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", "voice:create_app()"], cwd=str(ROOT), env=env)
-    deadline = time.monotonic() + 300  # workers import the NLP stack: slow on a busy machine
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
 
 
 def run(port: int, requests: list[tuple[str, str, bytes | None]], concurrency: int) -> tuple[list[float], float, dict]:
@@ -145,51 +117,36 @@ def report(label: str, latencies: list[float], wall: float, statuses: dict) -> f
 
 def bench(backend: str, count: int, concurrency: int) -> None:
     rng = random.Random(5)
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, scratch_database(backend, Path(folder), "voice_bench") as url:
         instance = Path(folder)
-        admin = None
-        if backend == "sqlite":
-            url = f"sqlite:///{instance / 'bench.sqlite3'}"
-        else:
-            name = f"voice_bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            url = f"{POSTGRES}/{name}"
+        prepare(url, instance)
+        port = free_port()
+        server = start_gunicorn(url, port, VOICE_INTAKE_PER_HOUR="100000000")
         try:
-            prepare(url, instance)
-            port = free_port()
-            server = start_server(url, instance, port)
-            try:
-                originals = [json.dumps({"uuid": str(uuid.uuid4()), "language": rng.choice(["en", "he"]),
-                                         "consent": True, "answers": answers(rng)}).encode()
-                             for _ in range(count - count // 10)]
-                bodies = originals + [rng.choice(originals) for _ in range(count // 10)]
-                rng.shuffle(bodies)
-                path = f"/s/{SLUG}/responses"
-                run(port, [("GET", "/healthz", None)] * 50, concurrency)  # warm up both workers
-                print(f"{backend}: {count} submissions ({count // 10} replays), {concurrency} concurrent, "
-                      "gunicorn -w 2")
-                submit = report("submissions", *run(port, [("POST", path, b) for b in bodies], concurrency))
-                noop = report("/healthz", *run(port, [("GET", "/healthz", None)] * count, concurrency))
-                print(f"  ratio        submissions are {noop / submit:.1f}x slower than the no-op route")
-            finally:
-                server.terminate()
-                server.wait(60)
-            engine = sa.create_engine(url)
-            with engine.connect() as connection:
-                stored = connection.execute(sa.select(sa.func.count()).select_from(Response.__table__)).scalar()
-                duplicates = connection.execute(sa.text(
-                    "SELECT COUNT(*) FROM (SELECT uuid FROM responses GROUP BY uuid HAVING COUNT(*) > 1) d")).scalar()
-            engine.dispose()
-            distinct = len(set(originals))
-            print(f"  stored {stored} of {distinct} distinct sent ({count} requests), duplicates {duplicates}: "
-                  f"{'OK' if stored == distinct and duplicates == 0 else 'MISMATCH'}")
+            originals = [json.dumps({"uuid": str(uuid.uuid4()), "language": rng.choice(["en", "he"]),
+                                     "consent": True, "answers": answers(rng)}).encode()
+                         for _ in range(count - count // 10)]
+            bodies = originals + [rng.choice(originals) for _ in range(count // 10)]
+            rng.shuffle(bodies)
+            path = f"/s/{SLUG}/responses"
+            run(port, [("GET", "/healthz", None)] * 50, concurrency)  # warm up both workers
+            print(f"{backend}: {count} submissions ({count // 10} replays), {concurrency} concurrent, "
+                  "gunicorn -w 2")
+            submit = report("submissions", *run(port, [("POST", path, b) for b in bodies], concurrency))
+            noop = report("/healthz", *run(port, [("GET", "/healthz", None)] * count, concurrency))
+            print(f"  ratio        submissions are {noop / submit:.1f}x slower than the no-op route")
         finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-                admin.dispose()
+            server.terminate()
+            server.wait(60)
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            stored = connection.execute(sa.select(sa.func.count()).select_from(Response.__table__)).scalar()
+            duplicates = connection.execute(sa.text(
+                "SELECT COUNT(*) FROM (SELECT uuid FROM responses GROUP BY uuid HAVING COUNT(*) > 1) d")).scalar()
+        engine.dispose()
+        distinct = len(set(originals))
+        print(f"  stored {stored} of {distinct} distinct sent ({count} requests), duplicates {duplicates}: "
+              f"{'OK' if stored == distinct and duplicates == 0 else 'MISMATCH'}")
 
 
 def main() -> None:

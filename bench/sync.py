@@ -15,13 +15,9 @@ is created and dropped).
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,23 +32,17 @@ from flask_migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._server import free_port, scratch_database, start_gunicorn  # noqa: E402
 from tests.voice.canvass.field import DEFINITION  # noqa: E402  (the canvass tests' three-language survey)
 from voice import create_app  # noqa: E402
 from voice.auth.operations import create_user  # noqa: E402
 from voice.extensions import db  # noqa: E402
 from voice.models import Campaign, Geography, Survey, SurveyVersion, Turf  # noqa: E402
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PASSWORD = "bench password 2026"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 MAX_ATTEMPTS = 8
 LOST_REPLY = 0.10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(url: str, instance: Path, tablets: int, records: int) -> tuple[int, int]:
@@ -79,25 +69,6 @@ def prepare(url: str, instance: Path, tablets: int, records: int) -> tuple[int, 
         ids = (version.id, turfs)
         db.engine.dispose()
     return ids
-
-
-def start_server(url: str, port: int) -> subprocess.Popen:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOICE_")},
-           "VOICE_DATABASE_URL": url, "VOICE_SECRET_KEY": "bench"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", "voice:create_app()"], cwd=str(ROOT), env=env)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
 
 
 def queue_for(number: int, turf_id: int, version_id: int, records: int, rng: random.Random) -> list[tuple[str, dict]]:
@@ -172,69 +143,54 @@ class Tablet(threading.Thread):
 
 def bench(backend: str, tablets: int, records: int) -> None:
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, \
+            scratch_database(backend, Path(folder), "canvass_sync_bench") as url:
         instance = Path(folder)
-        admin = None
-        if backend == "sqlite":
-            url = f"sqlite:///{instance / 'bench.sqlite3'}"
-        else:
-            name = f"canvass_sync_bench_{uuid.uuid4().hex[:8]}"  # a prefix of its own: other cleanups sweep voice_*
-            admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            url = f"{POSTGRES}/{name}"
+        version_id, turfs = prepare(url, instance, tablets, records)
+        port = free_port()
+        server = start_gunicorn(url, port)
         try:
-            version_id, turfs = prepare(url, instance, tablets, records)
-            port = free_port()
-            server = start_server(url, port)
-            try:
-                start = threading.Barrier(tablets + 1)
-                queues = [queue_for(n, turfs[f"Turf {n}"], version_id, records, rng) for n in range(tablets)]
-                workers = [Tablet(f"http://127.0.0.1:{port}", n, queues[n], start, seed=n) for n in range(tablets)]
-                for worker in workers:
-                    worker.start()
-                start.wait()
-                began = time.perf_counter()
-                for worker in workers:
-                    worker.join(1800)
-                wall = time.perf_counter() - began
-            finally:
-                server.terminate()
-                server.wait(60)
-            expected = {payload["uuid"] for queue in queues for _, payload in queue}
-            engine = sa.create_engine(url)
-            with engine.connect() as connection:
-                stored, duplicated = set(), 0
-                for table in ("responses", "visits"):
-                    rows = [str(value) for value in connection.execute(sa.text(f"SELECT uuid FROM {table}")).scalars()]
-                    duplicated += len(rows) - len(set(rows))
-                    stored |= {value if "-" in value else str(uuid.UUID(value)) for value in rows}
-            engine.dispose()
-            latencies = sorted(latency for worker in workers for latency in worker.latencies)
-            statuses: dict = {}
+            start = threading.Barrier(tablets + 1)
+            queues = [queue_for(n, turfs[f"Turf {n}"], version_id, records, rng) for n in range(tablets)]
+            workers = [Tablet(f"http://127.0.0.1:{port}", n, queues[n], start, seed=n) for n in range(tablets)]
             for worker in workers:
-                for status, count in worker.statuses.items():
-                    statuses[status] = statuses.get(status, 0) + count
-            errors = sum(count for status, count in statuses.items() if status not in (200, 201))
-            acknowledged = set().union(*(worker.acknowledged for worker in workers))
-            p95 = latencies[int(0.95 * (len(latencies) - 1))]
-            print(f"{backend}: {tablets} tablets x {records} records = {len(expected)} records, gunicorn -w 2 "
-                  f"(sync workers), {sum(w.replays for w in workers)} lost replies resent")
-            print(f"  records/s    {len(acknowledged) / wall:8.1f}   ({len(latencies)} requests in {wall:.1f} s,"
-                  f" {len(latencies) / wall:.1f} requests/s)")
-            print(f"  latency      p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * p95:.0f} ms, "
-                  f"max {1000 * latencies[-1]:.0f} ms")
-            print(f"  statuses     {dict(sorted(statuses.items(), key=str))}; errors (non-2xx, retried) {errors}")
-            print(f"  stored       {len(stored & expected)} of {len(expected)}; lost {len(expected - stored)}, "
-                  f"duplicated {duplicated}, unexpected {len(stored - expected)}, gave up "
-                  f"{sum(len(w.gave_up) for w in workers)}: "
-                  f"{'OK' if stored == expected and duplicated == 0 else 'MISMATCH'}")
+                worker.start()
+            start.wait()
+            began = time.perf_counter()
+            for worker in workers:
+                worker.join(1800)
+            wall = time.perf_counter() - began
         finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-                admin.dispose()
-
+            server.terminate()
+            server.wait(60)
+        expected = {payload["uuid"] for queue in queues for _, payload in queue}
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            stored, duplicated = set(), 0
+            for table in ("responses", "visits"):
+                rows = [str(value) for value in connection.execute(sa.text(f"SELECT uuid FROM {table}")).scalars()]
+                duplicated += len(rows) - len(set(rows))
+                stored |= {value if "-" in value else str(uuid.UUID(value)) for value in rows}
+        engine.dispose()
+        latencies = sorted(latency for worker in workers for latency in worker.latencies)
+        statuses: dict = {}
+        for worker in workers:
+            for status, count in worker.statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+        errors = sum(count for status, count in statuses.items() if status not in (200, 201))
+        acknowledged = set().union(*(worker.acknowledged for worker in workers))
+        p95 = latencies[int(0.95 * (len(latencies) - 1))]
+        print(f"{backend}: {tablets} tablets x {records} records = {len(expected)} records, gunicorn -w 2 "
+              f"(sync workers), {sum(w.replays for w in workers)} lost replies resent")
+        print(f"  records/s    {len(acknowledged) / wall:8.1f}   ({len(latencies)} requests in {wall:.1f} s,"
+              f" {len(latencies) / wall:.1f} requests/s)")
+        print(f"  latency      p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * p95:.0f} ms, "
+              f"max {1000 * latencies[-1]:.0f} ms")
+        print(f"  statuses     {dict(sorted(statuses.items(), key=str))}; errors (non-2xx, retried) {errors}")
+        print(f"  stored       {len(stored & expected)} of {len(expected)}; lost {len(expected - stored)}, "
+              f"duplicated {duplicated}, unexpected {len(stored - expected)}, gave up "
+              f"{sum(len(w.gave_up) for w in workers)}: "
+              f"{'OK' if stored == expected and duplicated == 0 else 'MISMATCH'}")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
