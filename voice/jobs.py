@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from celery import Celery, Task
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 from . import nlp_adapter
 from .extensions import db
@@ -19,6 +19,7 @@ from .models import Job, User
 from .models.base import utcnow
 
 log = logging.getLogger(__name__)
+RUN_JOB = "voice.run_job"
 
 
 class FlaskTask(Task):
@@ -31,11 +32,11 @@ class FlaskTask(Task):
             return self.run(*args, **kwargs)
 
 
-celery_app = Celery("voice", task_cls=FlaskTask)
-
-
 def init_app(app: Flask) -> Celery:
+    """A Celery app of this Flask app's own: its broker, queue and connection pool are never
+    shared with another app in the same process (tests make many)."""
     broker = app.config.get("CELERY_BROKER_URL")
+    celery_app = Celery(app.import_name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=broker or "memory://",
         task_always_eager=broker is None,
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> Celery:
         worker_hijack_root_logger=False,
     )
     celery_app.flask_app = app
+    celery_app.task(name=RUN_JOB)(run_job)
     app.extensions["celery"] = celery_app
     return celery_app
 
@@ -94,8 +96,8 @@ def execute_job(job_id: int, on_progress: Callable[[int, int], None] | None = No
     return job
 
 
-@celery_app.task(name="voice.run_job")
 def run_job(job_id: int) -> None:
+    """The Celery task: run a queued job (registered on each app's Celery by ``init_app``)."""
     execute_job(job_id)
 
 
@@ -104,5 +106,5 @@ def queue_job(kind: str, *, actor=None, **params) -> Job:
     job = Job(kind=kind, params=params, started_by_id=getattr(actor, "id", None))
     db.session.add(job)
     db.session.commit()
-    run_job.delay(job.id)
+    current_app.extensions["celery"].tasks[RUN_JOB].delay(job.id)
     return job
