@@ -55,7 +55,9 @@ def demo() -> None:
             "Use an empty database (e.g. VOICE_DATABASE_URL=sqlite:////tmp/voice-demo.sqlite3).")
     click.echo("Demo campaign loaded." if summary.created else "The demo campaign is already loaded.")
     click.echo("  " + ", ".join(f"{count} {name}" for name, count in summary.counts.items()))
-    click.echo("Sign in at http://127.0.0.1:5000/auth/sign-in with any of these demo accounts:")
+    # The server's address is not known here: `make demo` serves on 127.0.0.1:5000 unless PORT says otherwise.
+    click.echo("Sign in at /auth/sign-in on the server (make demo: http://127.0.0.1:5000) with any of these "
+               "demo accounts:")
     for role, email, password in summary.users:
         click.echo(f"  {role:<12} {email:<32} {password}")
 
