@@ -17,7 +17,7 @@ from weasyprint import CSS, HTML
 
 from ..extensions import db
 from ..models import Action, Campaign, Geography, Indicator, VoiceItem
-from ..sessions.forms import kind_choices
+from ..labels import session_kind_choices
 from ..security import roles_required
 from . import aggregates as agg, charts, exports, operations
 from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
@@ -172,7 +172,7 @@ def dashboard(slug: str):
     return _render("review/dashboard.html", selection, view=view, charts=_charts(view, None, selection),
                    actions=operations.actions_for(selection.campaign),
                    priorities=operations.room_priorities(selection.campaign, selection.filters, selection.locale),
-                   session_kinds=dict(kind_choices()))
+                   session_kinds=dict(session_kind_choices()))
 
 
 @bp.route("/<slug>/indicators")

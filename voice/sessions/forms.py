@@ -9,18 +9,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..campaigns.forms import CheckboxesField
 from ..i18n import split_commas
-from ..models import SESSION_KINDS
 from .parsing import MAX_COMMENT_LENGTH, ParsedComment
 
-KIND_LABELS = {
-    "house_party": _l("House party"),
-    "forum": _l("Community forum"),
-    "town_hall": _l("Town hall"),
-    "parent": _l("Parent session"),
-    "provider": _l("Provider session"),
-    "youth": _l("Youth session"),
-    "other": _l("Other"),
-}
 # Labels of the well-known group values (operations.KNOWN_GROUP_VALUES); others show as typed.
 GROUP_VALUE_LABELS = {
     "parent": _l("Parent"),
@@ -37,10 +27,6 @@ GROUP_VALUE_LABELS = {
 GROUP_KEY_LABELS = {"role": _l("Role"), "age_band": _l("Age band"), "language": _l("Language spoken")}
 MAX_NOTES_BYTES = 5 * 1024 * 1024
 MAX_REVIEW_ITEMS = 2000
-
-
-def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, KIND_LABELS[kind]) for kind in SESSION_KINDS]
 
 
 def value_label(value: str) -> str:

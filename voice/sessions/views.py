@@ -10,12 +10,13 @@ from flask_login import current_user
 from ..extensions import db
 from ..i18n import language_choices
 from ..models import Campaign, Code, Comment, ListeningSession, VoiceItem
+from ..labels import session_kind_choices
 from ..models.base import labels_in
 from ..nlp_adapter import redaction_preview
 from ..security import roles_required
 from . import operations
 from .forms import (CommentForm, ImportForm, ReviewForm, SessionFilterForm, SessionForm, TagForm, key_label,
-                    kind_choices, read_tallies, review_items, value_label)
+                    read_tallies, review_items, value_label)
 from .parsing import MESSAGES, comment_problems, parse_notes, split_role_prefix
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
@@ -54,7 +55,7 @@ def _languages(session: ListeningSession) -> list[str]:
 def index():
     form = SessionFilterForm(request.args)
     everyone = _("Any")
-    form.kind.choices = [("", everyone), *kind_choices()]
+    form.kind.choices = [("", everyone), *session_kind_choices()]
     form.language.choices = language_choices(current_app.config["LANGUAGES"], blank=everyone)
     geographies = {g.id: g for campaign in Campaign.ordered() for g in operations.campaign_geographies(campaign)}
     form.geography.choices = [("", everyone), *((str(g.id), g.name) for g in geographies.values())]
@@ -66,7 +67,7 @@ def index():
         facilitator_id=_int(form.facilitator.data) if current_user.role in STAFF else None)
     counts = ListeningSession.comment_counts([s.id for s in sessions])
     return render_template("sessions/index.html", form=form, sessions=sessions, counts=counts,
-                           kinds=dict(kind_choices()), show_facilitator=current_user.role in STAFF)
+                           kinds=dict(session_kind_choices()), show_facilitator=current_user.role in STAFF)
 
 
 def _int(value) -> int | None:
@@ -81,7 +82,7 @@ def _int(value) -> int | None:
 
 def _session_form(campaign: Campaign, session: ListeningSession | None) -> tuple[SessionForm, dict]:
     form = SessionForm(obj=session)
-    form.kind.choices = kind_choices()
+    form.kind.choices = session_kind_choices()
     form.languages.choices = language_choices(
         list(dict.fromkeys([*(campaign.languages or []), *((session.languages or []) if session else [])])))
     form.geography.choices = [("", _("Not recorded")),
@@ -196,7 +197,7 @@ def _render_detail(session: ListeningSession, comment_form: CommentForm, status:
     previews = {comment.id: redaction_preview(comment.text, comment.language)
                 for comment in session.comments}
     return render_template("sessions/detail.html", session=session, form=comment_form, tags=tags,
-                           previews=previews, tag_form=_tag_form(), kinds=dict(kind_choices()),
+                           previews=previews, tag_form=_tag_form(), kinds=dict(session_kind_choices()),
                            key_label=key_label, value_label=value_label), status
 
 
