@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text,
+from sqlalchemy import (CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +32,7 @@ class VoiceItem(CreatedMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
         one_of("source", ITEM_SOURCES),
+        Index("ix_voice_items_campaign_created", "campaign_id", "created_at"),  # newest quotes first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

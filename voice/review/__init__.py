@@ -1,8 +1,16 @@
 """Review: the committee's dashboards, joined indicator view, reports, exports and actions."""
 from flask import Flask
 
+from ..jobs import items_tagged
+from .facts import refresh
 from .views import bp
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    items_tagged.connect(_refresh_after_tagging, sender=app, weak=False)
+
+
+def _refresh_after_tagging(app: Flask, campaign_ids: list[int]) -> None:
+    for campaign_id in campaign_ids:
+        refresh(campaign_id)

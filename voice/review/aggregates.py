@@ -13,26 +13,27 @@ tags outrank machine tags.
 previous period is the one just before, of the same length. Indicator values are joined on
 the latest indicator period that starts no later than the selected period.
 
-Group values come from ``groups`` through SQLAlchemy's JSON index operator (``groups ->>
-'role'`` on PostgreSQL, ``JSON_EXTRACT`` on SQLite). Counts come from the summary rows in
-``review_facts`` (``facts.py``: one row per resident and per resident × code, rebuilt when
-items or tags change), so no query needs DISTINCT over items joined to tags; quotes still
-read the items themselves, newest first, a bounded number per code.
+Counts come from the cube (``facts.py``: residents by quarter, place, channel, language,
+one other group key and code, rebuilt when items or tags change). ``tally`` sums it by the
+dimensions asked for; every margin is then a sum, which is exact because each resident has
+exactly one value of each dimension (None included). A request asks the cube once or twice;
+quotes still read the items themselves, newest first, a bounded number per code.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import ALL_GROUPS, Answer, Code, Geography, Indicator, IndicatorValue, Tag, VoiceItem
-from ..models.review import ReviewFact
-from .facts import ensure_fresh, resident_key
+from ..models import ALL_GROUPS, Code, Geography, Indicator, IndicatorValue, Tag, VoiceItem
+from ..models.review import ReviewCube, ReviewFactState
+from .facts import code_key, ensure_code_sets, ensure_fresh, linked_code_ids  # noqa: F401 (operations reads it here)
 from .privacy import TOTAL, Cell, Grid
 
 PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -63,6 +64,12 @@ class Period:
         if self.quarter is None or self.quarter == 4:
             return datetime(self.year + 1, 1, 1, tzinfo=timezone.utc)
         return datetime(self.year, 1 + 3 * self.quarter, 1, tzinfo=timezone.utc)
+
+    @property
+    def quarters(self) -> range:
+        """The cube's time buckets (year x 4 + quarter - 1) the period covers."""
+        first = self.year * 4 + (self.quarter or 1) - 1
+        return range(first, first + (1 if self.quarter else 4))
 
     def previous(self) -> Period:
         if self.quarter is None:
@@ -96,10 +103,6 @@ def group_value(key: str):
     return VoiceItem.groups[key].as_string()
 
 
-def _answers_join(query):
-    return query.outerjoin(Answer, and_(VoiceItem.source == "answer", Answer.id == VoiceItem.source_id))
-
-
 def _where(query, f: Filters):
     query = query.where(VoiceItem.campaign_id == f.campaign_id)
     if f.period is not None:
@@ -115,33 +118,6 @@ def _where(query, f: Filters):
     return query
 
 
-def _where_facts(query, f: Filters, code_ids=None):
-    """Filters on the summary rows: residents (code_ids None) or residents raising ``code_ids``."""
-    ensure_fresh(f.campaign_id)
-    query = query.where(ReviewFact.campaign_id == f.campaign_id)
-    if code_ids is None:
-        query = query.where(ReviewFact.code_id.is_(None))
-    elif code_ids == "any":
-        query = query.where(ReviewFact.code_id.is_not(None))
-    else:
-        query = query.where(ReviewFact.code_id.in_(list(code_ids)))
-    if f.period is not None:
-        query = query.where(ReviewFact.created_at >= f.period.start, ReviewFact.created_at < f.period.end)
-    if f.geography_ids:
-        query = query.where(ReviewFact.geography_id.in_(f.geography_ids))
-    if f.language:
-        query = query.where(fact_group("language") == f.language)
-    if f.channel:
-        query = query.where(ReviewFact.channel == f.channel)
-    if f.group_key and f.group_value:
-        query = query.where(fact_group(f.group_key) == f.group_value)
-    return query
-
-
-def fact_group(key: str):
-    return ReviewFact.groups[key].as_string()
-
-
 def _applying_tags(query, code_ids=None):
     """Join the tags that count: applying, and not rejected by a human coder."""
     rejected = aliased(Tag)
@@ -153,119 +129,177 @@ def _applying_tags(query, code_ids=None):
     return query
 
 
+RESIDENTS = ""  # the cube's code key for every resident
+COLUMNS = {"quarter": ReviewCube.quarter, "geography": ReviewCube.geography_id, "channel": ReviewCube.channel,
+           "language": ReviewCube.language}  # any other dimension is a group key
+
+
+def tally(f: Filters, dims: Iterable[str] = (), code_keys: Iterable[str | None] | None = None, *,
+          quarters: range | None = None) -> dict[tuple, int]:
+    """Residents by (code key, *dimension values) in the filtered population, summed from the cube.
+
+    ``dims``: "quarter", "geography", "channel", "language" or one group key. ``code_keys``:
+    None for residents and every single code (by id, as text), else residents and these keys
+    (``facts.code_key``). ``quarters`` replaces the filters' period (a span of several).
+    """
+    dims = tuple(dims)
+    ensure_fresh(f.campaign_id)
+    keys = None if code_keys is None else {key for key in code_keys if key}
+    if keys and any("," in key for key in keys):
+        ensure_code_sets(f.campaign_id, {key for key in keys if "," in key})
+    split_by = {dim for dim in dims if dim not in COLUMNS} | ({f.group_key} if f.group_key and f.group_value else set())
+    if len(split_by) > 1:
+        raise ValueError(f"the cube splits residents by one group key at a time, not {sorted(split_by)}")
+    columns = [COLUMNS.get(dim, ReviewCube.group_value) for dim in dims]
+    query = select(ReviewCube.code_key, *columns, func.sum(ReviewCube.residents)).where(
+        ReviewCube.campaign_id == f.campaign_id, ReviewCube.group_key == next(iter(split_by), ""))
+    if keys is not None:
+        query = query.where(ReviewCube.code_key.in_([RESIDENTS, *sorted(keys)]))
+    quarters = quarters if quarters is not None else (f.period.quarters if f.period else None)
+    if quarters is not None:
+        query = query.where(ReviewCube.quarter >= quarters.start, ReviewCube.quarter < quarters.stop)
+    if f.geography_ids:
+        query = query.where(ReviewCube.geography_id.in_(f.geography_ids))
+    if f.language:
+        query = query.where(ReviewCube.language == f.language)
+    if f.channel:
+        query = query.where(ReviewCube.channel == f.channel)
+    if f.group_key and f.group_value:
+        query = query.where(ReviewCube.group_value == f.group_value)
+    query = query.group_by(ReviewCube.code_key, *columns)
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query).all()}
+
+
 def population(f: Filters) -> int:
-    return db.session.scalar(_where_facts(select(func.count()).select_from(ReviewFact), f)) or 0
+    return tally(f, (), ()).get((RESIDENTS,), 0)
 
 
 def code_counts(f: Filters) -> dict[int, int]:
     """Residents raising each code: {code id: residents}."""
-    query = _where_facts(select(ReviewFact.code_id, func.count()), f, "any").group_by(ReviewFact.code_id)
-    return dict(db.session.execute(query).all())
+    return {int(key): count for (key,), count in tally(f).items() if key and "," not in key}
 
 
-DIMENSIONS = ("geography", "language", "channel")
-
-
-def dimension(name: str):
-    if name == "geography":
-        return ReviewFact.geography_id
-    if name == "channel":
-        return ReviewFact.channel
-    return fact_group(name)  # language and any group key
-
-
-def _grouped(f: Filters, dims: list, code_ids=None) -> dict[tuple, int]:
-    """Residents (raising any of ``code_ids`` when given) by the dimensions.
-
-    A resident raising two of the codes has two rows: with several codes, count DISTINCT keys.
-    """
-    columns = [dimension(name) if isinstance(name, str) else name for name in dims]
-    counter = func.count() if code_ids is None or len(list(code_ids)) <= 1 else func.count(
-        distinct(ReviewFact.resident_key))
-    query = _where_facts(select(*columns, counter).select_from(ReviewFact), f,
-                         None if code_ids is None else list(code_ids))
-    if columns:
-        query = query.group_by(*columns)
-    return {tuple(row[:-1]): row[-1] for row in db.session.execute(query).all()}
-
-
-def grid(f: Filters, row_dim: str, col_dim: str | None, code_ids=None, memo: dict | None = None) -> Grid:
-    """Residents (and those raising ``code_ids``) by two dimensions, with exact margins.
-
-    Margins are counted, not summed, so they are right even where a dimension is missing on
-    some residents. Rows and columns are the values seen in the data (None for "not given").
-    """
-    memo = {} if memo is None else memo  # shared by grids of one request: the same counts are not asked twice
-
-    def counted(dims, codes):
-        key = (f, tuple(dims), None if codes is None else tuple(codes))
-        if key not in memo:
-            memo[key] = _grouped(f, dims, codes) if codes is None or codes else {}
-        return memo[key]
-
-    dims_sets = [[row_dim] + ([col_dim] if col_dim else []), [row_dim], [col_dim] if col_dim else None, []]
-    denominators, numerators = {}, {}
-    for dims in dims_sets:
-        if dims is None:
+def grid_from(table: dict[tuple, int], *, cols: bool, hits_key: str | None = None, hits: bool = True) -> Grid:
+    """A ``tally`` by (row[, column]) as a Grid of residents, with those raising ``hits_key``
+    (no numerator when ``hits`` is False; zero everywhere when ``hits_key`` is None)."""
+    counts, raised = Counter(), Counter()
+    for (key, row, *rest), count in table.items():
+        target = counts if key == RESIDENTS else raised if key == hits_key else None
+        if target is None:
             continue
-        denominators[len(dims), tuple(dims)] = counted(dims, None)
-        if code_ids is not None:
-            numerators[len(dims), tuple(dims)] = counted(dims, list(code_ids))
-    full = tuple([row_dim] + ([col_dim] if col_dim else []))
-    rows = sorted({key[0] for key in denominators[len(full), full]}, key=_sort_key)
-    cols = sorted({key[1] for key in denominators[len(full), full]}, key=_sort_key) if col_dim else []
-    result = Grid(rows=rows, cols=cols)
-
-    def put(key, dims, lookup):
-        count = denominators[len(dims), dims].get(lookup, 0)
-        hits = numerators[len(dims), dims].get(lookup, 0) if code_ids is not None else None
-        result.cells[key] = Cell(count, hits)
-
-    for row in rows:
-        for col in cols:
-            put((row, col), full, (row, col))
-        put((row, TOTAL), (row_dim,), (row,))
-    for col in cols:
-        put((TOTAL, col), (col_dim,), (col,))
-    put((TOTAL, TOTAL), (), ())
+        col = rest[0] if cols else TOTAL
+        for cell in {(row, col), (row, TOTAL), (TOTAL, col), (TOTAL, TOTAL)}:
+            target[cell] += count
+    rows = sorted({row for row, _ in counts if row != TOTAL}, key=_sort_key)
+    columns = sorted({col for _, col in counts if col != TOTAL}, key=_sort_key) if cols else []
+    result = Grid(rows=rows, cols=columns)
+    for row in rows + [TOTAL]:
+        for col in columns + [TOTAL]:
+            result.cells[row, col] = Cell(counts[row, col], raised[row, col] if hits else None)
     return result
 
 
-def breakdown_by(f: Filters, expression) -> tuple[dict[Any, int], dict[tuple[int, Any], int]]:
-    """Residents by one expression, and residents raising each code by it: two GROUP BYs."""
-    residents = {key[0]: count for key, count in _grouped(f, [expression]).items()}
-    query = _where_facts(select(ReviewFact.code_id, expression, func.count()), f, "any")
-    query = query.group_by(ReviewFact.code_id, expression)
-    return residents, {(code_id, value): count for code_id, value, count in db.session.execute(query).all()}
+def grid(f: Filters, row_dim: str, col_dim: str | None, code_ids=None) -> Grid:
+    """Residents (and those raising any of ``code_ids``) by two dimensions, with exact margins.
+
+    Rows and columns are the values seen in the data (None for "not given")."""
+    key = None if code_ids is None else code_key(code_ids)
+    table = tally(f, [row_dim] + ([col_dim] if col_dim else []), [key] if key else [])
+    return grid_from(table, cols=bool(col_dim), hits_key=key, hits=code_ids is not None)
 
 
-def sibling_expression(geography: Geography):
-    """Each resident's geography mapped to the one at ``geography``'s level containing it (-1: none)."""
-    siblings = list(db.session.scalars(select(Geography).where(Geography.level == geography.level)))
-    whens = [(ReviewFact.geography_id.in_(geography_ids_under(sibling)), sibling.id) for sibling in siblings]
-    return case(*whens, else_=-1)
+@dataclass(frozen=True)
+class Lift:
+    """A narrowing filter lifted off the query, so that the same rows also give the figures of
+    its neighbours (the other places, languages, channels or group values)."""
+    dim: str  # "geography", "language", "channel" or the group key
+    selected: Any
+    mapping: dict | None = None  # geography: each place -> the sibling of the selected one holding it (-1: none)
+
+
+def lifts(f: Filters, geography: Geography | None) -> tuple[Filters, list[Lift]]:
+    """The filters without their narrowing ones, and those as lifts (the geography only when known)."""
+    found = []
+    if f.geography_ids and geography is not None:
+        found.append(Lift("geography", geography.id, sibling_mapping(geography)))
+        f = replace(f, geography_ids=None)
+    if f.language:
+        found.append(Lift("language", f.language))
+        f = replace(f, language=None)
+    if f.channel:
+        found.append(Lift("channel", f.channel))
+        f = replace(f, channel=None)
+    if f.group_key and f.group_value:
+        found.append(Lift(f.group_key, f.group_value))
+        f = replace(f, group_key=None, group_value=None)
+    return f, found
+
+
+def lifted_tally(f: Filters, found: list[Lift], quarters: range | None) -> dict[tuple, int]:
+    """Residents by (quarter, code key, *lifted values), places mapped to the selected one's siblings."""
+    table: Counter = Counter()
+    for (key, quarter, *values), count in tally(f, ["quarter"] + [lift.dim for lift in found],
+                                                quarters=quarters).items():
+        mapped = [lift.mapping.get(value, -1) if lift.mapping is not None else value
+                  for lift, value in zip(found, values)]
+        table[(quarter, key, *mapped)] += count
+    return table
+
+
+def select_lifted(table: dict[tuple, int], found: list[Lift], period: Period | None,
+                  free: int | None = None) -> Counter:
+    """Residents by (code key, value of lift ``free``) with every other lift at its selected
+    value (value None when ``free`` is None: the fully filtered population)."""
+    result: Counter = Counter()
+    wanted = set(period.quarters) if period is not None else None
+    for (quarter, key, *values), count in table.items():
+        if wanted is not None and quarter not in wanted:
+            continue
+        if all(value == lift.selected for i, (lift, value) in enumerate(zip(found, values)) if i != free):
+            result[key, None if free is None else values[free]] += count
+    return result
+
+
+def sibling_mapping(geography: Geography) -> dict[int, int]:
+    """Every place inside one of ``geography``'s siblings (same level) -> that sibling's id."""
+    children: dict[int | None, list[int]] = {}
+    siblings = []
+    for gid, parent, level in db.session.execute(select(Geography.id, Geography.parent_id, Geography.level)).all():
+        children.setdefault(parent, []).append(gid)
+        if level == geography.level:
+            siblings.append(gid)
+    mapping = {}
+    for sibling in siblings:
+        for gid in _under(sibling, children):
+            mapping.setdefault(gid, sibling)
+    return mapping
 
 
 def _sort_key(value: Any):
     return (value is None, str(value))
 
 
-def item_bounds(campaign_id: int) -> tuple[datetime | None, datetime | None]:
-    return tuple(db.session.execute(select(func.min(VoiceItem.created_at), func.max(VoiceItem.created_at))
-                                    .where(VoiceItem.campaign_id == campaign_id)).one())
+def _options(campaign_id: int) -> dict:
+    ensure_fresh(campaign_id)
+    state = db.session.get(ReviewFactState, campaign_id)
+    return (state.options if state is not None else None) or {}
 
 
 def periods(campaign_id: int) -> list[Period]:
-    """The years the campaign's items fall in, newest first."""
-    first, last = item_bounds(campaign_id)
-    if first is None:
+    """The years the campaign's residents fall in, newest first."""
+    quarters = _options(campaign_id).get("quarters")
+    if not quarters:
         return []
-    return [Period(year) for year in range(last.year, first.year - 1, -1)]
+    return [Period(year) for year in range(quarters[1] // 4, quarters[0] // 4 - 1, -1)]
 
 
 def channels(campaign_id: int) -> list[str]:
-    return list(db.session.scalars(select(VoiceItem.channel).where(VoiceItem.campaign_id == campaign_id)
-                                   .group_by(VoiceItem.channel).order_by(VoiceItem.channel)))
+    return list(_options(campaign_id).get("channels", []))
+
+
+def group_values(campaign_id: int, key: str) -> list[str]:
+    """The values residents gave for a group key (a filter's choices)."""
+    return list(_options(campaign_id).get("groups", {}).get(key, []))
 
 
 def geography_ids_under(geography: Geography) -> tuple[int, ...]:
@@ -273,12 +307,16 @@ def geography_ids_under(geography: Geography) -> tuple[int, ...]:
     children: dict[int | None, list[int]] = {}
     for gid, parent in db.session.execute(select(Geography.id, Geography.parent_id)).all():
         children.setdefault(parent, []).append(gid)
-    found, todo = [], [geography.id]
+    return tuple(sorted(_under(geography.id, children)))
+
+
+def _under(root: int, children: dict[int | None, list[int]]) -> list[int]:
+    found, todo = [], [root]
     while todo:
         current = todo.pop()
         found.append(current)
         todo.extend(children.get(current, []))
-    return tuple(sorted(found))
+    return found
 
 
 def codes_by_id() -> dict[int, Code]:
@@ -324,11 +362,3 @@ def matching_period(available: list[str], period: Period | None) -> str | None:
         return available[-1]
     eligible = [p for p in available if int(p[:4]) <= period.year]
     return eligible[-1] if eligible else available[0]
-
-
-def linked_code_ids(indicator: Indicator, kind: str | None = None) -> list[int]:
-    query = select(Code.id).where(Code.key.in_(indicator.linked_codes or []))
-    if kind:
-        query = query.where(Code.kind == kind)
-    return list(db.session.scalars(query))
-

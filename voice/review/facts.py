@@ -1,25 +1,31 @@
-"""The summary rows behind the committee's figures (``ReviewFact``), rebuilt when stale.
+"""The summary tables behind the committee's figures, rebuilt when stale.
 
-One row per resident (code_id NULL) with the dimensions the dashboard filters on, and one
-per resident and code they raised (applying tags not rejected by a human coder, as in
-``aggregates``). Counting rows then needs no DISTINCT and no join over items and tags.
+``ReviewFact``: one row per resident (code_id NULL) with the dimensions the dashboard filters
+on, and one per resident and code they raised (applying tags not rejected by a human coder,
+as in ``aggregates``). ``ReviewCube``: those rows counted by quarter, place, channel,
+language and code, once for everyone and once per other group key of the campaign, plus the
+residents raising any code of each set an indicator is linked to (sets are counted once per
+resident, so they cannot be summed from single codes). A dashboard request sums cube rows.
 
-Staleness: a fingerprint of the campaign's items and of the tags (count, newest id, newest
-tagging time, applying tags). It is checked at most every ``FRESHNESS_SECONDS`` per process,
-so a dashboard may lag a tagging run or a coder's decision by that long.
+Staleness: a fingerprint of the campaign's items, the tags, the codes and the indicators'
+links. It is checked at most every ``FRESHNESS_SECONDS`` per process, so a dashboard may lag a
+tagging run or a coder's decision by that long. The tagging job rebuilds at its end, so the
+committee seldom waits for a rebuild.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, null, select, text
+from sqlalchemy import (Integer, String, and_, case, cast, delete, distinct, exists, extract, func, insert, literal,
+                        null, select, text)
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Answer, Tag, VoiceItem
+from ..models import Answer, Campaign, Code, Indicator, Tag, VoiceItem
 from ..models.base import utcnow
-from ..models.review import ReviewFact, ReviewFactState
+from ..models.review import ReviewCube, ReviewFact, ReviewFactState
 
 FRESHNESS_SECONDS = 30
 _checked: dict[tuple[str, int], float] = {}
@@ -37,7 +43,33 @@ def fingerprint(campaign_id: int) -> str:
                                .where(VoiceItem.campaign_id == campaign_id)).one()
     tags = db.session.execute(select(func.count(Tag.id), func.max(Tag.id),
                                      func.count(Tag.id).filter(Tag.applies))).one()
-    return ":".join(str(part) for part in (*items, *tags))[:200]
+    codes = db.session.execute(select(func.count(Code.id), func.max(Code.id))).one()
+    links = db.session.execute(select(Indicator.id, Indicator.linked_codes).order_by(Indicator.id)).all()
+    parts = (*items, *tags, *codes, *(f"{i}={sorted(keys or [])}" for i, keys in links))
+    return hashlib.sha1(":".join(str(part) for part in parts).encode()).hexdigest()
+
+
+def code_key(code_ids) -> str | None:
+    """The cube's key for residents raising any of ``code_ids`` (None when there are none)."""
+    ids = sorted({int(i) for i in code_ids})
+    return ",".join(map(str, ids)) if ids else None
+
+
+def linked_code_ids(indicator: Indicator, kind: str | None = None) -> list[int]:
+    query = select(Code.id).where(Code.key.in_(indicator.linked_codes or []))
+    if kind:
+        query = query.where(Code.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def indicator_code_sets() -> set[str]:
+    """Keys of the code sets the joined view asks for: each indicator's links, and their barriers."""
+    keys = set()
+    for indicator in db.session.scalars(select(Indicator)):
+        for ids in (linked_code_ids(indicator), linked_code_ids(indicator, "barrier")):
+            if len(ids) > 1:
+                keys.add(code_key(ids))
+    return keys
 
 
 def ensure_fresh(campaign_id: int) -> None:
@@ -45,15 +77,33 @@ def ensure_fresh(campaign_id: int) -> None:
     freshness = 0 if current_app.testing else FRESHNESS_SECONDS  # tests change data between requests
     if time.monotonic() - _checked.get(key, -1e9) < freshness:
         return
-    current = fingerprint(campaign_id)
-    state = db.session.get(ReviewFactState, campaign_id)
-    if state is None or state.fingerprint != current:
-        rebuild(campaign_id, current)
+    refresh(campaign_id)
     _checked[key] = time.monotonic()
 
 
-def rebuild(campaign_id: int, current: str | None = None) -> None:
-    current = current or fingerprint(campaign_id)
+def refresh(campaign_id: int) -> None:
+    """Rebuild the summaries of a campaign if its items, tags, codes or links changed."""
+    state = db.session.get(ReviewFactState, campaign_id)
+    if state is None or state.fingerprint != fingerprint(campaign_id):
+        rebuild(campaign_id)
+
+
+def _lock(campaign_id: int) -> None:
+    """Serialise rebuilds of one campaign across processes (PostgreSQL; SQLite has one writer)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7202, :campaign)"), {"campaign": campaign_id})
+        db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))  # quarters are UTC, like periods
+
+
+def rebuild(campaign_id: int) -> None:
+    db.session.commit()  # start a fresh transaction, so that what the lock waited for is visible
+    _lock(campaign_id)
+    current = fingerprint(campaign_id)
+    state = db.session.get(ReviewFactState, campaign_id, populate_existing=True)
+    if state is not None and state.fingerprint == current:
+        db.session.commit()  # another process rebuilt it while this one waited
+        return
+    db.session.execute(delete(ReviewCube).where(ReviewCube.campaign_id == campaign_id))
     db.session.execute(delete(ReviewFact).where(ReviewFact.campaign_id == campaign_id))
     columns = ["campaign_id", "resident_key", "code_id", "created_at", "geography_id", "channel", "groups"]
     rk = resident_key().label("rk")
@@ -83,10 +133,74 @@ def rebuild(campaign_id: int, current: str | None = None) -> None:
     db.session.execute(insert(ReviewFact).from_select(columns, select(
         literal(campaign_id), pairs.c.rk, pairs.c.code_id, pairs.c.created_at, pairs.c.geography_id,
         pairs.c.channel, pairs.c.groups).where(pairs.c.rn == 1)))
-    state = db.session.get(ReviewFactState, campaign_id) or ReviewFactState(campaign_id=campaign_id)
-    state.fingerprint, state.built_at = current, utcnow()
+    code_sets = sorted(indicator_code_sets())
+    _fill_cube(campaign_id, code_sets)
+    state = state or ReviewFactState(campaign_id=campaign_id)
+    state.fingerprint, state.built_at, state.code_sets = current, utcnow(), code_sets
+    state.options = _options(campaign_id)
     db.session.add(state)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE review_facts"))  # fresh statistics for the planner
+        db.session.execute(text("ANALYZE review_facts, review_cube"))  # fresh statistics for the planner
         db.session.commit()
+
+
+def quarter_of(column):
+    """year x 4 + quarter - 1, the cube's time bucket."""
+    return cast(extract("year", column), Integer) * 4 + (cast(extract("month", column), Integer) - 1) // 3
+
+
+def _fill_cube(campaign_id: int, code_sets: list[str], *, singles: bool = True) -> None:
+    """Count the fact rows into the cube: every resident and single code, and each code set."""
+    campaign = db.session.get(Campaign, campaign_id)
+    slices = [""] + [key for key in (campaign.group_keys or []) if key != "language"]
+    columns = ["campaign_id", "quarter", "code_key", "geography_id", "channel", "language", "group_key",
+               "group_value", "residents"]
+    facts = ReviewFact.__table__.c
+    plans = [(func.coalesce(cast(facts.code_id, String), ""), func.count(), None)] if singles else []
+    plans += [(literal(key), func.count(distinct(facts.resident_key)), [int(i) for i in key.split(",")])
+              for key in code_sets]
+    for group_key in slices:
+        # One object per expression: PostgreSQL must see the same bind parameters in GROUP BY.
+        quarter, language = quarter_of(facts.created_at), facts.groups["language"].as_string()
+        group_value = facts.groups[group_key].as_string() if group_key else null()
+        for key_expression, counter, ids in plans:
+            query = select(literal(campaign_id), quarter, key_expression, facts.geography_id, facts.channel, language,
+                           literal(group_key), group_value, counter).where(facts.campaign_id == campaign_id)
+            grouping = [quarter, facts.geography_id, facts.channel, language] + ([group_value] if group_key else [])
+            if ids is None:
+                grouping.append(facts.code_id)
+            else:
+                query = query.where(facts.code_id.in_(ids))
+            db.session.execute(insert(ReviewCube).from_select(columns, query.group_by(*grouping)))
+
+
+def _options(campaign_id: int) -> dict:
+    """What the dashboard's filters offer: the quarters, channels and group values in the cube."""
+    rows = db.session.execute(select(ReviewCube.group_key, ReviewCube.group_value, ReviewCube.channel,
+                                     func.min(ReviewCube.quarter), func.max(ReviewCube.quarter))
+                              .where(ReviewCube.campaign_id == campaign_id, ReviewCube.code_key == "")
+                              .group_by(ReviewCube.group_key, ReviewCube.group_value, ReviewCube.channel)).all()
+    everyone = [row for row in rows if row.group_key == ""]
+    groups: dict[str, set] = {}
+    for row in rows:
+        if row.group_key and row.group_value:
+            groups.setdefault(row.group_key, set()).add(row.group_value)
+    return {"quarters": [min(row[3] for row in everyone), max(row[4] for row in everyone)] if everyone else [],
+            "channels": sorted({row.channel for row in everyone}),
+            "groups": {key: sorted(values) for key, values in groups.items()}}
+
+
+def ensure_code_sets(campaign_id: int, keys: set[str]) -> None:
+    """Make sure the cube counts these code sets (one no indicator was linked to at the rebuild)."""
+    state = db.session.get(ReviewFactState, campaign_id)
+    if state is not None and keys <= set(state.code_sets or []):
+        return
+    db.session.commit()
+    _lock(campaign_id)
+    state = db.session.get(ReviewFactState, campaign_id, populate_existing=True)
+    missing = sorted(keys - set(state.code_sets or []))
+    if missing:
+        _fill_cube(campaign_id, missing, singles=False)
+        state.code_sets = sorted(set(state.code_sets or []) | set(missing))
+    db.session.commit()

@@ -6,7 +6,7 @@ same, safe numbers. Actions ("we heard -> we will do") are recorded here too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from statistics import mean
 from typing import Any
@@ -45,16 +45,16 @@ def indicator_label(indicator: Indicator, locale: str) -> str:
 def dashboard(campaign: Campaign, f: agg.Filters, locale: str, *, geography: Geography | None = None,
               quotes: bool = True) -> dict[str, Any]:
     n = threshold()
-    total = agg.population(f)
-    cells = protect_list(agg.code_counts(f), total, n)
-    hidden_total = total < n or _hide_by_filters(cells, f, geography, n, total)
-    previous: dict[int, Cell] = {}
     previous_period = f.period.previous() if f.period else None
+    # One question to the cube: both periods by quarter, the narrowing filters lifted, so that
+    # the selected figures and every neighbour the cross-filter check needs come from it.
+    wider, found = agg.lifts(f, geography)
+    span = range(previous_period.quarters.start, f.period.quarters.stop) if f.period else None
+    table = agg.lifted_tally(wider, found, span)
+    cells, total, hidden_total = _protected_codes(table, found, f.period, n)
+    previous: dict[int, Cell] = {}
     if previous_period is not None:
-        pf = f.in_period(previous_period)
-        p_total = agg.population(pf)
-        previous = protect_list(agg.code_counts(pf), p_total, n)
-        _hide_by_filters(previous, pf, geography, n, p_total)
+        previous, _total, _hidden = _protected_codes(table, found, previous_period, n)
     codes = agg.codes_by_id()
     sections: dict[str, list[dict[str, Any]]] = {"theme": [], "barrier": []}
     ranked = sorted(cells.items(), key=lambda item: (item[1].hidden, -item[1].hits, codes[item[0]].key))
@@ -74,36 +74,46 @@ def dashboard(campaign: Campaign, f: agg.Filters, locale: str, *, geography: Geo
             "barriers": sections["barrier"], "threshold": n, "previous_period": previous_period}
 
 
-def _hide_by_filters(cells: dict[int, Cell], f: agg.Filters, geography: Geography | None, n: int,
-                     total: int) -> bool:
+def _single_codes(counts) -> dict[int, int]:
+    return {int(key): count for (key, _value), count in counts.items() if key and "," not in key}
+
+
+def _protected_codes(table, found: list[agg.Lift], period: agg.Period | None,
+                     n: int) -> tuple[dict[int, Cell], int, bool]:
+    """Residents raising each code in ``period`` with every filter applied, protected; the
+    population; and whether the population itself must be hidden."""
+    selected = agg.select_lifted(table, found, period)
+    total = selected[agg.RESIDENTS, None]
+    cells = protect_list(_single_codes(selected), total, n)
+    hidden = total < n or _hide_by_filters(cells, table, found, period, n)
+    return cells, total, hidden
+
+
+def _hide_by_filters(cells: dict[int, Cell], table, found: list[agg.Lift], period: agg.Period | None,
+                     n: int) -> bool:
     """Cross-filter protection: for each narrowing filter, break the population down by every
     value of that filter's dimension (the other filters kept), protect that breakdown with
     complementary suppression, and hide whatever is hidden there. So the figures for one
     neighbourhood cannot be worked out from the city's and the other neighbourhoods', nor one
     channel's from the others'. Returns True when the population itself must be hidden."""
-    checks = []
-    if f.geography_ids and geography is not None:
-        checks.append((agg.sibling_expression(geography), geography.id, replace(f, geography_ids=None)))
-    if f.language:
-        checks.append((agg.fact_group("language"), f.language, replace(f, language=None)))
-    if f.channel:
-        checks.append((agg.ReviewFact.channel, f.channel, replace(f, channel=None)))
-    if f.group_key and f.group_value:
-        checks.append((agg.fact_group(f.group_key), f.group_value, replace(f, group_key=None, group_value=None)))
     hide_population = False
-    for expression, selected, wider in checks:
-        residents, hits = agg.breakdown_by(wider, expression)
-        wider_total = agg.population(wider)
-        wider_counts = agg.code_counts(wider)
-        values = sorted(set(residents) | {selected}, key=lambda v: (v is None, str(v)))
+    for index, lift in enumerate(found):
+        by_value = agg.select_lifted(table, found, period, free=index)
+        residents = {value: count for (key, value), count in by_value.items() if key == agg.RESIDENTS}
+        wider_total = sum(residents.values())
+        wider_counts: dict[int, int] = {}
+        for (key, _value), count in by_value.items():
+            if key and "," not in key:
+                wider_counts[int(key)] = wider_counts.get(int(key), 0) + count
+        values = sorted(set(residents) | {lift.selected}, key=lambda v: (v is None, str(v)))
         population_grid = protect_grid(_column(values, residents, wider_total, None), n)
-        if population_grid.cells[(selected, TOTAL)].hidden:
+        if population_grid.cells[(lift.selected, TOTAL)].hidden:
             hide_population = True
         for code_id, cell in cells.items():
-            code_hits = {v: hits.get((code_id, v), 0) for v in values}
+            code_hits = {v: by_value.get((str(code_id), v), 0) for v in values}
             grid = protect_grid(_column(values, residents, wider_total, code_hits,
                                         wider_counts.get(code_id, 0)), n)
-            if grid.cell(selected, TOTAL).hidden:
+            if grid.cell(lift.selected, TOTAL).hidden:
                 cell.hidden = True
     if hide_population:
         for cell in cells.values():
@@ -117,10 +127,6 @@ def _column(values, residents, total, hits, total_hits=None) -> Grid:
         grid.cells[value, TOTAL] = Cell(residents.get(value, 0), None if hits is None else hits.get(value, 0))
     grid.cells[TOTAL, TOTAL] = Cell(total, total_hits)
     return grid
-
-
-def too_small_total(total: int, n: int, base_total: int | None) -> bool:
-    return total < n or (base_total is not None and 0 < base_total - total < n)
 
 
 # ---------------------------------------------------------------- joined view
@@ -164,16 +170,22 @@ def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale
     # Residents: who in the same geography and group raised the indicator's linked codes.
     # Protected over every geography (not only those in view), so that two views with different
     # geography filters hide the same cells and cannot be subtracted from each other.
+    # One question to the cube, by place and group, for all the code keys below.
     scoped = agg.Filters(f.campaign_id, f.period)
     linked = agg.linked_code_ids(indicator)
     barriers = agg.linked_code_ids(indicator, "barrier")
-    memo: dict = {}
-    residents = _protected_grid(scoped, "geography", group_key, linked, n, memo)
-    barrier_grid = _protected_grid(scoped, "geography", None, barriers, n, memo)
+    linked_key, barriers_key = agg.code_key(linked), agg.code_key(barriers)
+    table = agg.tally(scoped, ("geography", group_key),
+                      [linked_key, barriers_key, *(agg.code_key([code_id]) for code_id in barriers)])
+    by_place: dict[tuple, int] = {}
+    for (key, place, _group), count in table.items():
+        by_place[key, place] = by_place.get((key, place), 0) + count
+    residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key), n)
+    barrier_grid = protect_grid(agg.grid_from(by_place, cols=False, hits_key=barriers_key), n)
     codes = agg.codes_by_id()
     per_barrier = []
     for code_id in barriers:
-        code_grid = _protected_grid(scoped, "geography", None, [code_id], n, memo)
+        code_grid = protect_grid(agg.grid_from(by_place, cols=False, hits_key=agg.code_key([code_id])), n)
         per_barrier.append({"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
                             "grid": code_grid})
 
@@ -223,10 +235,6 @@ def _denominator(value) -> int:
     if value.denominator is None:
         return 10 ** 9  # published without a denominator: treated as large (the source answers for it)
     return int(value.denominator)
-
-
-def _protected_grid(f: agg.Filters, row_dim: str, col_dim: str | None, code_ids, n: int, memo=None) -> Grid:
-    return protect_grid(agg.grid(f, row_dim, col_dim, code_ids, memo), n)
 
 
 # ---------------------------------------------------------------- actions

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from weasyprint import CSS, HTML
 
 from ..extensions import db
-from ..models import Action, Campaign, Geography, Indicator, VoiceItem
+from ..models import Action, Campaign, Geography, Indicator
 from ..labels import session_kind_choices
 from ..security import roles_required
 from . import aggregates as agg, charts, exports, operations
@@ -73,10 +73,7 @@ def _select(slug: str) -> Selection:
     for key in campaign.group_keys or []:
         if key == "language":
             continue
-        expression = agg.group_value(key)  # one expression object: PostgreSQL must see the same bind parameter
-        values = db.session.scalars(select(expression).where(VoiceItem.campaign_id == campaign.id)
-                                    .group_by(expression))
-        group_options.extend((f"{key}={value}", f"{key}: {value}") for value in values if value)
+        group_options.extend((f"{key}={value}", f"{key}: {value}") for value in agg.group_values(campaign.id, key))
     args = {name: request.args.get(name, "") for name in ("period", "geography", "language", "channel", "group",
                                                           "indicator", "shade")}
     args["period"] = period.label if period else "all"

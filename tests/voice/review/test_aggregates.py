@@ -1,7 +1,14 @@
 """The committee's figures against values computed by hand (see the ``town`` fixture)."""
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
+
+from voice.extensions import db
+from voice.jobs import queue_job
+from voice.models import Code, ReviewFactState
 from voice.review import aggregates as agg
+from voice.review.facts import fingerprint
 from voice.review.operations import dashboard, joined_view
 from voice.review.privacy import TOTAL
 
@@ -92,3 +99,32 @@ def test_joined_view(app, town):
     # Linked barriers alone (cost, capacity are both barriers): same figures, so no quadrant
     # point can be shown; the average of the places' indicator values is still 67.
     assert view["points"] == [] and view["reference"] == 67.0
+
+
+def test_code_set_not_linked_to_any_indicator_is_counted_on_demand(town):
+    f = agg.Filters(town["campaign"].id, Y2026)
+    theme = db.session.scalar(select(Code).where(Code.key == "theme.early_learning"))
+    unlinked = [town["cost"].id, theme.id]  # no indicator links these two: the cube counts them when asked
+    state = db.session.get(ReviewFactState, town["campaign"].id)
+    grid = agg.grid(f, "geography", None, unlinked)
+    assert agg.code_key(unlinked) in db.session.get(ReviewFactState, town["campaign"].id).code_sets
+    assert state is None or agg.code_key(unlinked) not in (state.code_sets or [])  # it was not there before
+    # Nobody raised early learning, so the set counts the cost raisers: North 7, South 5.
+    assert grid.cells[town["north"].id, TOTAL].hits == 7 and grid.cells[TOTAL, TOTAL].hits == 12
+
+
+def test_cube_splits_by_one_group_key_at_a_time(town):
+    f = agg.Filters(town["campaign"].id, Y2026, group_key="role", group_value="parent")
+    assert agg.population(f) == 13  # North's 13 (South's are "resident"; the comment gives no role)
+    with pytest.raises(ValueError):
+        agg.tally(f, ["age_band"])
+
+
+def test_a_tagging_run_rebuilds_the_summaries(app, town):
+    campaign_id = town["campaign"].id
+    agg.population(agg.Filters(campaign_id, Y2026))  # built once
+    before = db.session.get(ReviewFactState, campaign_id).fingerprint
+    queue_job("nlp_run", campaign_id=campaign_id)  # the town's items were never tagged by the pipeline
+    db.session.expire_all()
+    assert db.session.get(ReviewFactState, campaign_id).fingerprint not in (before, None)
+    assert db.session.get(ReviewFactState, campaign_id).fingerprint == fingerprint(campaign_id)
