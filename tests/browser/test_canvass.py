@@ -13,7 +13,7 @@ from sqlalchemy import select
 from voice.auth.operations import create_user
 from voice.canvass import operations
 from voice.extensions import db
-from voice.models import Response, Visit
+from voice.models import Response, Turf, User, Visit
 
 from ..helpers import PASSWORD
 from ..voice.canvass.field import build_field
@@ -185,3 +185,59 @@ def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, 
         result = operations.import_queue(queue_file.read_bytes(), actor=None)
         assert (result.problems, result.conflicts, result.created, result.replayed) == ([], [], 0, 41)
     assert snapshot(live_app) == (stored, count, visits)
+
+
+def test_come_back_time_refused_record_and_a_sign_out_that_loses_nothing(chromium, live_app, canvass_field):
+    live_app.config["CANVASS_RETRY_MS"] = 200
+    with LiveServer(live_app) as server:
+        context = chromium.new_context(viewport=TABLET, locale="en-US", accept_downloads=True)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/auth/sign-in")
+        page.fill("input[name=email]", "canvasser@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{server.url}/canvass/")
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        wait_until(page, "() => navigator.serviceWorker.controller !== null")
+
+        # "Come back later" with a time: the door list says when.
+        page.click("a[data-door='n-2']")
+        page.fill("#come-back-at", "2026-11-24T17:30")
+        page.click("[data-outcome='come_back']")
+        come_back = page.wait_for_selector("a[data-door='n-2'] [data-come-back]")
+        assert come_back.inner_text().startswith("Come back:") and "30" in come_back.inner_text()
+        page.wait_for_selector("[data-waiting][data-count='0']", timeout=30000)
+
+        # Offline, a visit is recorded; meanwhile the turf is given to another canvasser, so
+        # the server refuses the visit when it arrives: the tablet keeps it and lists it.
+        context.set_offline(True)
+        page.click("a[data-door='n-3']")
+        page.click("[data-outcome='moved']")
+        page.wait_for_selector("a[data-door='n-3'] .badge")
+        with live_app.app_context():
+            turf = db.session.get(Turf, canvass_field["turf"])
+            turf.canvasser_id = db.session.scalar(select(User.id).where(User.email == "other@example.org"))
+            db.session.commit()
+        context.set_offline(False)
+        refused = page.wait_for_selector("[data-refused-list] li", timeout=30000)
+        assert "Visit" in refused.inner_text() and "not assigned to you" in refused.inner_text()
+        screenshot(page, "canvass-refused-record")
+
+        # Signing out wipes the tablet, so it is held while the record is in no exported file.
+        page.click("form.sign-out button")
+        held = page.wait_for_selector("[data-sign-out-held]:not([hidden])")
+        assert "Records not sent: 1" in held.inner_text()
+        assert "/canvass/" in page.url and "sign-in" not in page.url  # still here, nothing wiped
+        screenshot(page, "canvass-sign-out-held")
+        with page.expect_download():
+            page.click("#canvass-export")
+        wait_until(page, "() => CanvassStore.queue().then(q => q.length === 1 && !!q[0].exported_at)")
+        page.click("form.sign-out button")
+        page.wait_for_url("**/auth/sign-in")
+        names = page.evaluate("() => indexedDB.databases().then(found => found.map(d => d.name))")
+        assert "community-voice-canvass" not in names
+        assert not [key for key in page.evaluate("() => caches.keys()") if key.startswith("canvass-")]
+        assert errors == []
+        context.close()

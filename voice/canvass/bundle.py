@@ -4,20 +4,22 @@ The bundle is plain JSON: the turfs assigned to the canvasser with their doors a
 outcome recorded at each, and every published survey of those turfs' campaigns with its
 frozen definition, its pages (split by the same ``definition.pages`` the online survey
 uses), the campaign's places for geography questions, and the resident-facing messages in
-each of the survey's languages.
+each of the survey's languages. Each question comes drawn, per language, by the macro the
+online survey draws it with (``surveys/_question.html``): one renderer for both, and the
+tablet only fills in answers, hides what is not relevant and shows what needs checking.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, get_template_attribute
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..i18n import LocaleInfo
 from ..models import Survey, Turf, User, Visit
-from ..models.base import utcnow
+from ..models.base import as_utc, utcnow
 from ..surveys import intake
 
 
@@ -25,7 +27,6 @@ def resident_messages() -> dict[str, str]:
     """What the interview screens say, in the current locale (called per survey language)."""
     return {
         "next": _("Next"), "back": _("Back"), "finish": _("Finish the interview"),
-        "needed": _("(needed)"), "choose": _("Choose…"),
         "required": _("This question needs an answer."),
         "not_accepted": _("This answer is not accepted. Please check it."),
         "whole_number": _("Enter a whole number, such as 3."),
@@ -46,10 +47,24 @@ def _direction(language: str) -> str:
         return "ltr"
 
 
+def _ui_locale(language: str) -> str:
+    return language if language in current_app.config["LANGUAGES"] else "en"
+
+
 def _messages(language: str) -> dict[str, str]:
-    locale = language if language in current_app.config["LANGUAGES"] else "en"
-    with force_locale(locale):
+    with force_locale(_ui_locale(language)):
         return resident_messages()
+
+
+def _questions(form: intake.Form, language: str) -> dict[str, str]:
+    """Every question's markup in one language, drawn as the online survey draws it."""
+    draw = get_template_attribute("surveys/_question.html", "question_block")
+    drawn = {}
+    with force_locale(_ui_locale(language)):
+        for page in form.pages:
+            for entry in intake.page_entries(form, page, language, shown={}, earlier={}):
+                drawn[entry["question"].name] = str(draw(entry, placeholders=True)).strip()
+    return drawn
 
 
 def survey_bundle(survey: Survey) -> dict[str, Any]:
@@ -66,6 +81,7 @@ def survey_bundle(survey: Survey) -> dict[str, Any]:
                         for place in intake.geography_codes(survey)],
         "directions": {language: _direction(language) for language in definition.languages},
         "messages": {language: _messages(language) for language in definition.languages},
+        "questions": {language: _questions(form, language) for language in definition.languages},
         "consent_question": form.consent_question.name if form.consent_question else None,
     }
 
@@ -83,18 +99,22 @@ def canvasser_bundle(user: User, locale: str) -> dict[str, Any]:
                    "campaign": turf.campaign.name,
                    "geography": (turf.geography.names or {}).get(locale) or turf.geography.name
                    if turf.geography else "",
-                   "doors": [{**door, "last_outcome": latest.get((turf.id, door["id"]))} for door in turf.doors]}
+                   "doors": [{**door, **_last_visit(latest.get((turf.id, door["id"])))} for door in turf.doors]}
                   for turf in turfs],
         "surveys": [survey_bundle(survey) for survey in surveys if survey.current_version is not None],
     }
 
 
-def _latest_outcomes(turf_ids: list[int]) -> dict[tuple[int, str], str]:
-    """The outcome of the last visit (by server receipt) at each door."""
+def _last_visit(visit: Visit | None) -> dict[str, Any]:
+    return {"last_outcome": visit.outcome if visit else None,
+            "come_back_at": as_utc(visit.come_back_at).isoformat() if visit and visit.come_back_at else None}
+
+
+def _latest_outcomes(turf_ids: list[int]) -> dict[tuple[int, str], Visit]:
+    """The last visit (by server receipt) at each door."""
     if not turf_ids:
         return {}
     last = (select(Visit.turf_id, Visit.door_id, func.max(Visit.id).label("last_id"))
             .where(Visit.turf_id.in_(turf_ids)).group_by(Visit.turf_id, Visit.door_id).subquery())
-    rows = db.session.execute(select(Visit.turf_id, Visit.door_id, Visit.outcome)
-                              .join(last, Visit.id == last.c.last_id))
-    return {(turf_id, door_id): outcome for turf_id, door_id, outcome in rows}
+    visits = db.session.scalars(select(Visit).join(last, Visit.id == last.c.last_id))
+    return {(visit.turf_id, visit.door_id): visit for visit in visits}

@@ -53,11 +53,10 @@ def _app_strings() -> dict[str, str]:
         "conflicts": _("Refused by the server (kept here for your supervisor): {count}"),
         "no_bundle": _("Connect to the internet once to download your turf and surveys."),
         "no_turf": _("No turf is assigned to you yet."),
-        "doors": _("{count} doors"), "door": _("Door"), "last_outcome": _("Last: {outcome}"),
+        "doors": _("{count} doors"),
         "record_outcome": _("Record the visit"), "start_interview": _("Start an interview"),
         "resume_interview": _("Resume the interview"),
-        "come_back_at": _("Come back at"), "note": _("Note (optional)"), "save": _("Save"),
-        "saved": _("Saved. It will be sent when there is signal."),
+        "come_back_at": _("Come back at"), "come_back_when": _("Come back: {when}"), "note": _("Note (optional)"),
         "choose_language": _("In which language will the resident answer?"),
         "consent_title": _("Read this aloud to the resident"),
         "consent_default": _("We are listening to residents about growing up here. Your answers are anonymous "
@@ -65,9 +64,11 @@ def _app_strings() -> dict[str, str]:
         "done": _("Interview finished. It will be sent when there is signal."),
         "declined": _("The resident did not agree. Nothing was recorded but a refused visit."),
         "back_to_doors": _("Back to the doors"), "sync_now": _("Send now"),
-        "export": _("Export the queue"), "queue_title": _("Records on this tablet"),
+        "export": _("Export the queue"),
+        "sign_out_held": _("Records not sent: {count}. Unfinished interviews: {drafts}. Signing out clears this "
+                           "tablet, so first send or export the records and finish or cancel the interviews."),
         "cancel": _("Cancel the interview"), "cancel_confirm": _("Discard this interview's answers?"),
-        "survey": _("Survey"), "come_back_needed": _("Choose when to come back."),
+        "come_back_needed": _("Choose when to come back."),
         "outcome_completed": _("Completed"), "outcome_not_home": _("Not home"), "outcome_refused": _("Refused"),
         "outcome_come_back": _("Come back later"), "outcome_moved": _("Moved"), "outcome_unsafe": _("Unsafe"),
         "kind_visit": _("Visit"), "kind_response": _("Interview"), "in_progress": _("Interviews in progress"),
@@ -82,7 +83,9 @@ def manifest():
             "start_url": url_for("canvass.app"), "scope": url_for("canvass.app"), "display": "standalone",
             "background_color": "#ffffff", "theme_color": "#1d5c8c",
             "icons": [{"src": url_for("static", filename="img/canvass-icon.svg"), "sizes": "any",
-                       "type": "image/svg+xml", "purpose": "any"}]}
+                       "type": "image/svg+xml", "purpose": "any"},
+                      *({"src": url_for("static", filename=f"img/canvass-icon-{size}.png"), "sizes": f"{size}x{size}",
+                         "type": "image/png", "purpose": "any"} for size in (192, 512))]}
     response = jsonify(data)
     response.mimetype = "application/manifest+json"
     return response

@@ -142,6 +142,27 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
             for choice in choices]
 
 
+def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any], earlier: dict[str, Any],
+                 errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """What ``surveys/_question.html`` needs to draw each question of a page: the online
+    survey passes the resident's answers; the canvass bundle passes none (every choice is
+    drawn, and the tablet filters and fills them)."""
+    evaluation = evaluation_answers(form, {**earlier, **{k: v for k, v in shown.items() if v not in ("", [])}})
+    entries = []
+    for question in page.questions:
+        entries.append({
+            "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
+            "shown": is_relevant(page, question, evaluation),
+            "label": labels_in(question.label, language, form.definition.default_language),
+            "hint": labels_in(question.hint, language, form.definition.default_language),
+            "options": (options(form, question, {**earlier, **shown}, language)
+                        if question.type in ("select_one", "select_multiple", "geography") else []),
+            "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
+            "error": (errors or {}).get(question.name),
+        })
+    return entries
+
+
 def _parse(form: Form, question: Question, raw: Any, answers: dict[str, Any],
            language: str) -> tuple[Any, str | None]:
     """(value, None) or (None, translated error) for one submitted answer."""
@@ -286,4 +307,4 @@ def submit_json(form: Form, *, key: uuid_module.UUID, language: str, answers: di
 
 
 __all__ = ["Checked", "Form", "ResponseConflict", "UnknownQuestion", "check_all", "check_page", "next_page",
-           "options", "page_is_relevant", "prune", "save_progress", "start_progress", "submit", "submit_json"]
+           "options", "page_entries", "page_is_relevant", "prune", "save_progress", "start_progress", "submit", "submit_json"]

@@ -159,19 +159,7 @@ def _show_page(form: intake.Form, progress: SurveyProgress, *, values: dict | No
     shown = values if values is not None else progress.answers
     earlier = {name: value for name, value in progress.answers.items()
                if name not in {q.name for q in page.questions}}
-    evaluation = intake.evaluation_answers(form, {**earlier, **{k: v for k, v in shown.items() if v not in ("", [])}})
-    questions = []
-    for question in page.questions:
-        questions.append({
-            "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
-            "shown": intake.is_relevant(page, question, evaluation),
-            "label": labels_in(question.label, language, form.definition.default_language),
-            "hint": labels_in(question.hint, language, form.definition.default_language),
-            "options": (intake.options(form, question, {**earlier, **shown}, language)
-                        if question.type in ("select_one", "select_multiple", "geography") else []),
-            "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
-            "error": (errors or {}).get(question.name),
-        })
+    questions = intake.page_entries(form, page, language, shown=shown, earlier=earlier, errors=errors)
     relevant_pages = [i for i in range(len(form.pages)) if intake.page_is_relevant(form, i, progress.answers)]
     position = relevant_pages.index(index) + 1 if index in relevant_pages else index + 1
     previous = intake.next_page(form, index, progress.answers, step=-1)

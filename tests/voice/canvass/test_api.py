@@ -2,8 +2,10 @@
 refused (409, audited), bad records refused (422) with nothing stored, roles and turfs checked."""
 from __future__ import annotations
 
+import re
 import uuid
 
+import lxml.html
 from sqlalchemy import func, select
 
 from voice.extensions import db
@@ -136,10 +138,14 @@ def test_without_the_csrf_header_nothing_is_stored(client, field):
 
 def test_bundle_holds_turf_and_surveys(api, field):
     assert api.post("visits", visit_payload(field, door="n-2", outcome="moved")).status_code == 201
+    assert api.post("visits", visit_payload(field, door="n-3", outcome="come_back",
+                                            come_back_at="2026-05-02T16:30:00Z")).status_code == 201
     bundle = api.client.get("/canvass/api/bundle").get_json()
     assert [turf["name"] for turf in bundle["turfs"]] == ["North A"]
     doors = {door["id"]: door for door in bundle["turfs"][0]["doors"]}
     assert doors["n-2"]["last_outcome"] == "moved" and doors["n-1"]["last_outcome"] is None
+    assert doors["n-3"]["last_outcome"] == "come_back" and doors["n-3"]["come_back_at"] == "2026-05-02T16:30:00+00:00"
+    assert doors["n-2"]["come_back_at"] is None
     (survey,) = bundle["surveys"]
     assert survey["slug"] == "door-survey" and survey["languages"] == ["en", "he", "am"]
     assert set(survey["messages"]) == {"en", "he", "am"} and survey["directions"]["he"] == "rtl"
@@ -155,6 +161,11 @@ def test_app_shell_manifest_and_worker(api):
     assert 'id="canvass-strings"' in html and "<script>" not in html
     manifest = api.client.get("/canvass/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json" and manifest.get_json()["scope"] == "/canvass/"
+    icons = {icon["sizes"]: icon for icon in manifest.get_json()["icons"]}
+    assert {"any", "192x192", "512x512"} <= set(icons)  # what browsers ask of an installable app
+    for size in ("192x192", "512x512"):
+        with api.client.get(icons[size]["src"]) as png:
+            assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
     worker = api.client.get("/canvass/sw.js")
     source = worker.get_data(as_text=True)
     assert worker.mimetype == "text/javascript" and worker.headers["Service-Worker-Allowed"] == "/canvass/"
@@ -166,3 +177,33 @@ def test_api_client_helper_is_reusable(app, field):
     assert sign_in(other, "canvasser2@example.org").status_code == 302
     payload = {**visit_payload(field, door="s-2"), "turf": field.other_turf.id, "uuid": str(uuid.uuid4())}
     assert Api(other).post("visits", payload).status_code == 201
+
+
+def _question_markup(html: str, name: str) -> bytes:
+    """One question's element, as compared between the online page and the tablet's bundle:
+    whether it is shown yet, and the tablet's empty error line, are the only differences."""
+    node = lxml.html.fromstring(html).xpath(f'//div[@data-name="{name}"]')[0]
+    node.attrib.pop("hidden", None)
+    for line in node.xpath('.//p[@class="error"][@hidden]'):
+        line.getparent().remove(line)
+    return re.sub(rb"\s+", b" ", lxml.html.tostring(node)).strip()
+
+
+def test_tablet_questions_are_drawn_by_the_online_survey_renderer(api, field):
+    bundle = api.client.get("/canvass/api/bundle").get_json()
+    (survey,) = bundle["surveys"]
+    url = f"/s/{field.survey.slug}?lang=he"
+    page = api.client.get(url).get_data(as_text=True)
+    token, key = (re.search(rf'name="{name}" value="([^"]*)"', page).group(1) for name in ("csrf_token", "uuid"))
+    assert api.client.post(url, data={"csrf_token": token, "step": "consent", "uuid": key, "language": "he",
+                                      "consent": "yes"}).status_code == 302
+    # The survey's own consent question is its first page; then comes "about", in Hebrew.
+    assert api.client.post(url, data={"csrf_token": token, "step": "page", "uuid": key, "page": "0",
+                                      "shown": "consent", "consent": "yes", "action": "next"}).status_code == 302
+    online = api.client.get(url).get_data(as_text=True)
+    for name in ("area", "role", "kids"):
+        tablet = survey["questions"]["he"][name]
+        assert 'class="error"' in tablet and "hidden" in tablet  # the line the tablet fills
+        assert _question_markup(tablet, name) == _question_markup(online, name)
+    assert "איפה את/ה גר/ה?" in survey["questions"]["he"]["area"]
+    assert "How many children?" in survey["questions"]["en"]["kids"]

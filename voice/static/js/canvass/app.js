@@ -2,10 +2,12 @@
  * The canvasser's tablet app: doors, visit outcomes and interviews, all offline.
  *
  * The interview reads the same frozen survey definition as the resident's online survey,
- * split into the same pages by the server (voice/surveys/definition.py: pages), with the
- * same markup and classes as templates/surveys/take_page.html, and decides relevance,
- * required answers and constraints with the same evaluator (expressions.js) in the same
- * order as voice/surveys/intake.py, which checks the interview again when it arrives.
+ * split into the same pages by the server (voice/surveys/definition.py: pages). Each question
+ * arrives in the bundle drawn by the server, per language, with the macro the online survey
+ * uses (templates/surveys/_question.html); this app only fills in answers, filters choices,
+ * hides what is not relevant and shows problems, deciding relevance, required answers and
+ * constraints with the same evaluator (expressions.js) in the same order as
+ * voice/surveys/intake.py, which checks the interview again when it arrives.
  * Every answer is saved to IndexedDB as it is given (store.js).
  */
 (function () {
@@ -161,10 +163,8 @@
     return null;
   }
 
-  function options(s, question, answers, language) {
-    if (question.type === 'geography') {
-      return s.geographies.map(function (g) { return [g.code, label(g.names, language, 'en') || g.name]; });
-    }
+  /* The choices a select question offers given the answers so far (intake.options). */
+  function allowedChoices(s, question, answers) {
     var choices = s.definition.choice_lists[question.choice_list] || [];
     if (question.choice_filter) {
       var values = evaluation(s, answers);
@@ -175,7 +175,7 @@
       });
       if (filtered.length) { choices = filtered; }
     }
-    return choices.map(function (c) { return [c.name, label(c.label, language, s.default_language) || c.name]; });
+    return choices.map(function (c) { return c.name; });
   }
 
   /* One answer checked as intake._parse and check_questions do: the message, or null. */
@@ -233,6 +233,43 @@
       var refused = status.querySelector('[data-conflicts]');
       refused.hidden = conflicts === 0;
       refused.textContent = fmt(T.conflicts, { count: conflicts });
+      var list = status.querySelector('[data-refused-list]');
+      list.textContent = '';
+      list.hidden = conflicts === 0;
+      records.filter(function (r) { return r.state !== 'waiting'; }).forEach(function (r) {
+        list.appendChild(h('li', { 'data-refused': r.uuid }, [
+          h('strong', { text: T['kind_' + r.kind] || r.kind }), ' · ', recordPlace(r), ' · ',
+          h('span', { dir: 'auto', text: r.error || '' }), ' ', h('code', { 'class': 'muted', text: r.uuid.slice(0, 8) })]));
+      });
+    });
+  }
+
+  function recordPlace(record) {
+    var t = bundle && turf(record.payload.turf);
+    var d = door(t, record.payload.door);
+    return d ? d.address : String(record.payload.door || '');
+  }
+
+  /* Signing out wipes this tablet, so it is held while anything would be lost with it: a
+     record neither sent nor in an exported file, or an unfinished interview. */
+  function guardSignOut(form) {
+    form.addEventListener('submit', function (event) {
+      if (form.getAttribute('data-wiped') === 'true') { return; }
+      event.preventDefault();
+      Promise.all([Store.queue(), Store.drafts()]).then(function (held) {
+        var unsaved = held[0].filter(function (r) { return !r.exported_at; });  // in no exported file either
+        if (unsaved.length || held[1].length) {
+          var message = status.querySelector('[data-sign-out-held]');
+          message.textContent = fmt(T.sign_out_held, { count: unsaved.length, drafts: held[1].length });
+          message.hidden = false;
+          message.focus();
+          return;
+        }
+        Store.wipe().then(function () {
+          form.setAttribute('data-wiped', 'true');
+          form.submit();
+        });
+      });
     });
   }
 
@@ -247,6 +284,21 @@
   }
 
   function outcomeName(outcome) { return T['outcome_' + outcome] || outcome; }
+
+  /* The last visit at a door: recorded on this tablet, else the server's (in the bundle). */
+  function lastVisit(t, d) {
+    var local = outcomes[t.id + '/' + d.id];
+    if (typeof local === 'string') { return { outcome: local, come_back_at: null }; }  // kept by an older version
+    if (local) { return local; }
+    return d.last_outcome ? { outcome: d.last_outcome, come_back_at: d.come_back_at || null } : null;
+  }
+
+  function whenText(iso) {
+    try {
+      return new Date(iso).toLocaleString(document.documentElement.lang || undefined,
+        { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    } catch (e) { return iso; }
+  }
 
   function doorsView() {
     if (!bundle) { return show([h('p', { 'class': 'empty', text: T.no_bundle })]); }
@@ -268,11 +320,13 @@
           h('h2', { text: t.name }),
           h('p', { 'class': 'muted', text: [t.campaign, t.geography, fmt(T.doors, { count: t.doors.length })].filter(Boolean).join(' · ') }),
           h('ul', { 'class': 'door-list' }, t.doors.map(function (d) {
-            var outcome = outcomes[t.id + '/' + d.id] || d.last_outcome;
+            var last = lastVisit(t, d);
             return h('li', {}, [h('a', { 'class': 'door-link', href: '#door/' + t.id + '/' + encodeURIComponent(d.id), 'data-door': d.id }, [
               h('span', { 'class': 'door-address', text: d.address }),
               d.block ? h('span', { 'class': 'muted', text: d.block }) : null,
-              outcome ? h('span', { 'class': 'badge outcome-' + outcome, text: outcomeName(outcome) }) : null
+              last ? h('span', { 'class': 'badge outcome-' + last.outcome, text: outcomeName(last.outcome) }) : null,
+              last && last.come_back_at ? h('span', { 'class': 'come-back', 'data-come-back': last.come_back_at,
+                text: fmt(T.come_back_when, { when: whenText(last.come_back_at) }) }) : null
             ])]);
           }))
         ]));
@@ -293,7 +347,7 @@
         come_back_at: outcome === 'come_back' ? new Date(when.value).toISOString() : null,
         recorded_at: new Date().toISOString() };
       Store.enqueue([{ uuid: payload.uuid, kind: 'visit', canvasser: bundle.canvasser.id, payload: payload }]).then(function () {
-        outcomes[t.id + '/' + d.id] = outcome;
+        outcomes[t.id + '/' + d.id] = { outcome: outcome, come_back_at: payload.come_back_at };
         return Store.set('outcomes', outcomes);
       }).then(function () { location.hash = ''; });
     }
@@ -392,81 +446,71 @@
     var visit = { uuid: draft.visit, turf: draft.turf, door: draft.door, outcome: 'refused', note: '', come_back_at: null,
       recorded_at: new Date().toISOString() };
     Store.enqueue([{ uuid: visit.uuid, kind: 'visit', canvasser: draft.canvasser, payload: visit }], draft.uuid).then(function () {
-      outcomes[draft.turf + '/' + draft.door] = 'refused';
+      outcomes[draft.turf + '/' + draft.door] = { outcome: 'refused', come_back_at: null };
       return Store.set('outcomes', outcomes);
     }).then(function () {
       show([h('h1', { text: T.declined }), h('p', {}, [h('a', { 'class': 'button primary', href: '#', text: T.back_to_doors })])]);
     });
   }
 
-  function questionNode(s, draft, name, errors) {
-    var lang = draft.language; var M = s.messages[lang];
-    var q = questionIndex(s)[name];
-    var qid = 'q-' + name;
-    var value = draft.answers[name];
-    var error = errors[name];
-    var text = label(q.label, lang, s.default_language);
-    var hint = label(q.hint, lang, s.default_language);
-    var needed = q.required ? h('span', { 'class': 'needed', text: ' ' + M.needed }) : null;
-    var described = [hint ? qid + '-hint' : null, error ? qid + '-error' : null].filter(Boolean).join(' ') || null;
-    var hintNode = hint ? h('p', { 'class': 'hint', id: qid + '-hint', dir: 'auto', text: hint }) : null;
-    var errorNode = error ? h('p', { 'class': 'error', id: qid + '-error', text: error }) : null;
-    var node = h('div', { 'class': 'question' + (error ? ' has-error' : ''), 'data-name': name, 'data-type': q.type });
-    function save(newValue) {
-      draft.answers[name] = newValue;
-      Store.saveDraft(draft);
-      refresh(s, draft);
-    }
-    if (q.type === 'note') {
-      node.appendChild(h('p', { 'class': 'note', dir: 'auto', id: qid, text: text }));
-      if (hintNode) { node.appendChild(hintNode); }
-      return node;
-    }
-    if (q.type === 'select_one' || q.type === 'select_multiple') {
-      var multiple = q.type === 'select_multiple';
-      var list = h('ul', { 'class': 'options' }, options(s, q, draft.answers, lang).map(function (option) {
-        var checked = multiple ? (value || []).indexOf(option[0]) >= 0 : value === option[0];
-        return h('li', {}, [h('label', {}, [h('input', { type: multiple ? 'checkbox' : 'radio', name: name, value: option[0], checked: checked,
-          onchange: function () {
-            if (!multiple) { save(option[0]); return; }
-            save(Array.prototype.map.call(node.querySelectorAll('input:checked'), function (i) { return i.value; }));
-          } }), ' ', h('span', { dir: 'auto', text: option[1] })])]);
-      }));
-      node.appendChild(h('fieldset', { id: qid, tabindex: '-1', 'aria-describedby': described }, [
-        h('legend', { dir: 'auto' }, [text, needed]), hintNode, errorNode, list]));
-      return node;
-    }
-    if (q.type === 'consent') {
-      node.appendChild(h('div', { 'class': 'consent-field' }, [
-        h('input', { type: 'checkbox', id: qid, name: name, value: 'yes', checked: value === 'yes', 'aria-describedby': described,
-          onchange: function (event) { save(event.target.checked ? 'yes' : ''); } }),
-        h('label', { 'for': qid, dir: 'auto' }, [text, needed])]));
-      if (hintNode) { node.appendChild(hintNode); }
-      if (errorNode) { node.appendChild(errorNode); }
-      return node;
-    }
-    node.appendChild(h('label', { 'for': qid, dir: 'auto' }, [text, needed]));
-    if (hintNode) { node.appendChild(hintNode); }
-    if (errorNode) { node.appendChild(errorNode); }
-    var attrs = { id: qid, name: name, 'aria-describedby': described, 'aria-invalid': error ? 'true' : null,
-      oninput: function (event) { save(event.target.value); } };
-    var field;
-    if (q.type === 'text') {
-      attrs.rows = '4'; attrs.dir = 'auto'; attrs.maxlength = '5000';
-      field = h('textarea', attrs); field.value = value || '';
-    } else if (q.type === 'geography') {
-      attrs.onchange = attrs.oninput; delete attrs.oninput;
-      field = h('select', attrs, [h('option', { value: '', text: M.choose })].concat(options(s, q, draft.answers, lang).map(function (o) {
-        return h('option', { value: o[0], text: o[1], selected: o[0] === value });
-      })));
-    } else {
-      if (q.type === 'integer') { attrs.type = 'number'; attrs.inputmode = 'numeric'; attrs.step = '1'; } else if (q.type === 'decimal') {
-        attrs.type = 'text'; attrs.inputmode = 'decimal'; attrs.dir = 'ltr';
-      } else if (q.type === 'date') { attrs.type = 'date'; } else { attrs.type = 'text'; }
-      field = h('input', attrs); field.value = value || '';
-    }
-    node.appendChild(field);
+  /* A question as the server drew it for this language, with the interview's answer filled
+     in, the choices the answers so far allow, and its problem if it has one. */
+  function questionNode(s, draft, name, error) {
+    var holder = document.createElement('div');
+    holder.innerHTML = s.questions[draft.language][name];
+    var node = holder.firstElementChild;
+    var question = questionIndex(s)[name];
+    filterChoices(s, question, node, draft.answers);
+    fill(node, question, draft.answers[name]);
+    if (error) { showProblem(node, error); }
     return node;
+  }
+
+  function filterChoices(s, question, node, answers) {
+    if (!question.choice_filter) { return; }
+    var allowed = allowedChoices(s, question, answers);
+    Array.prototype.forEach.call(node.querySelectorAll('.options input'), function (input) {
+      var hide = allowed.indexOf(input.value) < 0;
+      input.closest('li').hidden = hide;
+      input.disabled = hide;
+      if (hide) { input.checked = false; }
+    });
+  }
+
+  function fill(node, question, value) {
+    if (question.type === 'select_one' || question.type === 'select_multiple') {
+      var chosen = Array.isArray(value) ? value : (empty(value) ? [] : [value]);
+      Array.prototype.forEach.call(node.querySelectorAll('.options input'), function (input) {
+        input.checked = !input.disabled && chosen.indexOf(input.value) >= 0;
+      });
+      return;
+    }
+    var field = node.querySelector('textarea, select, input');
+    if (!field) { return; }
+    if (question.type === 'consent') { field.checked = value === 'yes'; } else { field.value = empty(value) ? '' : value; }
+  }
+
+  function read(node, question) {
+    var checked = node.querySelectorAll('.options input:checked');
+    if (question.type === 'select_multiple') { return Array.prototype.map.call(checked, function (i) { return i.value; }); }
+    if (question.type === 'select_one') { return checked.length ? checked[0].value : ''; }
+    var field = node.querySelector('textarea, select, input');
+    if (question.type === 'consent') { return field.checked ? 'yes' : ''; }
+    return field.value;
+  }
+
+  /* The problem in the error line the server drew for it, announced as the online page does. */
+  function showProblem(node, message) {
+    var line = node.querySelector('.error');
+    if (!line) { return; }
+    line.textContent = message;
+    line.hidden = false;
+    node.classList.add('has-error');
+    var field = node.querySelector('fieldset, textarea, select, input');
+    var described = (field.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    if (described.indexOf(line.id) < 0) { described.push(line.id); }
+    field.setAttribute('aria-describedby', described.join(' '));
+    if (field.tagName !== 'FIELDSET') { field.setAttribute('aria-invalid', 'true'); }
   }
 
   /* Show and hide questions as answers change (the same relevance the server applies). */
@@ -476,7 +520,13 @@
     var page = s.pages[draft.page];
     var shown = shownOnPage(s, page, draft);
     Array.prototype.forEach.call(form.querySelectorAll('.question'), function (node) {
-      node.hidden = shown.indexOf(node.getAttribute('data-name')) < 0;
+      var name = node.getAttribute('data-name');
+      node.hidden = shown.indexOf(name) < 0;
+      var question = questionIndex(s)[name];
+      if (question.choice_filter) {
+        filterChoices(s, question, node, draft.answers);
+        draft.answers[name] = read(node, question);  // a choice the new answers rule out is dropped
+      }
     });
     var last = nextPage(s, draft.page, draft, 1) === null;
     document.getElementById('interview-next').textContent = last ? s.messages[draft.language].finish : s.messages[draft.language].next;
@@ -497,8 +547,17 @@
     var names = page.questions.filter(function (name) { return name !== s.consent_question; });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
-    var form = h('form', { id: 'interview-page', novalidate: true, onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
-      names.map(function (name) { return questionNode(s, draft, name, errors); }).concat([
+    function answered(event) {
+      var node = event.target.closest('.question');
+      if (!node) { return; }
+      var name = node.getAttribute('data-name');
+      draft.answers[name] = read(node, questionIndex(s)[name]);
+      refresh(s, draft);
+      Store.saveDraft(draft);
+    }
+    var form = h('form', { id: 'interview-page', novalidate: true, oninput: answered, onchange: answered,
+      onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
+      names.map(function (name) { return questionNode(s, draft, name, errors[name]); }).concat([
         h('div', { 'class': 'actions survey-nav' }, [
           h('button', { type: 'submit', 'class': 'button primary big', id: 'interview-next', text: M.next }),
           previous !== null ? h('button', { type: 'button', 'class': 'button big', id: 'interview-back', text: M.back, onclick: function () {
@@ -555,7 +614,7 @@
       { uuid: visit.uuid, kind: 'visit', canvasser: draft.canvasser, payload: visit },
       { uuid: response.uuid, kind: 'response', canvasser: draft.canvasser, payload: response }
     ], draft.uuid).then(function () {
-      outcomes[draft.turf + '/' + draft.door] = 'completed';
+      outcomes[draft.turf + '/' + draft.door] = { outcome: 'completed', come_back_at: null };
       return Store.set('outcomes', outcomes);
     }).then(function () {
       show([h('h1', { text: T.done, id: 'interview-done' }), h('p', {}, [h('a', { 'class': 'button primary big', href: '#', text: T.back_to_doors })])]);
@@ -573,6 +632,7 @@
   }
 
   document.getElementById('canvass-sync-now').addEventListener('click', function () { Sync.run(); });
+  Array.prototype.forEach.call(document.querySelectorAll('form.sign-out'), guardSignOut);
   document.getElementById('canvass-export').addEventListener('click', function () {
     Sync.exportQueue(bundle ? { id: bundle.canvasser.id, email: bundle.canvasser.email } : null).then(function (data) {
       var blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
@@ -580,6 +640,7 @@
       document.body.appendChild(link);
       link.click();
       setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      return Store.markExported(data.records.map(function (r) { return r.uuid; }), data.exported_at);
     });
   });
 

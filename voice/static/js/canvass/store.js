@@ -84,7 +84,37 @@
       });
     },
     putRecord: function (record) { return run('queue', 'readwrite', function (s) { return s.put(record); }); },
-    dropRecord: function (uuid) { return run('queue', 'readwrite', function (s) { return s['delete'](uuid); }); }
+    dropRecord: function (uuid) { return run('queue', 'readwrite', function (s) { return s['delete'](uuid); }); },
+    /* Note that these records are in a file the canvasser saved (they stay queued). */
+    markExported: function (uuids, when) {
+      return run('queue', 'readwrite', function (s) {
+        uuids.forEach(function (uuid) {
+          var request = s.get(uuid);
+          request.onsuccess = function () {
+            if (request.result) { request.result.exported_at = when; s.put(request.result); }
+          };
+        });
+        return null;
+      });
+    },
+    /* Forget everything this tablet holds (at sign-out, once nothing is left to send): the
+       next person to sign in must not see this canvasser's doors or interviews. */
+    wipe: function () {
+      var closing = dbPromise ? dbPromise.then(function (db) { db.close(); }) : Promise.resolve();
+      dbPromise = null;
+      return closing.then(function () {
+        return new Promise(function (resolve) {
+          var request = indexedDB.deleteDatabase(DB_NAME);
+          request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+        });
+      }).then(function () {
+        if (!root.caches) { return null; }
+        return root.caches.keys().then(function (keys) {
+          return Promise.all(keys.filter(function (key) { return key.indexOf('canvass-') === 0; })
+            .map(function (key) { return root.caches['delete'](key); }));
+        });
+      });
+    }
   };
 
   function uuid4() {
