@@ -6,6 +6,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
+from voice.canvass.coverage import campaign_coverage
 from voice.demo.loader import DEMO_PASSWORD, DemoRefused, load_demo
 from voice.extensions import db
 from voice.models import (ROLES, Answer, Campaign, Comment, Geography, IndicatorValue, ListeningSession, Response,
@@ -65,3 +66,16 @@ def test_demo_accounts_can_sign_in(app, client):
     load_demo()
     assert sign_in(client, "committee@demo.example.org", DEMO_PASSWORD).status_code == 302
     assert "Olga Committee" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_coverage_shows_under_heard_groups(app, client):
+    """Door to door's 'done when': the coverage page points canvassers at the voices missing."""
+    load_demo()
+    report = campaign_coverage(Campaign.by_slug("demo"))
+    assert report.under_heard  # some place x language is heard less than its share of the population
+    assert sign_in(client, "analyst@demo.example.org", DEMO_PASSWORD).status_code == 302
+    html = client.get("/canvass/coverage?campaign=demo").get_data(as_text=True)
+    for place, row in report.under_heard:  # the list of gaps, and the full table's row marked
+        assert f'<tr data-place="{place.geography.code}" data-language="{row.language}">' in html
+        assert (f'<tr data-place="{place.geography.code}" data-language="{row.language}" class="is-under-heard">'
+                in html)
