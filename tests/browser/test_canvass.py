@@ -65,6 +65,23 @@ def snapshot(app):
                  for r in responses}, len(responses), sorted((v.door_id, v.outcome) for v in visits))
 
 
+def open_tablet(chromium, server):
+    """The canvasser signed in on a tablet, the app loaded and its service worker in control;
+    page errors are collected in the list returned."""
+    context = chromium.new_context(viewport=TABLET, locale="en-US", accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server.url}/auth/sign-in")
+    page.fill("input[name=email]", "canvasser@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{server.url}/canvass/")
+    page.wait_for_selector("#canvass-app[data-ready=true]")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    return context, page, errors
+
+
 def interview(page, number: int, language: str, *, reload_midway: bool = False) -> dict:
     door = f"n-{number}"
     kids = number % 3
@@ -103,17 +120,7 @@ def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, 
     live_app.wsgi_app = counter
     live_app.config["CANVASS_RETRY_MS"] = 200
     with LiveServer(live_app) as server:
-        context = chromium.new_context(viewport=TABLET, locale="en-US", accept_downloads=True)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{server.url}/auth/sign-in")
-        page.fill("input[name=email]", "canvasser@example.org")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        page.goto(f"{server.url}/canvass/")
-        page.wait_for_selector("#canvass-app[data-ready=true]")
-        wait_until(page, "() => navigator.serviceWorker.controller !== null")
+        context, page, errors = open_tablet(chromium, server)
         page.wait_for_selector("a[data-door='n-1']")
         screenshot(page, "canvass-doors")
 
@@ -190,17 +197,7 @@ def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, 
 def test_come_back_time_refused_record_and_a_sign_out_that_loses_nothing(chromium, live_app, canvass_field):
     live_app.config["CANVASS_RETRY_MS"] = 200
     with LiveServer(live_app) as server:
-        context = chromium.new_context(viewport=TABLET, locale="en-US", accept_downloads=True)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{server.url}/auth/sign-in")
-        page.fill("input[name=email]", "canvasser@example.org")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        page.goto(f"{server.url}/canvass/")
-        page.wait_for_selector("#canvass-app[data-ready=true]")
-        wait_until(page, "() => navigator.serviceWorker.controller !== null")
+        context, page, errors = open_tablet(chromium, server)
 
         # "Come back later" with a time: the door list says when.
         page.click("a[data-door='n-2']")
