@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -135,12 +135,14 @@ COLUMNS = {"quarter": ReviewCube.quarter, "geography": ReviewCube.geography_id, 
 
 
 def tally(f: Filters, dims: Iterable[str] = (), code_keys: Iterable[str | None] | None = None, *,
-          quarters: range | None = None) -> dict[tuple, int]:
+          quarters: range | None = None, buckets: dict[str, dict] | None = None) -> dict[tuple, int]:
     """Residents by (code key, *dimension values) in the filtered population, summed from the cube.
 
     ``dims``: "quarter", "geography", "channel", "language" or one group key. ``code_keys``:
     None for residents and every single code (by id, as text), else residents and these keys
     (``facts.code_key``). ``quarters`` replaces the filters' period (a span of several).
+    ``buckets`` maps a dimension's values to coarser ones in the database ({dim: {value:
+    bucket}}, -1 for values not mapped), so that fewer rows come back.
     """
     dims = tuple(dims)
     ensure_fresh(f.campaign_id)
@@ -150,7 +152,7 @@ def tally(f: Filters, dims: Iterable[str] = (), code_keys: Iterable[str | None] 
     split_by = {dim for dim in dims if dim not in COLUMNS} | ({f.group_key} if f.group_key and f.group_value else set())
     if len(split_by) > 1:
         raise ValueError(f"the cube splits residents by one group key at a time, not {sorted(split_by)}")
-    columns = [COLUMNS.get(dim, ReviewCube.group_value) for dim in dims]
+    columns = [_bucketed(COLUMNS.get(dim, ReviewCube.group_value), (buckets or {}).get(dim)) for dim in dims]
     query = select(ReviewCube.code_key, *columns, func.sum(ReviewCube.residents)).where(
         ReviewCube.campaign_id == f.campaign_id, ReviewCube.group_key == next(iter(split_by), ""))
     if keys is not None:
@@ -168,6 +170,12 @@ def tally(f: Filters, dims: Iterable[str] = (), code_keys: Iterable[str | None] 
         query = query.where(ReviewCube.group_value == f.group_value)
     query = query.group_by(ReviewCube.code_key, *columns)
     return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query).all()}
+
+
+def _bucketed(column, mapping: dict | None):
+    if mapping is None:
+        return column
+    return case(mapping, value=column, else_=-1) if mapping else literal(-1)
 
 
 def population(f: Filters) -> int:
@@ -235,25 +243,29 @@ def lifts(f: Filters, geography: Geography | None) -> tuple[Filters, list[Lift]]
     return f, found
 
 
-def lifted_tally(f: Filters, found: list[Lift], quarters: range | None) -> dict[tuple, int]:
-    """Residents by (quarter, code key, *lifted values), places mapped to the selected one's siblings."""
-    table: Counter = Counter()
-    for (key, quarter, *values), count in tally(f, ["quarter"] + [lift.dim for lift in found],
-                                                quarters=quarters).items():
-        mapped = [lift.mapping.get(value, -1) if lift.mapping is not None else value
-                  for lift, value in zip(found, values)]
-        table[(quarter, key, *mapped)] += count
-    return table
+def lifted_tally(f: Filters, found: list[Lift], periods: list[Period]) -> dict[tuple, int]:
+    """Residents by (index of their period in ``periods``, code key, *lifted values), places
+    mapped to the selected one's siblings. With no periods, everyone is in period 0."""
+    buckets = {lift.dim: lift.mapping for lift in found if lift.mapping is not None}
+    dims = [lift.dim for lift in found]
+    span = None
+    if periods:
+        buckets["quarter"] = {quarter: index for index, period in enumerate(periods) for quarter in period.quarters}
+        span = range(min(buckets["quarter"]), max(buckets["quarter"]) + 1)
+        dims.insert(0, "quarter")
+    table = tally(f, dims, quarters=span, buckets=buckets)
+    if periods:
+        return {(index, key, *values): count for (key, index, *values), count in table.items()}
+    return {(0, key, *values): count for (key, *values), count in table.items()}
 
 
-def select_lifted(table: dict[tuple, int], found: list[Lift], period: Period | None,
-                  free: int | None = None) -> Counter:
-    """Residents by (code key, value of lift ``free``) with every other lift at its selected
-    value (value None when ``free`` is None: the fully filtered population)."""
+def select_lifted(table: dict[tuple, int], found: list[Lift], period: int, free: int | None = None) -> Counter:
+    """Residents of period ``period`` (an index) by (code key, value of lift ``free``) with
+    every other lift at its selected value (value None when ``free`` is None: the fully
+    filtered population)."""
     result: Counter = Counter()
-    wanted = set(period.quarters) if period is not None else None
-    for (quarter, key, *values), count in table.items():
-        if wanted is not None and quarter not in wanted:
+    for (index, key, *values), count in table.items():
+        if index != period:
             continue
         if all(value == lift.selected for i, (lift, value) in enumerate(zip(found, values)) if i != free):
             result[key, None if free is None else values[free]] += count
@@ -334,13 +346,25 @@ def quote_candidates(f: Filters, code_id: int, limit: int = 24) -> list[tuple[in
 # ---------------------------------------------------------------- indicators
 
 def indicator_values(indicator: Indicator, geography_ids: tuple[int, ...] | None = None,
-                     group_key: str | None = None) -> list[IndicatorValue]:
-    query = select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id)
+                     group_key: str | None = None) -> list:
+    """The indicator's values (overall and by ``group_key``) as plain rows: geography_id,
+    period, group_key, group_value, value, denominator. Thousands at a time: no ORM objects."""
+    query = select(IndicatorValue.geography_id, IndicatorValue.period, IndicatorValue.group_key,
+                   IndicatorValue.group_value, IndicatorValue.value, IndicatorValue.denominator).where(
+        IndicatorValue.indicator_id == indicator.id)
     if geography_ids:
         query = query.where(IndicatorValue.geography_id.in_(geography_ids))
     if group_key:
         query = query.where(IndicatorValue.group_key.in_((ALL_GROUPS, group_key)))
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
+
+
+def indicator_geography_ids(indicator: Indicator, geography_ids: tuple[int, ...] | None = None) -> set[int]:
+    """The places the indicator has values for (within ``geography_ids`` when given)."""
+    query = select(IndicatorValue.geography_id).where(IndicatorValue.indicator_id == indicator.id)
+    if geography_ids:
+        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
+    return set(db.session.scalars(query.group_by(IndicatorValue.geography_id)))
 
 
 def indicator_periods(indicator: Indicator) -> list[str]:

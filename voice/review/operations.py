@@ -49,12 +49,11 @@ def dashboard(campaign: Campaign, f: agg.Filters, locale: str, *, geography: Geo
     # One question to the cube: both periods by quarter, the narrowing filters lifted, so that
     # the selected figures and every neighbour the cross-filter check needs come from it.
     wider, found = agg.lifts(f, geography)
-    span = range(previous_period.quarters.start, f.period.quarters.stop) if f.period else None
-    table = agg.lifted_tally(wider, found, span)
-    cells, total, hidden_total = _protected_codes(table, found, f.period, n)
+    table = agg.lifted_tally(wider, found, [f.period, previous_period] if f.period else [])
+    cells, total, hidden_total = _protected_codes(table, found, 0, n)
     previous: dict[int, Cell] = {}
     if previous_period is not None:
-        previous, _total, _hidden = _protected_codes(table, found, previous_period, n)
+        previous, _total, _hidden = _protected_codes(table, found, 1, n)
     codes = agg.codes_by_id()
     sections: dict[str, list[dict[str, Any]]] = {"theme": [], "barrier": []}
     ranked = sorted(cells.items(), key=lambda item: (item[1].hidden, -item[1].hits, codes[item[0]].key))
@@ -78,10 +77,9 @@ def _single_codes(counts) -> dict[int, int]:
     return {int(key): count for (key, _value), count in counts.items() if key and "," not in key}
 
 
-def _protected_codes(table, found: list[agg.Lift], period: agg.Period | None,
-                     n: int) -> tuple[dict[int, Cell], int, bool]:
-    """Residents raising each code in ``period`` with every filter applied, protected; the
-    population; and whether the population itself must be hidden."""
+def _protected_codes(table, found: list[agg.Lift], period: int, n: int) -> tuple[dict[int, Cell], int, bool]:
+    """Residents raising each code in ``period`` (its index in the table) with every filter
+    applied, protected; the population; and whether the population itself must be hidden."""
     selected = agg.select_lifted(table, found, period)
     total = selected[agg.RESIDENTS, None]
     cells = protect_list(_single_codes(selected), total, n)
@@ -89,8 +87,7 @@ def _protected_codes(table, found: list[agg.Lift], period: agg.Period | None,
     return cells, total, hidden
 
 
-def _hide_by_filters(cells: dict[int, Cell], table, found: list[agg.Lift], period: agg.Period | None,
-                     n: int) -> bool:
+def _hide_by_filters(cells: dict[int, Cell], table, found: list[agg.Lift], period: int, n: int) -> bool:
     """Cross-filter protection: for each narrowing filter, break the population down by every
     value of that filter's dimension (the other filters kept), protect that breakdown with
     complementary suppression, and hide whatever is hidden there. So the figures for one
@@ -139,7 +136,7 @@ class GeoRow:
 
 def _scope_geographies(indicator: Indicator, f: agg.Filters) -> list[Geography]:
     """Geographies with values for the indicator, inside the geography filter when one is set."""
-    ids = {value.geography_id for value in agg.indicator_values(indicator, f.geography_ids)}
+    ids = agg.indicator_geography_ids(indicator, f.geography_ids)
     if not ids:
         return []
     return list(db.session.scalars(select(Geography).where(Geography.id.in_(ids)).order_by(Geography.name)))

@@ -128,3 +128,24 @@ def test_a_tagging_run_rebuilds_the_summaries(app, town):
     db.session.expire_all()
     assert db.session.get(ReviewFactState, campaign_id).fingerprint not in (before, None)
     assert db.session.get(ReviewFactState, campaign_id).fingerprint == fingerprint(campaign_id)
+
+
+@pytest.mark.parametrize("period", [Y2026, agg.Period(2026, 1), None])
+def test_dashboard_lifted_figures_match_the_directly_filtered_ones(app, town, period):
+    """The dashboard reads every filter combination off one lifted query: its figures must be
+    those of the population filtered directly (where shown), this period and the previous."""
+    cid = town["campaign"].id
+    with app.test_request_context("/?lang=en"):
+        for geography in (None, town["north"], town["south"], town["city"]):
+            for language in (None, "he", "am"):
+                for group in (None, ("role", "parent"), ("role", "resident")):
+                    f = agg.Filters(cid, period, agg.geography_ids_under(geography) if geography else None, language,
+                                    None, *(group or (None, None)))
+                    view = dashboard(town["campaign"], f, "en", geography=geography, quotes=False)
+                    assert view["residents"].count == agg.population(f)
+                    direct = agg.code_counts(f)
+                    for row in view["themes"] + view["barriers"]:
+                        assert row["cell"].hits == direct.get(row["code"].id, 0)
+                        if period is not None and row["previous"] is not None:
+                            assert row["previous"].hits == agg.code_counts(f.in_period(period.previous())).get(
+                                row["code"].id, 0)
