@@ -1,11 +1,11 @@
 """What a canvasser's tablet keeps for a day offline: their turf and their surveys.
 
 The bundle is plain JSON: the turfs assigned to the canvasser with their doors and the last
-outcome recorded at each, and every published survey of those turfs' campaigns with its
-frozen definition, its pages (split by the same ``definition.pages`` the online survey
-uses), the campaign's places for geography questions, and the resident-facing messages in
-each of the survey's languages. Each question comes drawn, per language, by the macro the
-online survey draws it with (``surveys/_question.html``): one renderer for both, and the
+visit at each (outcome, and when to come back), and every published survey of those turfs'
+campaigns with its frozen definition, its pages (split by the same ``definition.pages`` the
+online survey uses), and the resident-facing messages in each of the survey's languages.
+Each question comes drawn, per language, by the macro the online survey draws it with
+(``surveys/_question.html``, geography choices included): one renderer for both, and the
 tablet only fills in answers, hides what is not relevant and shows what needs checking.
 """
 from __future__ import annotations
@@ -77,8 +77,6 @@ def survey_bundle(survey: Survey) -> dict[str, Any]:
         "pages": [{"name": page.name, "label": page.label, "questions": [q.name for q in page.questions],
                    "relevant": {name: list(conditions) for name, conditions in page.relevant.items()}}
                   for page in form.pages],
-        "geographies": [{"code": place.code, "name": place.name, "names": place.names}
-                        for place in intake.geography_codes(survey)],
         "directions": {language: _direction(language) for language in definition.languages},
         "messages": {language: _messages(language) for language in definition.languages},
         "questions": {language: _questions(form, language) for language in definition.languages},
