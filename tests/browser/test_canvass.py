@@ -94,6 +94,9 @@ def interview(page, number: int, language: str, *, reload_midway: bool = False) 
     page.check("input[name=role][value=parent]")
     page.fill("#q-kids", str(kids))
     if reload_midway:
+        # Each answer is written to IndexedDB as it is given; a reload within the same few
+        # milliseconds could abort that write, so wait until it has landed (as a tablet would).
+        wait_until(page, f"() => CanvassStore.drafts().then(d => d.some(x => x.answers.kids === '{kids}'))")
         page.reload()
         page.wait_for_selector("#canvass-app[data-ready=true]")
         page.wait_for_selector("#q-kids")
