@@ -241,3 +241,38 @@ def test_come_back_time_refused_record_and_a_sign_out_that_loses_nothing(chromiu
         assert not [key for key in page.evaluate("() => caches.keys()") if key.startswith("canvass-")]
         assert errors == []
         context.close()
+
+
+def test_a_tablet_passed_on_shows_nothing_of_the_first_canvasser(chromium, live_app, canvass_field):
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        page.click("a[data-door='n-4']")
+        page.click("[data-start]")
+        page.click("[data-language='en']")
+        page.click("[data-consent='yes']")
+        page.fill("#q-kids", "2")
+        wait_until(page, "() => CanvassStore.drafts().then(d => d.length === 1 && d[0].answers.kids === '2')")
+        page.goto(f"{server.url}/")  # signs out from another page: the canvass app cannot hold it
+        page.click("form.sign-out button")
+        page.wait_for_url("**/auth/sign-in")
+
+        with live_app.app_context():  # the turf goes to the next canvasser
+            turf = db.session.get(Turf, canvass_field["turf"])
+            turf.canvasser_id = db.session.scalar(select(User.id).where(User.email == "other@example.org"))
+            db.session.commit()
+        page.fill("input[name=email]", "other@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{server.url}/canvass/")
+        page.wait_for_selector("a[data-door='n-4']")
+        assert page.locator(".canvass-drafts").count() == 0  # the first canvasser's interview is not shown
+        page.click("form.sign-out button")  # nothing of theirs to lose; the first one's draft is kept
+        page.wait_for_url("**/auth/sign-in")
+        page.fill("input[name=email]", "canvasser@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{server.url}/canvass/")
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        assert page.locator(".canvass-drafts a.door-link").count() == 1  # back with the one who started it
+        assert errors == []
+        context.close()

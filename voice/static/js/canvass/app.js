@@ -214,7 +214,7 @@
 
   function renderStatus() {
     return Promise.all([Store.queue(), Store.get('lastSync')]).then(function (result) {
-      var records = result[0];
+      var records = result[0].filter(mine);
       var waiting = records.filter(function (r) { return r.state === 'waiting'; }).length;
       var conflicts = records.length - waiting;
       var lastSync = result[1];
@@ -250,22 +250,26 @@
     return d ? d.address : String(record.payload.door || '');
   }
 
-  /* Signing out wipes this tablet, so it is held while anything would be lost with it: a
-     record neither sent nor in an exported file, or an unfinished interview. */
+  /* Signing out wipes this tablet, so it is held while anything of this canvasser's would be
+     lost with it: a record neither sent nor in an exported file, or an unfinished interview. */
   function guardSignOut(form) {
     form.addEventListener('submit', function (event) {
       if (form.getAttribute('data-wiped') === 'true') { return; }
       event.preventDefault();
       Promise.all([Store.queue(), Store.drafts()]).then(function (held) {
         var unsaved = held[0].filter(function (r) { return !r.exported_at; });  // in no exported file either
-        if (unsaved.length || held[1].length) {
+        var drafts = held[1];
+        var ownRecords = unsaved.filter(mine); var ownDrafts = drafts.filter(mine);
+        if (ownRecords.length || ownDrafts.length) {
           var message = status.querySelector('[data-sign-out-held]');
-          message.textContent = fmt(T.sign_out_held, { count: unsaved.length, drafts: held[1].length });
+          message.textContent = fmt(T.sign_out_held, { count: ownRecords.length, drafts: ownDrafts.length });
           message.hidden = false;
           message.focus();
           return;
         }
-        Store.wipe().then(function () {
+        // Another canvasser's unsent work stays for them to send; otherwise the tablet is wiped.
+        var othersLeft = unsaved.length > 0 || drafts.length > 0;
+        (othersLeft ? Promise.resolve() : Store.wipe()).then(function () {
           form.setAttribute('data-wiped', 'true');
           form.submit();
         });
@@ -285,6 +289,10 @@
 
   function outcomeName(outcome) { return T['outcome_' + outcome] || outcome; }
 
+  /* A tablet passed on without signing out here may hold another canvasser's interviews and
+     records: they stay stored (records are exported with the queue) but are not shown here. */
+  function mine(kept) { return !bundle || !kept.canvasser || kept.canvasser === bundle.canvasser.id; }
+
   /* The last visit at a door: recorded on this tablet, else the server's (in the bundle). */
   function lastVisit(t, d) {
     var local = outcomes[t.id + '/' + d.id];
@@ -302,7 +310,8 @@
 
   function doorsView() {
     if (!bundle) { return show([h('p', { 'class': 'empty', text: T.no_bundle })]); }
-    return Store.drafts().then(function (drafts) {
+    return Store.drafts().then(function (all) {
+      var drafts = all.filter(mine);
       var parts = [];
       if (drafts.length) {
         parts.push(h('section', { 'class': 'panel canvass-drafts' }, [
@@ -390,7 +399,7 @@
 
   function interviewView(uuid) {
     Store.draft(uuid).then(function (draft) {
-      if (!draft) { location.hash = ''; return; }
+      if (!draft || !mine(draft)) { location.hash = ''; return; }
       var s = survey(draft.survey);
       if (!s || s.version !== draft.version) { location.hash = ''; return; }
       if (!draft.language) { return chooseLanguage(s, draft); }
