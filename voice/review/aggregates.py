@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import ALL_GROUPS, Code, Geography, Indicator, IndicatorValue, Tag, VoiceItem
 from ..models.review import ReviewCube, ReviewFactState
-from .facts import code_key, ensure_code_sets, ensure_fresh, linked_code_ids  # noqa: F401 (operations reads it here)
+from .facts import code_key, ensure_code_sets, ensure_fresh
 from .privacy import TOTAL, Cell, Grid
 
 PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -184,12 +184,23 @@ def population(f: Filters) -> int:
 
 def code_counts(f: Filters) -> dict[int, int]:
     """Residents raising each code: {code id: residents}."""
-    return {int(key): count for (key,), count in tally(f).items() if key and "," not in key}
+    return single_codes(tally(f))
+
+
+def single_codes(table: dict[tuple, int]) -> dict[int, int]:
+    """Residents by single code from rows keyed (code key, ...), summed over the other keys
+    (the residents' row and code sets left out)."""
+    counts: dict[int, int] = {}
+    for (key, *_rest), count in table.items():
+        if key and "," not in key:
+            counts[int(key)] = counts.get(int(key), 0) + count
+    return counts
 
 
 def grid_from(table: dict[tuple, int], *, cols: bool, hits_key: str | None = None, hits: bool = True) -> Grid:
     """A ``tally`` by (row[, column]) as a Grid of residents, with those raising ``hits_key``
-    (no numerator when ``hits`` is False; zero everywhere when ``hits_key`` is None)."""
+    (no numerator when ``hits`` is False; zero everywhere when ``hits_key`` is None). Without
+    ``cols``, any dimension after the row is summed over."""
     counts, raised = Counter(), Counter()
     for (key, row, *rest), count in table.items():
         target = counts if key == RESIDENTS else raised if key == hits_key else None

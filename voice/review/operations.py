@@ -20,6 +20,7 @@ from ..models import (ACTION_STATUSES, ALL_GROUPS, Action, AuditEvent, Campaign,
 from ..models.base import as_utc, labels_in
 from ..nlp_adapter import redaction_preview
 from . import aggregates as agg
+from .facts import code_key, linked_code_ids
 from .privacy import TOTAL, Cell, Grid, protect_grid, protect_list
 from .quotes import quotes_for_code
 
@@ -73,16 +74,12 @@ def dashboard(campaign: Campaign, f: agg.Filters, locale: str, *, geography: Geo
             "barriers": sections["barrier"], "threshold": n, "previous_period": previous_period}
 
 
-def _single_codes(counts) -> dict[int, int]:
-    return {int(key): count for (key, _value), count in counts.items() if key and "," not in key}
-
-
 def _protected_codes(table, found: list[agg.Lift], period: int, n: int) -> tuple[dict[int, Cell], int, bool]:
     """Residents raising each code in ``period`` (its index in the table) with every filter
     applied, protected; the population; and whether the population itself must be hidden."""
     selected = agg.select_lifted(table, found, period)
     total = selected[agg.RESIDENTS, None]
-    cells = protect_list(_single_codes(selected), total, n)
+    cells = protect_list(agg.single_codes(selected), total, n)
     hidden = total < n or _hide_by_filters(cells, table, found, period, n)
     return cells, total, hidden
 
@@ -98,10 +95,7 @@ def _hide_by_filters(cells: dict[int, Cell], table, found: list[agg.Lift], perio
         by_value = agg.select_lifted(table, found, period, free=index)
         residents = {value: count for (key, value), count in by_value.items() if key == agg.RESIDENTS}
         wider_total = sum(residents.values())
-        wider_counts: dict[int, int] = {}
-        for (key, _value), count in by_value.items():
-            if key and "," not in key:
-                wider_counts[int(key)] = wider_counts.get(int(key), 0) + count
+        wider_counts = agg.single_codes(by_value)
         values = sorted(set(residents) | {lift.selected}, key=lambda v: (v is None, str(v)))
         population_grid = protect_grid(_column(values, residents, wider_total, None), n)
         if population_grid.cells[(lift.selected, TOTAL)].hidden:
@@ -169,20 +163,18 @@ def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale
     # geography filters hide the same cells and cannot be subtracted from each other.
     # One question to the cube, by place and group, for all the code keys below.
     scoped = agg.Filters(f.campaign_id, f.period)
-    linked = agg.linked_code_ids(indicator)
-    barriers = agg.linked_code_ids(indicator, "barrier")
-    linked_key, barriers_key = agg.code_key(linked), agg.code_key(barriers)
+    linked = linked_code_ids(indicator)
+    barriers = linked_code_ids(indicator, "barrier")
+    linked_key, barriers_key = code_key(linked), code_key(barriers)
     table = agg.tally(scoped, ("geography", group_key),
-                      [linked_key, barriers_key, *(agg.code_key([code_id]) for code_id in barriers)])
-    by_place: dict[tuple, int] = {}
-    for (key, place, _group), count in table.items():
-        by_place[key, place] = by_place.get((key, place), 0) + count
+                      [linked_key, barriers_key, *(code_key([code_id]) for code_id in barriers)])
+    # By place and group for the linked codes; by place alone (groups summed) for the barriers.
     residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key), n)
-    barrier_grid = protect_grid(agg.grid_from(by_place, cols=False, hits_key=barriers_key), n)
+    barrier_grid = protect_grid(agg.grid_from(table, cols=False, hits_key=barriers_key), n)
     codes = agg.codes_by_id()
     per_barrier = []
     for code_id in barriers:
-        code_grid = protect_grid(agg.grid_from(by_place, cols=False, hits_key=agg.code_key([code_id])), n)
+        code_grid = protect_grid(agg.grid_from(table, cols=False, hits_key=code_key([code_id])), n)
         per_barrier.append({"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
                             "grid": code_grid})
 
