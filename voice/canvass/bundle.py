@@ -89,7 +89,7 @@ def canvasser_bundle(user: User, locale: str) -> dict[str, Any]:
     campaign_ids = sorted({turf.campaign_id for turf in turfs})
     surveys = list(db.session.scalars(select(Survey).where(Survey.campaign_id.in_(campaign_ids))
                                       .order_by(Survey.slug))) if campaign_ids else []
-    latest = _latest_outcomes([turf.id for turf in turfs])
+    latest = _latest_visits([turf.id for turf in turfs])
     return {
         "generated_at": utcnow().isoformat(),
         "canvasser": {"id": user.id, "email": user.email, "name": user.display_name},
@@ -108,7 +108,7 @@ def _last_visit(visit: Visit | None) -> dict[str, Any]:
             "come_back_at": as_utc(visit.come_back_at).isoformat() if visit and visit.come_back_at else None}
 
 
-def _latest_outcomes(turf_ids: list[int]) -> dict[tuple[int, str], Visit]:
+def _latest_visits(turf_ids: list[int]) -> dict[tuple[int, str], Visit]:
     """The last visit (by server receipt) at each door."""
     if not turf_ids:
         return {}

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ..extensions import csrf, db
 from ..i18n import LocaleInfo
-from ..models import Response, Survey, SurveyProgress, SurveyVersion
+from ..models import Response, SurveyProgress, SurveyVersion
 from ..models.base import labels_in
 from ..security import public
 from . import intake, ratelimit

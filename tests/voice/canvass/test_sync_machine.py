@@ -6,8 +6,6 @@ the server ends with exactly the finished records, each once, with the content s
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st

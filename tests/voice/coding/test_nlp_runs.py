@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.jobs import execute_job, queue_job
+from voice.jobs import queue_job
 from voice.models import Campaign, Code, Comment, Job, ListeningSession, NlpModel, Tag, VoiceItem
 from voice.models.base import utcnow
 from voice.nlp_adapter import count_stale_items, import_codebook, load_model, run_tagging, train_model
