@@ -62,7 +62,7 @@ def _questions(form: intake.Form, language: str) -> dict[str, str]:
     drawn = {}
     with force_locale(_ui_locale(language)):
         for page in form.pages:
-            for entry in intake.page_entries(form, page, language, shown={}, earlier={}):
+            for entry in intake.page_entries(form, page, language, shown={}, earlier={}, every_choice=True):
                 drawn[entry["question"].name] = str(draw(entry, placeholders=True)).strip()
     return drawn
 

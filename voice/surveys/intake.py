@@ -126,13 +126,15 @@ def next_page(form: Form, index: int, answers: dict[str, Any], step: int = 1) ->
     return None
 
 
-def options(form: Form, question: Question, answers: dict[str, Any], language: str) -> list[tuple[str, str]]:
-    """(value, label) pairs a select or geography question offers, choice filter applied."""
+def options(form: Form, question: Question, answers: dict[str, Any], language: str, *,
+            filtered: bool = True) -> list[tuple[str, str]]:
+    """(value, label) pairs a select or geography question offers, choice filter applied
+    unless ``filtered`` is False (every choice)."""
     if question.type == "geography":
         return [(place.code, labels_in(place.names, language) or place.name)
                 for place in geography_codes(form.survey)]
     choices = form.choice_list(question)
-    if question.choice_filter:
+    if question.choice_filter and filtered:
         values = evaluation_answers(form, answers)
         filtered = [c for c in choices if _true(question.choice_filter, values,
                                                 choice={"name": c.name, **c.attributes})]
@@ -143,10 +145,10 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
 
 
 def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any], earlier: dict[str, Any],
-                 errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                 errors: dict[str, str] | None = None, every_choice: bool = False) -> list[dict[str, Any]]:
     """What ``surveys/_question.html`` needs to draw each question of a page: the online
-    survey passes the resident's answers; the canvass bundle passes none (every choice is
-    drawn, and the tablet filters and fills them)."""
+    survey passes the resident's answers; the canvass bundle passes none and asks for
+    ``every_choice`` (the tablet filters the choices as answers come, and fills them in)."""
     evaluation = evaluation_answers(form, {**earlier, **{k: v for k, v in shown.items() if v not in ("", [])}})
     entries = []
     for question in page.questions:
@@ -155,7 +157,7 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
             "shown": is_relevant(page, question, evaluation),
             "label": labels_in(question.label, language, form.definition.default_language),
             "hint": labels_in(question.hint, language, form.definition.default_language),
-            "options": (options(form, question, {**earlier, **shown}, language)
+            "options": (options(form, question, {**earlier, **shown}, language, filtered=not every_choice)
                         if question.type in ("select_one", "select_multiple", "geography") else []),
             "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
             "error": (errors or {}).get(question.name),

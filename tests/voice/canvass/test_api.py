@@ -2,6 +2,7 @@
 refused (409, audited), bad records refused (422) with nothing stored, roles and turfs checked."""
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 
@@ -9,7 +10,7 @@ import lxml.html
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.models import AuditEvent, Response, Visit
+from voice.models import AuditEvent, Response, SurveyVersion, Visit
 
 from ...helpers import sign_in
 from .conftest import Api
@@ -207,3 +208,19 @@ def test_tablet_questions_are_drawn_by_the_online_survey_renderer(api, field):
         assert _question_markup(tablet, name) == _question_markup(online, name)
     assert "איפה את/ה גר/ה?" in survey["questions"]["he"]["area"]
     assert "How many children?" in survey["questions"]["en"]["kids"]
+
+
+def test_tablet_gets_every_choice_of_a_filtered_question(api, field):
+    """A choice filter that some choices pass even before it can be decided must not thin
+    the tablet's list: the tablet filters live, so the bundle draws every choice."""
+    definition = copy.deepcopy(field.version.definition)
+    needs = definition["items"][2]["children"][0]
+    needs["choice_filter"] = "choice.size = 'any' or ${kids} > 3"
+    for choice, size in zip(definition["choice_lists"]["needs"], ("any", "big")):
+        choice["attributes"] = {"size": size}
+    db.session.add(SurveyVersion(survey=field.survey, number=2, definition=definition))
+    db.session.commit()
+    (survey,) = api.client.get("/canvass/api/bundle").get_json()["surveys"]
+    assert survey["version"] != field.version.id
+    drawn = survey["questions"]["en"]["needs"]
+    assert 'value="care"' in drawn and 'value="transport"' in drawn
