@@ -3,6 +3,7 @@ in three languages (one interrupted by a reload), comes back online, syncs; the 
 exactly those 20 interviews once. Replaying the exported queue changes nothing."""
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from voice.auth.operations import create_user
 from voice.canvass import operations
 from voice.extensions import db
-from voice.models import Response, Turf, User, Visit
+from voice.models import Response, Survey, SurveyVersion, Turf, User, Visit
 
 from ..helpers import PASSWORD
 from ..voice.canvass.field import build_field
@@ -274,5 +275,33 @@ def test_a_tablet_passed_on_shows_nothing_of_the_first_canvasser(chromium, live_
         page.goto(f"{server.url}/canvass/")
         page.wait_for_selector("#canvass-app[data-ready=true]")
         assert page.locator(".canvass-drafts a.door-link").count() == 1  # back with the one who started it
+        assert errors == []
+        context.close()
+
+
+def test_choices_follow_the_answers_as_the_server_filters_them(chromium, live_app, canvass_field):
+    with live_app.app_context():  # v2: "needs" offers transport only to families with more than 3 children
+        survey = db.session.scalar(select(Survey))
+        definition = copy.deepcopy(survey.current_version.definition)
+        definition["items"][2]["children"][0]["choice_filter"] = "size = 'any' or ${kids} > 3"
+        for choice, size in zip(definition["choice_lists"]["needs"], ("any", "big")):
+            choice["attributes"] = {"size": size}
+        db.session.add(SurveyVersion(survey=survey, number=2, definition=definition))
+        db.session.commit()
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        for kids, transport_offered in (("1", False), ("5", True)):
+            page.click("a[data-door='n-1']")
+            page.click("[data-start]")
+            page.click("[data-language='en']")
+            page.click("[data-consent='yes']")
+            page.check("input[name=role][value=parent]")
+            page.fill("#q-kids", kids)
+            page.click("#interview-next")
+            page.wait_for_selector("input[name=needs][value=care]")
+            assert page.locator("input[name=needs][value=transport]").is_visible() == transport_offered
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click("text=Cancel the interview")
+            page.wait_for_selector("a[data-door='n-1']")
         assert errors == []
         context.close()

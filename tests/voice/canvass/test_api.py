@@ -215,7 +215,7 @@ def test_tablet_gets_every_choice_of_a_filtered_question(api, field):
     the tablet's list: the tablet filters live, so the bundle draws every choice."""
     definition = copy.deepcopy(field.version.definition)
     needs = definition["items"][2]["children"][0]
-    needs["choice_filter"] = "choice.size = 'any' or ${kids} > 3"
+    needs["choice_filter"] = "size = 'any' or ${kids} > 3"
     for choice, size in zip(definition["choice_lists"]["needs"], ("any", "big")):
         choice["attributes"] = {"size": size}
     db.session.add(SurveyVersion(survey=field.survey, number=2, definition=definition))

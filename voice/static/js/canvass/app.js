@@ -173,7 +173,9 @@
         Object.keys(c.attributes || {}).forEach(function (k) { choice[k] = c.attributes[k]; });
         return isTrue(question.choice_filter, values, undefined, choice);
       });
-      if (filtered.length) { choices = filtered; }
+      // As intake.options: every choice while an answer the filter reads is still missing.
+      var waiting = Expr.references(parsed(question.choice_filter) || {}).some(function (name) { return empty(values[name]); });
+      choices = filtered.length || !waiting ? filtered : choices;
     }
     return choices.map(function (c) { return c.name; });
   }
