@@ -56,7 +56,7 @@ def square(i: int) -> dict:
 
 
 def load(app, items: int, values: int, rng: random.Random) -> dict:
-    from voice.auth.operations import create_user
+    from voice.accounts import create_user
     from voice.extensions import db
     from voice.models import Campaign, Code, Geography, Indicator, Survey, SurveyVersion
     from voice.nlp_adapter import import_codebook

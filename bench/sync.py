@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench._server import free_port, scratch_database, start_gunicorn  # noqa: E402
 from tests.voice.canvass.field import DEFINITION  # noqa: E402  (the canvass tests' three-language survey)
 from voice import create_app  # noqa: E402
-from voice.auth.operations import create_user  # noqa: E402
+from voice.accounts import create_user  # noqa: E402
 from voice.extensions import db  # noqa: E402
 from voice.models import Campaign, Geography, Survey, SurveyVersion, Turf  # noqa: E402
 

@@ -129,7 +129,7 @@ def runner(app):
 @pytest.fixture
 def users(app):
     """One active user per role, all with PASSWORD; e-mail ``<role>@example.org``."""
-    from voice.auth.operations import create_user
+    from voice.accounts import create_user
     return {role: create_user(email=f"{role}@example.org", password=PASSWORD,
                               display_name=f"Test {role}", role=role) for role in ROLES}
 

@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, review, sessions, surveys
+from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, resident, review, sessions, surveys
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
-from .auth.forms import role_choices
 from .i18n import (available_locales, check_catalogs, language_name, locale_info, remember_requested_locale,
                    save_locale_choice, select_locale)
+from .labels import role_choices
 from .security import add_security_headers, check_every_route_declares_access
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     jobs.init_app(app)
 
-    for blueprint_module in (auth, home, campaigns, coding, sessions, surveys, canvass, indicators, review):
+    for blueprint_module in (auth, home, campaigns, coding, sessions, surveys, resident, canvass, indicators, review):
         blueprint_module.init_app(app)
     cli.init_app(app)
 

@@ -1,4 +1,5 @@
-"""The ``voice`` command group: ``voice init-db``, ``voice create-admin``, ``voice demo`` …"""
+"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``; each blueprint
+adds its own commands (``voice create-admin``, ``voice surveys …``) in its ``init_app``."""
 from __future__ import annotations
 
 import json
@@ -7,17 +8,15 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from .auth import operations as auth_operations
 from .demo.loader import DemoRefused, load_demo
 from .extensions import db
 from .jobs import execute_job
-from .models import Campaign, Job, User
+from .models import Campaign, Job
 from .nlp_adapter import evaluate_labelled_file, format_evaluation
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
-    app.cli.add_command(create_admin)
     app.cli.add_command(demo)
     app.cli.add_command(nlp_group)
 
@@ -27,21 +26,6 @@ def init_db() -> None:
     """Create or upgrade the database to the newest schema (safe to run again)."""
     upgrade()
     click.echo("Database is at the newest schema.")
-
-
-@click.command("create-admin")
-@click.argument("email")
-@click.option("--name", default="Administrator", show_default=True, help="Display name.")
-@click.password_option(help="The password (asked for when not given).")
-def create_admin(email: str, name: str, password: str) -> None:
-    """Create an administrator account."""
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="--password")
-    try:
-        user = auth_operations.create_user(email=email, password=password, display_name=name, role="admin")
-    except auth_operations.EmailTaken:
-        raise click.ClickException(f"An account with the e-mail {User.normalise_email(email)} already exists.")
-    click.echo(f"Administrator {user.email} created.")
 
 
 @click.command("demo")

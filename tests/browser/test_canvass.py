@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from voice.auth.operations import create_user
+from voice.accounts import create_user
 from voice.canvass import operations
 from voice.extensions import db
 from voice.models import Response, Survey, SurveyVersion, Turf, User, Visit

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from voice.auth.operations import create_user
+from voice.accounts import create_user
 from voice.extensions import db
 from voice.models import Campaign, Tag, VoiceItem
 from voice.nlp_adapter import import_codebook, run_tagging, train_model

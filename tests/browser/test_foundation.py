@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.auth.operations import create_user
+from voice.accounts import create_user
 
 from ..helpers import PASSWORD
 from .conftest import screenshot

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from voice.auth.operations import create_user
+from voice.accounts import create_user
 from voice.extensions import db
 from voice.models import Campaign, Comment, ListeningSession, VoiceItem
 

@@ -15,7 +15,7 @@ from voice.models import (ROLES, Campaign, CodingAssignment, CodingRound, Commen
 from voice.extensions import db
 from voice.nlp_adapter import import_codebook
 from voice.surveys import operations as survey_operations
-from voice.surveys.responses import store_response
+from voice.intake.responses import store_response
 
 from ..helpers import csrf_token, sign_in
 
@@ -54,9 +54,9 @@ ACCESS: dict[str, tuple[object, str]] = {
     "surveys.responses": (STAFF, "GET"),
     "surveys.export_csv": (STAFF, "GET"),
     "surveys.export_xlsx": (STAFF, "GET"),
-    "surveys.take": (ANYONE, "GET"),
-    "surveys.thanks": (ANYONE, "GET"),
-    "surveys.submit_json": (ANYONE, "JSON"),  # the public JSON intake: CSRF-exempt, JSON only
+    "resident.take": (ANYONE, "GET"),
+    "resident.thanks": (ANYONE, "GET"),
+    "resident.submit_json": (ANYONE, "JSON"),  # the public JSON intake: CSRF-exempt, JSON only
     "sessions.index": (RECORDERS, "GET"),
     "sessions.create": (RECORDERS, "GET"),
     "sessions.edit": (RECORDERS, "GET"),

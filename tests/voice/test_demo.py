@@ -11,7 +11,7 @@ from voice.demo.loader import DEMO_PASSWORD, DemoRefused, load_demo
 from voice.extensions import db
 from voice.models import (ROLES, Answer, Campaign, Comment, Geography, IndicatorValue, ListeningSession, Response,
                           Survey, User, VoiceItem)
-from voice.surveys.definition import SurveyDefinition, missing_translations, validate_definition
+from voice.intake.definition import SurveyDefinition, missing_translations, validate_definition
 
 from ..helpers import sign_in
 

@@ -5,18 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..models import ROLES
-
-
-def role_choices():
-    names = {
-        "admin": _l("Administrator"),
-        "analyst": _l("Analyst"),
-        "facilitator": _l("Facilitator"),
-        "canvasser": _l("Canvasser"),
-        "committee": _l("Committee member"),
-    }
-    return [(role, names[role]) for role in ROLES]
+from ..labels import role_choices
 
 
 def strip(value):

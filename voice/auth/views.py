@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import accounts
 from ..extensions import db
 from ..i18n import language_choices
 from ..models import User
@@ -70,10 +71,10 @@ def create_user():
             form.password.errors.append(_("A new account needs a password."))
         else:
             try:
-                user = operations.create_user(
+                user = accounts.create_user(
                     email=form.email.data, password=form.password.data, display_name=form.display_name.data,
                     role=form.role.data, locale=form.locale.data, actor=current_user)
-            except operations.EmailTaken:
+            except accounts.EmailTaken:
                 form.email.errors.append(_("An account with this e-mail already exists."))
             else:
                 flash(_("Account created for %(name)s.", name=user.display_name), "success")
@@ -91,7 +92,7 @@ def edit_user(user_id: int):
         if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
             flash(_("You cannot disable your own account or remove your own administrator role."), "error")
         else:
-            operations.update_user(user, display_name=form.display_name.data, role=form.role.data,
+            accounts.update_user(user, display_name=form.display_name.data, role=form.role.data,
                                    locale=form.locale.data, active=form.active.data,
                                    password=form.password.data, actor=current_user)
             flash(_("Changes to %(name)s saved.", name=user.display_name), "success")

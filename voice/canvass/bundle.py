@@ -5,7 +5,7 @@ visit at each (outcome, and when to come back), and every published survey of th
 campaigns with its frozen definition, its pages (split by the same ``definition.pages`` the
 online survey uses), and the resident-facing messages in each of the survey's languages.
 Each question comes drawn, per language, by the macro the online survey draws it with
-(``surveys/_question.html``, geography choices included): one renderer for both, and the
+(``macros/question.html``, geography choices included): one renderer for both, and the
 tablet only fills in answers, hides what is not relevant and shows what needs checking.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..i18n import LocaleInfo
 from ..models import Survey, Turf, User, Visit
 from ..models.base import as_utc, utcnow
-from ..surveys import intake
+from ..intake import flow
 
 
 def resident_messages() -> dict[str, str]:
@@ -32,7 +32,7 @@ def resident_messages() -> dict[str, str]:
         "whole_number": _("Enter a whole number, such as 3."),
         "number": _("Enter a number, such as 2.5."),
         "date": _("Enter a date as year-month-day, such as 2024-09-01."),
-        "too_long": _("Please keep your answer under %(count)d characters.", count=intake.MAX_TEXT),
+        "too_long": _("Please keep your answer under %(count)d characters.", count=flow.MAX_TEXT),
         "page_of": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
         "check": _("Please check the answers marked below."),
         "consent_agree": _("The resident agrees"),
@@ -56,19 +56,19 @@ def _messages(language: str) -> dict[str, str]:
         return resident_messages()
 
 
-def _questions(form: intake.Form, language: str) -> dict[str, str]:
+def _questions(form: flow.Form, language: str) -> dict[str, str]:
     """Every question's markup in one language, drawn as the online survey draws it."""
-    draw = get_template_attribute("surveys/_question.html", "question_block")
+    draw = get_template_attribute("macros/question.html", "question_block")
     drawn = {}
     with force_locale(_ui_locale(language)):
         for page in form.pages:
-            for entry in intake.page_entries(form, page, language, shown={}, earlier={}, every_choice=True):
+            for entry in flow.page_entries(form, page, language, shown={}, earlier={}, every_choice=True):
                 drawn[entry["question"].name] = str(draw(entry, placeholders=True)).strip()
     return drawn
 
 
 def survey_bundle(survey: Survey) -> dict[str, Any]:
-    form = intake.Form.of(survey)
+    form = flow.Form.of(survey)
     definition = form.definition
     return {
         "slug": survey.slug, "campaign_id": survey.campaign_id, "version": form.version.id,

@@ -25,8 +25,8 @@ from ..extensions import db
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Geography, Response, Survey, SurveyVersion, Turf, User, Visit
 from ..models.base import as_utc
 from ..text import clean_text
-from ..surveys import intake
-from ..surveys.responses import ResponseConflict, UnknownQuestion, store_response
+from ..intake import flow
+from ..intake.responses import ResponseConflict, UnknownQuestion, store_response
 
 QUEUE_FORMAT = "community-voice-canvass-queue"
 MAX_NOTE = 2000
@@ -328,7 +328,7 @@ def store_visit(record: VisitRecord, canvasser: User) -> Outcome:
 @dataclass(frozen=True)
 class ResponseRecord:
     uuid: uuid_module.UUID
-    form: intake.Form
+    form: flow.Form
     turf: Turf
     door: dict
     language: str
@@ -367,19 +367,19 @@ def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
         problems.append(Problem(N_("%(field)s must be true or false."), {"field": "consent"}, field="consent"))
     if problems:
         raise Refused(422, problems)
-    form = intake.Form.of(survey, version)
+    form = flow.Form.of(survey, version)
     language = data.get("language")
     if language not in form.definition.languages:
         raise _refuse(N_("%(language)s is not one of this survey's languages."), language=str(language)[:10])
     try:
-        checked = intake.check_all(form, answers, language)
+        checked = flow.check_all(form, answers, language)
     except UnknownQuestion as exc:
         raise _refuse(N_("These are not questions of this survey: %(names)s."), names=", ".join(exc.names[:10]))
     if checked.errors:
         raise Refused(422, [Problem(N_("%(question)s: %(error)s"), {"question": name, "error": error}, field=name)
                             for name, error in checked.errors.items()])
-    answers = intake.prune(form, checked.answers)
-    if not intake.has_consent(form, answers, consent):
+    answers = flow.prune(form, checked.answers)
+    if not flow.has_consent(form, answers, consent):
         raise _refuse(N_("The resident did not consent: nothing is stored."))
     return ResponseRecord(key, form, turf, door, language, answers, True, visit_uuid, started_at, submitted_at)
 

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
 
-from ..auth.operations import create_user
+from ..accounts import create_user
 from ..extensions import db
 from ..models import (ALL_GROUPS, Answer, AuditEvent, Campaign, Comment, Geography, Indicator, IndicatorValue,
                       ListeningSession, Response, Survey, SurveyVersion, Turf, User, VoiceItem)
 from ..nlp_adapter import import_codebook
-from ..surveys.definition import SurveyDefinition, validate_definition
-from ..surveys.responses import store_response
+from ..intake.definition import SurveyDefinition, validate_definition
+from ..intake.responses import store_response
 from . import content, places
 
 DEMO_CAMPAIGN = "demo"

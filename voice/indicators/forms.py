@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import HiddenField
 from wtforms.validators import DataRequired
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..fields import CheckboxesField
 
 
 class IndicatorImportForm(FlaskForm):
@@ -20,11 +21,6 @@ class GeographyImportForm(FlaskForm):
         FileRequired(_l("Choose a file.")), FileAllowed(["csv", "geojson", "json"], _l("Use a .csv or .geojson file."))],
         description=_l("Columns or properties: code, name, level, parent, population, and optionally "
                        "population.language.he … for the population by group."))
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LinkCodesForm(FlaskForm):

@@ -40,6 +40,10 @@ class Survey(CreatedMixin, db.Model):
     def current_version(self) -> SurveyVersion | None:
         return self.versions[-1] if self.versions else None
 
+    @classmethod
+    def by_slug(cls, slug: str) -> Survey | None:
+        return db.session.scalar(select(cls).where(cls.slug == slug))
+
 
 class SurveyVersion(CreatedMixin, db.Model):
     """A published, immutable survey definition; responses point at the one they answered."""

@@ -7,7 +7,7 @@ from wtforms import (DateField, SelectChoice, Form, FormField, FieldList, Intege
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..campaigns.forms import CheckboxesField
+from ..fields import CheckboxesField
 from ..i18n import split_commas
 from .parsing import MAX_COMMENT_LENGTH, ParsedComment
 

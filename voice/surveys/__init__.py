@@ -1,7 +1,6 @@
-"""Surveys: authoring, XLSForm import and export, the resident's online survey, responses."""
+"""Surveys: authoring, XLSForm import and export, and the responses pages for staff."""
 from flask import Flask
 
-from . import resident  # noqa: F401 - registers the resident's routes on the blueprint
 from .commands import surveys_command
 from .views import bp
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from ..models import Campaign
+from ..models import Campaign, Survey
 from . import operations
 from .views import translate_import_error
 from .xlsform import XLSFormError
@@ -62,7 +62,7 @@ def export_command(slug: str, output: Path | None) -> None:
 
 
 def _export(slug: str, output: Path | None) -> None:
-    survey = operations.survey_by_slug(slug)
+    survey = Survey.by_slug(slug)
     if survey is None:
         raise click.ClickException(_("There is no survey with the address %(slug)s.", slug=slug))
     target = output or Path(f"{slug}.xlsx")

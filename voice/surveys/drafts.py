@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .definition import FORMAT
+from ..intake.definition import FORMAT
 
 
 class DraftError(ValueError):

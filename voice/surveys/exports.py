@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..models import Geography, Response, Survey
 from ..models.base import as_utc, labels_in
-from .definition import SurveyDefinition, iter_questions
+from ..intake.definition import SurveyDefinition, iter_questions
 
 FIXED = ("uuid", "version", "received_at", "channel", "language", "geography", "consent")
 # A spreadsheet treats a cell starting with one of these as a formula: residents' words

@@ -7,9 +7,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..campaigns.forms import SLUG, CheckboxesField
+from ..fields import SLUG, CheckboxesField
 from ..i18n import language_name
-from .expressions import QUESTION_NAME, ExpressionError, parse
+from ..intake.expressions import QUESTION_NAME, ExpressionError, parse
 
 NAME_HINT = _l("Letters, digits and _ only, starting with a letter, e.g. hardest_thing. Used in "
                "expressions as ${name} and as the column name in exports.")

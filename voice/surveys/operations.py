@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
 
 from ..extensions import db
+from ..intake.definition import (Problem, SurveyDefinition, definition_hash, missing_translations,
+                                 validate_definition)
 from ..models import AuditEvent, Campaign, Survey, SurveyVersion, User
 from . import drafts
-from .definition import (Problem, SurveyDefinition, definition_hash, missing_translations,
-                         validate_definition)
 from .xlsform import export_xlsform, import_xlsform
 
 
@@ -28,12 +27,8 @@ class PublishBlocked(Exception):
 
 
 def slug_taken(slug: str, survey: Survey | None = None) -> bool:
-    other = survey_by_slug(slug)
+    other = Survey.by_slug(slug)
     return other is not None and other is not survey
-
-
-def survey_by_slug(slug: str) -> Survey | None:
-    return db.session.scalar(select(Survey).where(Survey.slug == slug))
 
 
 def slugify(text: str) -> str:

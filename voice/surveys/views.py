@@ -1,4 +1,4 @@
-"""Survey authoring and analysis pages (admin, analyst). The resident's pages: resident.py."""
+"""Survey authoring and analysis pages (admin, analyst). The resident's pages: voice.resident."""
 from __future__ import annotations
 
 from datetime import date
@@ -15,7 +15,7 @@ from ..models import CHANNELS, Campaign, Geography, Survey
 from ..models.base import labels_in
 from ..security import roles_required
 from . import drafts, exports, operations
-from .definition import MESSAGES as DEFINITION_MESSAGES, QUESTION_TYPES, SELECT_TYPES, iter_items
+from ..intake.definition import MESSAGES as DEFINITION_MESSAGES, QUESTION_TYPES, SELECT_TYPES, iter_items
 from .forms import (SurveyForm, XLSFormUploadForm, page_form_class, question_form_class, question_types,
                     title_form_class)
 from .xlsform import MESSAGES as XLSFORM_MESSAGES, XLSFormError
@@ -31,7 +31,7 @@ def _campaign(slug: str) -> Campaign:
 
 
 def _survey(survey: str) -> Survey:
-    return db.session.scalar(select(Survey).where(Survey.slug == survey)) or abort(404)
+    return Survey.by_slug(survey) or abort(404)
 
 
 def translate_problem(code: str, params: dict) -> str:
@@ -310,7 +310,7 @@ def publish(survey: str):
             flash(_("Nothing changed since the last version; the survey is open."), "success")
         else:
             flash(_("Version %(number)d published. Residents answer it at %(address)s.", number=version.number,
-                    address=url_for("surveys.take", survey=survey_row.slug, _external=True)), "success")
+                    address=url_for("resident.take", survey=survey_row.slug, _external=True)), "success")
     return redirect(url_for("surveys.detail", survey=survey_row.slug))
 
 

@@ -10,7 +10,7 @@ Two passes over that:
    sees (the header is row 1, so the first data row is row 2: pyxform keeps blank rows
    in place so the index stays true). The same rows give each question name its row.
 2. The nested form becomes a ``SurveyDefinition``: pyxform language names become ISO
-   codes, expressions are parsed by ``expressions.py``, and ``validate_definition`` must
+   codes, expressions are parsed by ``voice.intake.expressions``, and ``validate_definition`` must
    find nothing wrong.
 
 Any problem raises ``XLSFormError``; nothing partial is ever returned.
@@ -43,7 +43,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, get_xlsform
 
-from voice.surveys.definition import (
+from ..intake.definition import (
     MESSAGES as DEFINITION_MESSAGES,
     N_,
     SELECT_TYPES,
@@ -55,7 +55,7 @@ from voice.surveys.definition import (
     iter_items,
     validate_definition,
 )
-from voice.surveys.expressions import ExpressionError, parse
+from ..intake.expressions import ExpressionError, parse
 
 __all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormError", "export_xlsform", "import_xlsform"]
 

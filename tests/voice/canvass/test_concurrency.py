@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import func, select
 
 from voice import create_app
-from voice.auth.operations import create_user
+from voice.accounts import create_user
 from voice.extensions import db
 from voice.models import Response, Visit
 

@@ -7,7 +7,7 @@ import uuid
 from voice.canvass.coverage import campaign_coverage
 from voice.extensions import db
 from voice.models import Visit
-from voice.surveys.responses import store_response
+from voice.intake.responses import store_response
 
 from .field import DEFINITION
 

@@ -337,7 +337,7 @@ def test_changing_a_decision_updates_the_one_human_tag(client, own_session, tagg
 
 
 def test_facilitators_see_only_their_own_sessions(client, signed_in, campaign, users, own_session):
-    from voice.auth.operations import create_user
+    from voice.accounts import create_user
     other = create_user(email="other@example.org", password="x" * 20, display_name="Other", role="facilitator")
     theirs = make_session(campaign, other, title="Someone else's forum")
     signed_in("facilitator")
@@ -351,7 +351,7 @@ def test_facilitators_see_only_their_own_sessions(client, signed_in, campaign, u
 
 
 def test_analysts_see_all_sessions_and_filter(client, signed_in, campaign, users, own_session):
-    from voice.auth.operations import create_user
+    from voice.accounts import create_user
     other = create_user(email="other@example.org", password="x" * 20, display_name="Other", role="facilitator")
     forum = make_session(campaign, other, title="Youth forum")
     forum.kind, forum.languages = "youth", ["am"]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from voice.extensions import db
 from voice.models import AuditEvent, Survey, SurveyVersion
-from voice.surveys.definition import SurveyDefinition
+from voice.intake.definition import SurveyDefinition
 from voice.surveys.xlsform import import_xlsform
 
 from ...helpers import SHARED_FIXTURES, post_form

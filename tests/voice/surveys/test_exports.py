@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from openpyxl import load_workbook
 
 from voice.extensions import db
-from voice.surveys.responses import store_response
+from voice.intake.responses import store_response
 
 FIXED = ["uuid", "version", "received_at", "channel", "language", "geography", "consent"]
 COLUMNS = FIXED + ["group:language", "group:role", "role", "area", "kids", "needs/care", "needs/transport",

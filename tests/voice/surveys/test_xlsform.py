@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from voice.surveys.definition import Group, iter_questions, missing_translations, pages
+from voice.intake.definition import Group, iter_questions, missing_translations, pages
 from voice.surveys.xlsform import MESSAGES, XLSFormError, export_xlsform, import_xlsform
 
 REPO = Path(__file__).resolve().parents[3]

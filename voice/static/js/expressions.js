@@ -1,9 +1,9 @@
 /*
- * The XLSForm expression subset of voice/surveys/expressions.py, for the browser.
+ * The XLSForm expression subset of voice/intake/expressions.py, for the browser.
  *
  * Same grammar, same coercion rules, same limits: the survey pages and the offline canvass
  * app decide relevance and constraints here, the server decides them in Python, and
- * tests/voice/surveys/data/expression_vectors.json holds the cases both must agree on.
+ * tests/voice/intake/data/expression_vectors.json holds the cases both must agree on.
  * Change both files together. No eval, no dependencies, ES2019, classic script
  * (window.VoiceExpr) or CommonJS (for node tests).
  *

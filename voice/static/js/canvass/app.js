@@ -2,12 +2,12 @@
  * The canvasser's tablet app: doors, visit outcomes and interviews, all offline.
  *
  * The interview reads the same frozen survey definition as the resident's online survey,
- * split into the same pages by the server (voice/surveys/definition.py: pages). Each question
+ * split into the same pages by the server (voice/intake/definition.py: pages). Each question
  * arrives in the bundle drawn by the server, per language, with the macro the online survey
- * uses (templates/surveys/_question.html); this app only fills in answers, filters choices,
+ * uses (templates/macros/question.html); this app only fills in answers, filters choices,
  * hides what is not relevant and shows problems, deciding relevance, required answers and
  * constraints with the same evaluator (expressions.js) in the same order as
- * voice/surveys/intake.py, which checks the interview again when it arrives.
+ * voice/intake/flow.py, which checks the interview again when it arrives.
  * Every answer is saved to IndexedDB as it is given (store.js).
  */
 (function () {

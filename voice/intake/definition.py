@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from voice.surveys.expressions import (
+from .expressions import (
     QUESTION_NAME,
     ExpressionError,
     attributes,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from voice.surveys.definition import (
+from voice.intake.definition import (
     MESSAGES,
     Choice,
     DefinitionError,

@@ -5,7 +5,7 @@ not know, so nothing here calls ``eval``: an expression is tokenised and parsed 
 small tree (``parse``), then evaluated against the answers (``evaluate``).
 
 The same language is implemented in ``voice/static/js/expressions.js`` for the browser and
-the offline canvass app; ``tests/voice/surveys/data/expression_vectors.json`` holds the
+the offline canvass app; ``tests/voice/intake/data/expression_vectors.json`` holds the
 cases that both must agree on. Change both files together.
 
 Supported::

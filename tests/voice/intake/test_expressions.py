@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voice.surveys import expressions
-from voice.surveys.expressions import ExpressionError, evaluate, parse, references
+from voice.intake import expressions
+from voice.intake.expressions import ExpressionError, evaluate, parse, references
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]

@@ -1,9 +1,11 @@
-"""Online intake: what a resident may answer, checked on the server the way ODK checks it.
+"""The page flow every channel follows: which page comes next, what is relevant, what each
+answer must be, checked on the server the way ODK checks it.
 
-The browser's JavaScript decides the same relevance live (``static/js/survey.js`` with
-``expressions.js``), but it is only a convenience: every page is checked here, so the
-survey works with JavaScript off and a hand-made request cannot store what a person could
-not have answered.
+The online survey asks it page by page, the JSON intake and the canvass sync for a whole
+submission at once. The browser and the tablet decide the same relevance live
+(``static/js/flow.js`` with ``expressions.js``) only as a convenience: a hand-made request
+cannot store what a person could not have answered. ``tests/voice/intake/data/flow_vectors.json``
+holds the cases both must agree on.
 
 Rules, as ODK applies them: a question whose relevance (or whose group's relevance) is
 false is skipped and its answer dropped; a required question must be answered; a
@@ -11,9 +13,8 @@ constraint is checked only when there is an answer; notes take no answer.
 """
 from __future__ import annotations
 
-import uuid as uuid_module
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -22,14 +23,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Geography, Survey, SurveyProgress, SurveyVersion
-from ..models.base import labels_in, utcnow
+from ..models import Geography, Survey, SurveyVersion
+from ..models.base import labels_in
 from .definition import Page, Question, SurveyDefinition, pages
 from .expressions import ExpressionError, evaluate_bool, parse, references
-from .responses import ResponseConflict, Stored, UnknownQuestion, store_response
+from .responses import UnknownQuestion
 
-# Unfinished surveys are kept this long for a resident to come back to, then forgotten.
-PROGRESS_KEPT = timedelta(days=7)
 MAX_TEXT = 5000
 
 
@@ -146,7 +145,7 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
 
 def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any], earlier: dict[str, Any],
                  errors: dict[str, str] | None = None, every_choice: bool = False) -> list[dict[str, Any]]:
-    """What ``surveys/_question.html`` needs to draw each question of a page: the online
+    """What ``macros/question.html`` needs to draw each question of a page: the online
     survey passes the resident's answers; the canvass bundle passes none and asks for
     ``every_choice`` (the tablet filters the choices as answers come, and fills them in)."""
     evaluation = evaluation_answers(form, {**earlier, **{k: v for k, v in shown.items() if v not in ("", [])}})
@@ -259,54 +258,6 @@ def prune(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-# --- Progress between requests --------------------------------------------------------------
-
-
-def start_progress(form: Form, key: uuid_module.UUID, language: str) -> SurveyProgress:
-    """The resident consented: keep their place (a second start with the same UUID resumes)."""
-    progress = db.session.get(SurveyProgress, key)
-    if progress is None or progress.survey_id != form.survey.id:
-        SurveyProgress.forget_older_than(PROGRESS_KEPT)
-        first = next_page(form, -1, {})
-        progress = SurveyProgress(uuid=key, survey_id=form.survey.id, survey_version_id=form.version.id,
-                                  language=language, consent=True, page=first or 0, answers={})
-        db.session.merge(progress)
-    db.session.commit()
-    return db.session.get(SurveyProgress, key)
-
-
-def save_progress(progress: SurveyProgress, *, page: int, answers: dict[str, Any]) -> None:
-    progress.page, progress.answers, progress.updated_at = page, answers, utcnow()
-    db.session.commit()
-
-
 def has_consent(form: Form, answers: dict[str, Any], consent: bool) -> bool:
     question = form.consent_question
     return consent if question is None else answers.get(question.name) == "yes"
-
-
-def forget(progress: SurveyProgress) -> None:
-    db.session.delete(progress)
-    db.session.commit()
-
-
-def submit(form: Form, progress: SurveyProgress) -> Stored:
-    """Store the finished survey once and forget the progress (same transaction)."""
-    answers = prune(form, progress.answers)
-    stored = store_response(form.version, uuid=progress.uuid, channel="online", language=progress.language or "",
-                            answers=answers, consent=has_consent(form, answers, progress.consent),
-                            started_at=progress.started_at, commit=False)
-    db.session.delete(progress)
-    db.session.commit()
-    return stored
-
-
-def submit_json(form: Form, *, key: uuid_module.UUID, language: str, answers: dict[str, Any],
-                consent: bool) -> Stored:
-    """Store a checked whole submission (raises ResponseConflict for a changed replay)."""
-    return store_response(form.version, uuid=key, channel="online", language=language, answers=answers,
-                          consent=consent)
-
-
-__all__ = ["Checked", "Form", "ResponseConflict", "UnknownQuestion", "check_all", "check_page", "next_page",
-           "options", "page_entries", "page_is_relevant", "prune", "save_progress", "start_progress", "submit", "submit_json"]

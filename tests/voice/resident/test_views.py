@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from voice import create_app
 from voice.extensions import db
-from voice.surveys import ratelimit
+from voice.resident import ratelimit
 from voice.models import AuditEvent, RateCounter, Response, SurveyProgress, VoiceItem
 
 from ...helpers import require_redis

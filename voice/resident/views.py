@@ -1,7 +1,7 @@
 """The resident's survey at /s/<survey>: language, consent, pages, thanks; and the JSON intake.
 
 Everything works with JavaScript off: each page is a plain form that the server checks
-(``intake.py``); ``static/js/survey.js`` only shows and hides questions live.
+(``voice.intake.flow``); ``static/js/survey.js`` only shows and hides questions live.
 
 The JSON intake (POST /s/<survey>/responses) is exempt from CSRF: it carries no ambient
 authority (residents are anonymous, no cookie is read), it accepts only
@@ -13,27 +13,34 @@ from __future__ import annotations
 
 import uuid as uuid_module
 
-from flask import (abort, current_app, jsonify, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 
 from ..extensions import csrf, db
 from ..i18n import LocaleInfo
-from ..models import Response, SurveyProgress, SurveyVersion
+from ..intake import flow
+from ..intake.responses import ResponseConflict, UnknownQuestion
+from ..models import Response, Survey, SurveyProgress, SurveyVersion
 from ..models.base import labels_in
 from ..security import public
-from . import intake, ratelimit
-from .views import _survey, bp
+from . import operations, ratelimit
+
+bp = Blueprint("resident", __name__)
 
 HONEYPOT = "website"
 SESSION_KEY = "survey_progress"  # {survey slug: client UUID}
 
 
-def _open_form(slug: str) -> intake.Form:
+def _survey(slug: str) -> Survey:
+    return Survey.by_slug(slug) or abort(404)
+
+
+def _open_form(slug: str) -> flow.Form:
     survey = _survey(slug)
     if not survey.is_open or survey.current_version is None:
         abort(404)
-    return intake.Form.of(survey)
+    return flow.Form.of(survey)
 
 
 def _direction(language: str) -> str:
@@ -43,14 +50,14 @@ def _direction(language: str) -> str:
         return "ltr"
 
 
-def _self_url(form: intake.Form, language: str | None, **values) -> str:
+def _self_url(form: flow.Form, language: str | None, **values) -> str:
     """This survey's address, keeping the interface in the resident's language."""
     if language in current_app.config["LANGUAGES"]:
         values["lang"] = language
-    return url_for("surveys.take", survey=form.survey.slug, **values)
+    return url_for("resident.take", survey=form.survey.slug, **values)
 
 
-def _progress(form: intake.Form) -> SurveyProgress | None:
+def _progress(form: flow.Form) -> SurveyProgress | None:
     key = session.get(SESSION_KEY, {}).get(form.survey.slug)
     if not key:
         return None
@@ -61,7 +68,7 @@ def _progress(form: intake.Form) -> SurveyProgress | None:
     return progress if progress is not None and progress.survey_id == form.survey.id else None
 
 
-def _remember(form: intake.Form, key: uuid_module.UUID | None) -> None:
+def _remember(form: flow.Form, key: uuid_module.UUID | None) -> None:
     kept = dict(session.get(SESSION_KEY, {}))
     if key is None:
         kept.pop(form.survey.slug, None)
@@ -70,7 +77,7 @@ def _remember(form: intake.Form, key: uuid_module.UUID | None) -> None:
     session[SESSION_KEY] = kept
 
 
-def _common(form: intake.Form, language: str) -> dict:
+def _common(form: flow.Form, language: str) -> dict:
     return {"survey": form.survey, "definition": form.definition, "language": language,
             "direction": _direction(language), "honeypot": HONEYPOT,
             "title": labels_in(form.definition.title, language, form.definition.default_language)}
@@ -90,21 +97,21 @@ def take(survey: str):
     if chosen not in languages:
         if len(languages) > 1:
             choices = [(code, labels_in(form.definition.title, code)) for code in languages]
-            return render_template("surveys/take_language.html", choices=choices,
+            return render_template("resident/language.html", choices=choices,
                                    **_common(form, form.definition.default_language))
         chosen = languages[0]
-    return render_template("surveys/take_consent.html", key=uuid_module.uuid4(), action=_self_url(form, chosen),
+    return render_template("resident/consent.html", key=uuid_module.uuid4(), action=_self_url(form, chosen),
                            asks_consent_itself=form.consent_question is not None, **_common(form, chosen))
 
 
-def _version_form(form: intake.Form, progress: SurveyProgress) -> intake.Form:
+def _version_form(form: flow.Form, progress: SurveyProgress) -> flow.Form:
     """A resident who started before a new publication finishes the version they started."""
     if progress.survey_version_id == form.version.id:
         return form
-    return intake.Form.of(form.survey, db.session.get(SurveyVersion, progress.survey_version_id))
+    return flow.Form.of(form.survey, db.session.get(SurveyVersion, progress.survey_version_id))
 
 
-def _page_values(form: intake.Form, index: int) -> dict:
+def _page_values(form: flow.Form, index: int) -> dict:
     values = {}
     for question in form.pages[index].questions:
         if question.type == "select_multiple":
@@ -114,7 +121,7 @@ def _page_values(form: intake.Form, index: int) -> dict:
     return values
 
 
-def _post(form: intake.Form, progress: SurveyProgress | None):
+def _post(form: flow.Form, progress: SurveyProgress | None):
     step = request.form.get("step")
     try:
         key = uuid_module.UUID(request.form.get("uuid", ""))
@@ -123,17 +130,17 @@ def _post(form: intake.Form, progress: SurveyProgress | None):
     if step == "consent" and key is not None:
         language = request.form.get("language", "")
         if language not in form.definition.languages:
-            return redirect(url_for("surveys.take", survey=form.survey.slug))
+            return redirect(url_for("resident.take", survey=form.survey.slug))
         if request.form.get("consent") != "yes":
-            return render_template("surveys/take_declined.html", **_common(form, language))
-        progress = intake.start_progress(form, key, language)
+            return render_template("resident/declined.html", **_common(form, language))
+        progress = operations.start_progress(form, key, language)
         _remember(form, progress.uuid)
         return redirect(_self_url(form, language))
     if step == "page" and key is not None:
         if progress is None or progress.uuid != key:
             done = Response.by_uuid(form.survey.id, key)
             if done is not None:  # a replay of the last page: the same thank-you page
-                return redirect(url_for("surveys.thanks", survey=form.survey.slug, key=key))
+                return redirect(url_for("resident.thanks", survey=form.survey.slug, key=key))
         if progress is not None and progress.uuid == key:
             return _answer_page(_version_form(form, progress), progress)
     if step == "restart":
@@ -141,17 +148,17 @@ def _post(form: intake.Form, progress: SurveyProgress | None):
             db.session.delete(progress)
             db.session.commit()
         _remember(form, None)
-    return redirect(url_for("surveys.take", survey=form.survey.slug))
+    return redirect(url_for("resident.take", survey=form.survey.slug))
 
 
-def _show_page(form: intake.Form, progress: SurveyProgress, *, values: dict | None = None,
+def _show_page(form: flow.Form, progress: SurveyProgress, *, values: dict | None = None,
                errors: dict | None = None, status: int = 200):
     index = progress.page
-    if not (0 <= index < len(form.pages)) or not intake.page_is_relevant(form, index, progress.answers):
+    if not (0 <= index < len(form.pages)) or not flow.page_is_relevant(form, index, progress.answers):
         start = min(max(index, 0), len(form.pages))
-        index = intake.next_page(form, start - 1, progress.answers)
+        index = flow.next_page(form, start - 1, progress.answers)
         if index is None:  # nothing further is asked: show the last page that is
-            index = intake.next_page(form, start, progress.answers, step=-1)
+            index = flow.next_page(form, start, progress.answers, step=-1)
         if index is None:
             index = 0
     language = progress.language or form.definition.default_language
@@ -159,71 +166,71 @@ def _show_page(form: intake.Form, progress: SurveyProgress, *, values: dict | No
     shown = values if values is not None else progress.answers
     earlier = {name: value for name, value in progress.answers.items()
                if name not in {q.name for q in page.questions}}
-    questions = intake.page_entries(form, page, language, shown=shown, earlier=earlier, errors=errors)
-    relevant_pages = [i for i in range(len(form.pages)) if intake.page_is_relevant(form, i, progress.answers)]
+    questions = flow.page_entries(form, page, language, shown=shown, earlier=earlier, errors=errors)
+    relevant_pages = [i for i in range(len(form.pages)) if flow.page_is_relevant(form, i, progress.answers)]
     position = relevant_pages.index(index) + 1 if index in relevant_pages else index + 1
-    previous = intake.next_page(form, index, progress.answers, step=-1)
+    previous = flow.next_page(form, index, progress.answers, step=-1)
     return render_template(
-        "surveys/take_page.html", key=progress.uuid, index=index, questions=questions, errors=errors or {},
+        "resident/page.html", key=progress.uuid, index=index, questions=questions, errors=errors or {},
         page_label=labels_in(page.label, language, form.definition.default_language) if len(page.questions) > 1 else "",
         position=position, total=max(len(relevant_pages), position), has_previous=previous is not None,
-        is_last=intake.next_page(form, index, {**progress.answers, **(values or {})}) is None,
-        earlier=intake.evaluation_answers(form, earlier), action=_self_url(form, language),
+        is_last=flow.next_page(form, index, {**progress.answers, **(values or {})}) is None,
+        earlier=flow.evaluation_answers(form, earlier), action=_self_url(form, language),
         **_common(form, language)), status
 
 
-def _answer_page(form: intake.Form, progress: SurveyProgress):
+def _answer_page(form: flow.Form, progress: SurveyProgress):
     try:
         index = int(request.form.get("page", ""))
     except ValueError:
         index = progress.page
     if not 0 <= index < len(form.pages):
-        return redirect(url_for("surveys.take", survey=form.survey.slug))
+        return redirect(url_for("resident.take", survey=form.survey.slug))
     progress.page = index
     language = progress.language or form.definition.default_language
     submitted = _page_values(form, index)
     page_names = {q.name for q in form.pages[index].questions}
     earlier = {name: value for name, value in progress.answers.items() if name not in page_names}
-    checked = intake.check_page(form, index, submitted, earlier, language)
+    checked = flow.check_page(form, index, submitted, earlier, language)
     answers = {**earlier, **checked.answers}
     if request.form.get("action") == "back":
-        previous = intake.next_page(form, index, answers, step=-1)
-        intake.save_progress(progress, page=index if previous is None else previous, answers=answers)
+        previous = flow.next_page(form, index, answers, step=-1)
+        operations.save_progress(progress, page=index if previous is None else previous, answers=answers)
         return redirect(_self_url(form, language))
     if request.form.get(HONEYPOT):
         # A bot filled the field people never see: thank it and store nothing.
-        intake.forget(progress)
+        operations.forget(progress)
         _remember(form, None)
-        return render_template("surveys/take_thanks.html", **_common(form, language))
+        return render_template("resident/thanks.html", **_common(form, language))
     shown = set(request.form.get("shown", "").split())
     page = form.pages[index]
-    now = intake.evaluation_answers(form, answers)
+    now = flow.evaluation_answers(form, answers)
     revealed = {q.name for q in page.questions
-                if q.type != "note" and q.name not in shown and intake.is_relevant(page, q, now)}
+                if q.type != "note" and q.name not in shown and flow.is_relevant(page, q, now)}
     if revealed and "shown" in request.form:
         # Without JavaScript, an answer on this page opened more questions on it: show them.
         errors = {name: error for name, error in checked.errors.items() if name not in revealed}
-        intake.save_progress(progress, page=index, answers=answers)
+        operations.save_progress(progress, page=index, answers=answers)
         return _show_page(form, progress, values=submitted, errors=errors, status=422 if errors else 200)
     if checked.errors:
         return _show_page(form, progress, values=submitted, errors=checked.errors, status=422)
-    following = intake.next_page(form, index, answers)
+    following = flow.next_page(form, index, answers)
     if following is not None:
-        intake.save_progress(progress, page=following, answers=answers)
+        operations.save_progress(progress, page=following, answers=answers)
         return redirect(_self_url(form, language))
-    intake.save_progress(progress, page=index, answers=answers)
-    if not intake.has_consent(form, intake.prune(form, answers), progress.consent):
-        intake.forget(progress)  # the survey's own consent question was not agreed to: store nothing
+    operations.save_progress(progress, page=index, answers=answers)
+    if not flow.has_consent(form, flow.prune(form, answers), progress.consent):
+        operations.forget(progress)  # the survey's own consent question was not agreed to: store nothing
         _remember(form, None)
-        return render_template("surveys/take_declined.html", **_common(form, language))
+        return render_template("resident/declined.html", **_common(form, language))
     if not ratelimit.hit("intake", request.remote_addr, limit=current_app.config["INTAKE_PER_HOUR"]):
         abort(429)
     try:
-        stored = intake.submit(form, progress)
-    except intake.ResponseConflict:
+        stored = operations.submit(form, progress)
+    except ResponseConflict:
         abort(409)
     _remember(form, None)
-    return redirect(url_for("surveys.thanks", survey=form.survey.slug, key=stored.response.uuid,
+    return redirect(url_for("resident.thanks", survey=form.survey.slug, key=stored.response.uuid,
                             **({"lang": language} if language in current_app.config["LANGUAGES"] else {})))
 
 
@@ -232,8 +239,8 @@ def _answer_page(form: intake.Form, progress: SurveyProgress):
 def thanks(survey: str, key: uuid_module.UUID):
     survey_row = _survey(survey)
     response = Response.by_uuid(survey_row.id, key) or abort(404)
-    form = intake.Form.of(survey_row, response.version)
-    return render_template("surveys/take_thanks.html", **_common(form, response.language))
+    form = flow.Form.of(survey_row, response.version)
+    return render_template("resident/thanks.html", **_common(form, response.language))
 
 
 # --- JSON intake ----------------------------------------------------------------------------------
@@ -265,7 +272,7 @@ def submit_json(survey: str):
         errors["uuid"] = _("uuid must be a UUID made by the client, such as %(example)s.",
                            example=str(uuid_module.uuid4()))
     existing = Response.by_uuid(survey_row.id, key) if key else None
-    form = intake.Form.of(survey_row, existing.version if existing else None)
+    form = flow.Form.of(survey_row, existing.version if existing else None)
     language = payload.get("language")
     if language not in form.definition.languages:
         errors["language"] = _("language must be one of: %(languages)s.",
@@ -280,8 +287,8 @@ def submit_json(survey: str):
     if payload.get(HONEYPOT):
         return jsonify({"status": "created", "uuid": str(key) if key else None}), 201
     try:
-        checked = intake.check_all(form, answers, language)
-    except intake.UnknownQuestion as err:
+        checked = flow.check_all(form, answers, language)
+    except UnknownQuestion as err:
         errors.update({name: _("There is no question named %(name)s in this survey.", name=name)
                        for name in err.names})
     else:
@@ -289,9 +296,9 @@ def submit_json(survey: str):
     if errors:
         return jsonify({"errors": errors}), 422
     try:
-        stored = intake.submit_json(form, key=key, language=language, answers=checked.answers, consent=True)
-    except intake.ResponseConflict:
+        stored = operations.submit_json(form, key=key, language=language, answers=checked.answers, consent=True)
+    except ResponseConflict:
         return _json_error(409, _("A different response was already stored with this uuid. Nothing was changed."))
     body = {"status": "created" if stored.created else "already_stored", "uuid": str(stored.response.uuid),
-            "thanks": url_for("surveys.thanks", survey=survey_row.slug, key=stored.response.uuid)}
+            "thanks": url_for("resident.thanks", survey=survey_row.slug, key=stored.response.uuid)}
     return jsonify(body), 201 if stored.created else 200

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from voice.extensions import db
 from voice.models import AuditEvent, Campaign, Geography, Response, Survey, SurveyVersion, VoiceItem
-from voice.surveys import responses
-from voice.surveys.responses import ResponseConflict, UnknownQuestion, store_response
+from voice.intake import responses
+from voice.intake.responses import ResponseConflict, UnknownQuestion, store_response
 
 DEFINITION = {
     "format": 1, "form_id": "family", "version": "1", "title": {"en": "Family"}, "default_language": "en",
