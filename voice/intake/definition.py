@@ -14,9 +14,8 @@ Shape of ``to_dict()``::
      "choice_lists": {"list_name": [{"name": ..., "label": {...}, "attributes": {...}}]}}
 
 Texts are ``{language code: text}``; expressions are source strings in the language of
-``expressions.py`` (parsed again when used). Problems are reported with a ``code``, an
-English ``message`` template with ``%(name)s`` placeholders and ``params``, so the web
-layer can translate ``MESSAGES[code]`` with gettext before formatting.
+``expressions.py`` (parsed again when used). Problems are ``voice.problems.Problem``s
+whose template is ``MESSAGES[code]``, translated where they are shown.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ..problems import N_, Problem
 from .expressions import (
     QUESTION_NAME,
     ExpressionError,
@@ -51,16 +51,6 @@ QUESTION_TYPES = (
 SELECT_TYPES = ("select_one", "select_multiple")
 GROUP_ROLE = re.compile(r"group:[a-z][a-z0-9_]*")
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
-
-
-
-def N_(message: str) -> str:
-    """Mark a message template for extraction (Babel's default N_ keyword) untranslated.
-
-    This package stays framework-free; the web layer passes ``MESSAGES[code]`` through
-    gettext before formatting it with the problem's params.
-    """
-    return message
 
 
 # Translators: shown to a survey author when a survey definition is inconsistent. The
@@ -95,20 +85,9 @@ MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a definition; ``message`` is the English text."""
-
-    code: str
-    params: dict
-
-    @property
-    def template(self) -> str:
-        return MESSAGES[self.code]
-
-    @property
-    def message(self) -> str:
-        return self.template % self.params
+def problem(code: str, params: dict) -> Problem:
+    """One thing wrong with a definition, in the words of ``MESSAGES[code]``."""
+    return Problem(code, MESSAGES[code], params)
 
 
 class DefinitionError(ValueError):
@@ -320,25 +299,25 @@ def validate_definition(defn: SurveyDefinition) -> list[Problem]:
     all_items = list(iter_items(defn.items))
     question_names = {item.name for _, item in all_items if isinstance(item, Question)}
     if not question_names:
-        problems.append(Problem("no_questions", {}))
+        problems.append(problem("no_questions", {}))
     seen: set[str] = set()
     roles: set[str] = set()
     for _, item in all_items:
         if item.name in seen:
-            problems.append(Problem("duplicate_name", {"name": item.name}))
+            problems.append(problem("duplicate_name", {"name": item.name}))
         seen.add(item.name)
         if not QUESTION_NAME.fullmatch(item.name):
-            problems.append(Problem("invalid_name", {"name": item.name}))
+            problems.append(problem("invalid_name", {"name": item.name}))
         problems += _check_texts(defn, item)
         if isinstance(item, Group):
             if not any(isinstance(i, Question) for _, i in iter_items(item.children)):
-                problems.append(Problem("empty_group", {"name": item.name}))
+                problems.append(problem("empty_group", {"name": item.name}))
             problems += _check_expression(item, "relevant", question_names)
             continue
         problems += _check_question(defn, item, question_names)
         if item.role:
             if item.role in roles:
-                problems.append(Problem("duplicate_role", {"role": item.role}))
+                problems.append(problem("duplicate_role", {"role": item.role}))
             roles.add(item.role)
     return problems
 
@@ -346,12 +325,12 @@ def validate_definition(defn: SurveyDefinition) -> list[Problem]:
 def _check_languages(defn: SurveyDefinition) -> list[Problem]:
     problems = []
     if not defn.languages:
-        problems.append(Problem("no_languages", {}))
+        problems.append(problem("no_languages", {}))
     for language in defn.languages:
         if not LANGUAGE_CODE.fullmatch(language):
-            problems.append(Problem("bad_language", {"language": language}))
+            problems.append(problem("bad_language", {"language": language}))
     if defn.default_language not in defn.languages:
-        problems.append(Problem("default_language_not_listed",
+        problems.append(problem("default_language_not_listed",
                                 {"language": defn.default_language}))
     return problems
 
@@ -361,7 +340,7 @@ def _check_texts(defn: SurveyDefinition, item: Item) -> list[Problem]:
     for field_name, texts in _text_fields(item):
         for language in texts:
             if language not in defn.languages:
-                problems.append(Problem("unlisted_language", {
+                problems.append(problem("unlisted_language", {
                     "name": item.name, "field": field_name, "language": language}))
     return problems
 
@@ -371,15 +350,15 @@ def _check_question(defn: SurveyDefinition, question: Question,
     problems = []
     name = question.name
     if question.type not in QUESTION_TYPES:
-        problems.append(Problem("unknown_type", {"name": name, "type": question.type}))
+        problems.append(problem("unknown_type", {"name": name, "type": question.type}))
     if question.type in SELECT_TYPES:
         if not defn.choice_lists.get(question.choice_list or ""):
-            problems.append(Problem("missing_choices",
+            problems.append(problem("missing_choices",
                                     {"name": name, "list": question.choice_list or ""}))
     elif question.choice_list:
-        problems.append(Problem("choices_not_allowed", {"name": name}))
+        problems.append(problem("choices_not_allowed", {"name": name}))
     if question.choice_filter and question.type not in SELECT_TYPES:
-        problems.append(Problem("choice_filter_not_allowed", {"name": name}))
+        problems.append(problem("choice_filter_not_allowed", {"name": name}))
     for field_name in ("relevant", "constraint", "choice_filter"):
         problems += _check_expression(question, field_name, question_names,
                                       defn.choice_lists.get(question.choice_list or ""))
@@ -395,21 +374,21 @@ def _check_expression(item: Item, field_name: str, question_names: set[str],
     try:
         tree = parse(source)
     except ExpressionError as err:
-        return [Problem("bad_expression",
+        return [problem("bad_expression",
                         {"name": item.name, "field": field_name, "error": str(err)})]
     problems = [
-        Problem("unknown_reference",
+        problem("unknown_reference",
                 {"name": item.name, "field": field_name, "reference": reference})
         for reference in sorted(references(tree) - question_names)
     ]
     bare_names = sorted(attributes(tree))
     if field_name != "choice_filter":
-        problems += [Problem("attribute_not_allowed",
+        problems += [problem("attribute_not_allowed",
                              {"name": item.name, "field": field_name, "attribute": bare})
                      for bare in bare_names]
     elif choices:
         columns = {"name"}.union(*(choice.attributes for choice in choices))
-        problems += [Problem("unknown_choice_attribute",
+        problems += [problem("unknown_choice_attribute",
                              {"name": item.name, "attribute": bare,
                               "list": item.choice_list})
                      for bare in bare_names if bare not in columns]
@@ -426,9 +405,9 @@ def _check_role(question: Question) -> list[Problem]:
     elif GROUP_ROLE.fullmatch(role):
         allowed = ("select_one",)
     else:
-        return [Problem("bad_role", params)]
+        return [problem("bad_role", params)]
     if question.type not in allowed:
-        return [Problem("role_not_allowed", params)]
+        return [problem("role_not_allowed", params)]
     return []
 
 

@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from ..models import Campaign, Survey
+from ..problems import Invalid
 from . import operations
-from .views import translate_import_error
-from .xlsform import XLSFormError
+from .views import import_error
 
 surveys_command = AppGroup("surveys", help="Import and export surveys as XLSForms.")
 
@@ -35,8 +35,8 @@ def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool) -> 
         raise click.ClickException(_("There is no campaign with the short name %(slug)s.", slug=campaign_slug))
     try:
         survey = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name)
-    except XLSFormError as err:
-        raise click.ClickException(f"{path.name}: {translate_import_error(err)}")
+    except Invalid as err:
+        raise click.ClickException(f"{path.name}: {import_error(err)}")
     except operations.SlugTaken as err:
         raise click.ClickException(_("Another survey already uses the address %(slug)s.", slug=str(err)))
     questions = sum(1 for _q in operations.draft_definition(survey).items)

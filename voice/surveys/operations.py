@@ -100,7 +100,7 @@ def set_open(survey: Survey, is_open: bool, *, actor: User | None) -> None:
 
 def import_survey(campaign: Campaign, content: bytes, *, slug: str | None, actor: User | None,
                   filename: str = "", publish_now: bool = False) -> Survey:
-    """Import an XLSForm as a new survey (XLSFormError or SlugTaken: nothing is stored)."""
+    """Import an XLSForm as a new survey (Invalid or SlugTaken: nothing is stored)."""
     fallback = (campaign.languages or ["en"])[0]
     definition = import_xlsform(content, fallback_language=fallback)
     slug = slug or slugify(definition.form_id)

@@ -13,12 +13,12 @@ from ..extensions import db
 from ..i18n import language_choices
 from ..models import CHANNELS, Campaign, Geography, Survey
 from ..models.base import labels_in
+from ..problems import Invalid
 from ..security import roles_required
 from . import drafts, exports, operations
-from ..intake.definition import MESSAGES as DEFINITION_MESSAGES, QUESTION_TYPES, SELECT_TYPES, iter_items
+from ..intake.definition import QUESTION_TYPES, SELECT_TYPES, iter_items
 from .forms import (SurveyForm, XLSFormUploadForm, page_form_class, question_form_class, question_types,
                     title_form_class)
-from .xlsform import MESSAGES as XLSFORM_MESSAGES, XLSFormError
 
 bp = Blueprint("surveys", __name__)
 
@@ -34,24 +34,9 @@ def _survey(survey: str) -> Survey:
     return Survey.by_slug(survey) or abort(404)
 
 
-def translate_problem(code: str, params: dict) -> str:
-    """A framework-free problem (definition or XLSForm), in the reader's language."""
-    template = {**DEFINITION_MESSAGES, **XLSFORM_MESSAGES}[code]
-    return _(template) % params
-
-
-def translate_import_error(error: XLSFormError) -> str:
-    message = translate_problem(error.code, error.params)
-    where = {"sheet": error.sheet, "row": error.row, "column": error.column}
-    if error.sheet is None:
-        return message
-    if error.row is not None and error.column:
-        location = "at_cell"
-    elif error.row is not None:
-        location = "at_row"
-    else:
-        location = "at_sheet"
-    return f"{translate_problem(location, where)}: {message}"
+def import_error(error: Invalid) -> str:
+    """A refused workbook's problems, where each was found, in the reader's language."""
+    return "; ".join(problem.located() for problem in error.problems)
 
 
 def field_name(field: str) -> str:
@@ -102,8 +87,8 @@ def upload(slug: str):
         try:
             survey = operations.import_survey(campaign, upload_file.read(), slug=form.slug.data or None,
                                               actor=current_user, filename=upload_file.filename or "")
-        except XLSFormError as err:
-            error = translate_import_error(err)
+        except Invalid as err:
+            error = import_error(err)
         except operations.SlugTaken as err:
             form.slug.errors.append(_("Another survey already uses the address %(slug)s.", slug=str(err)))
         else:
@@ -138,7 +123,7 @@ def _locale() -> str:
 def detail(survey: str):
     survey_row = _survey(survey)
     blocked = operations.publication_problems(survey_row)
-    problems = [translate_problem(p.code, p.params) for p in blocked.problems]
+    problems = [problem.translated() for problem in blocked.problems]
     missing = [(path or _("survey"), field_name(field), language) for path, field, language in blocked.missing]
     return render_template("surveys/detail.html", survey=survey_row, outline=_outline(survey_row),
                            problems=problems, missing=missing, type_names=dict(question_types()))

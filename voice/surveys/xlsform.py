@@ -13,7 +13,8 @@ Two passes over that:
    codes, expressions are parsed by ``voice.intake.expressions``, and ``validate_definition`` must
    find nothing wrong.
 
-Any problem raises ``XLSFormError``; nothing partial is ever returned.
+Any problem raises ``voice.problems.Invalid`` with the sheet, row and column; nothing partial
+is ever returned.
 
 What we do with each XLSForm type: text, integer, decimal, date, note, select_one,
 select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
@@ -45,7 +46,6 @@ from pyxform.xls2json_backends import DefinitionData, get_xlsform
 
 from ..intake.definition import (
     MESSAGES as DEFINITION_MESSAGES,
-    N_,
     SELECT_TYPES,
     Choice,
     Group,
@@ -56,8 +56,9 @@ from ..intake.definition import (
     validate_definition,
 )
 from ..intake.expressions import ExpressionError, parse
+from ..problems import N_, Invalid, Problem
 
-__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormError", "export_xlsform", "import_xlsform"]
+__all__ = ["LANGUAGE_NAMES", "MESSAGES", "export_xlsform", "import_xlsform", "refusal"]
 
 # Translators: shown to a survey author whose XLSForm spreadsheet could not be imported.
 # %(...)s placeholders are sheet names, column names, question types and expressions.
@@ -87,44 +88,15 @@ IMPORT_MESSAGES = {
     "unknown_language": N_("%(language)s is not a language we know. Write the column as "
                            "%(column)s (code), for example label::Hebrew (he)."),
     "pyxform": N_("%(detail)s"),
-    # Where an error is: prefixed to the message by XLSFormError.location().
-    "at_sheet": N_("Sheet %(sheet)s"),
-    "at_row": N_("Sheet %(sheet)s, row %(row)s"),
-    "at_cell": N_("Sheet %(sheet)s, row %(row)s, column %(column)s"),
 }
 # Every template an import can produce, definition problems included, for the web layer.
 MESSAGES = {**DEFINITION_MESSAGES, **IMPORT_MESSAGES}
 
 
-class XLSFormError(ValueError):
-    """A workbook we refuse; ``code`` keys ``MESSAGES`` and ``params`` fill it in.
-
-    ``sheet``, ``row`` (as numbered in the spreadsheet) and ``column`` say where, when
-    that is known.
-    """
-
-    def __init__(self, sheet: str | None, row: int | None, column: str | None, code: str,
-                 params: dict | None = None):
-        self.sheet, self.row, self.column = sheet, row, column
-        self.code = code
-        self.params = dict(params or {})
-        super().__init__(f"{self.location()}: {self.message}" if sheet else self.message)
-
-    @property
-    def template(self) -> str:
-        return MESSAGES[self.code]
-
-    @property
-    def message(self) -> str:
-        return self.template % self.params
-
-    def location(self) -> str:
-        where = {"sheet": self.sheet, "row": self.row, "column": self.column}
-        if self.row is not None and self.column:
-            return MESSAGES["at_cell"] % where
-        if self.row is not None:
-            return MESSAGES["at_row"] % where
-        return MESSAGES["at_sheet"] % where
+def refusal(sheet: str | None, row: int | None, column: str | None, code: str,
+            params: dict | None = None) -> Invalid:
+    """A workbook we refuse, with where (``row`` as numbered in the spreadsheet) when known."""
+    return Invalid([Problem(code, MESSAGES[code], dict(params or {}), sheet=sheet, line=row, column=column)])
 
 
 # --- Languages ------------------------------------------------------------------------
@@ -200,7 +172,7 @@ _PYXFORM_SHEET = re.compile(r"[Oo]n the '(\w+)' sheet")
 
 def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en"
                    ) -> SurveyDefinition:
-    """Read an XLSForm workbook into a validated SurveyDefinition, or raise XLSFormError.
+    """Read an XLSForm workbook into a validated SurveyDefinition, or raise Invalid.
 
     ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
     the settings sheet names no ``default_language`` (usually the campaign's language).
@@ -215,7 +187,7 @@ def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "
         # Point a duplicate at its second use: the first is where the author meant it.
         occurrence = 1 if problem.code == "duplicate_name" else 0
         row = rows.row_of(problem.params.get("name"), occurrence)
-        raise XLSFormError("survey", row, None, problem.code, problem.params)
+        raise refusal("survey", row, None, problem.code, dict(problem.params))
     return defn
 
 
@@ -226,12 +198,12 @@ def _read_bytes(source: str | PathLike | bytes) -> bytes:
         try:
             content = Path(source).read_bytes()
         except OSError as err:
-            raise XLSFormError(None, None, None, "unreadable",
+            raise refusal(None, None, None, "unreadable",
                                {"detail": err.strerror or str(err)}) from None
     if not content:
-        raise XLSFormError(None, None, None, "empty_file")
+        raise refusal(None, None, None, "empty_file")
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise XLSFormError(None, None, None, "not_xlsx")
+        raise refusal(None, None, None, "not_xlsx")
     return content
 
 
@@ -247,24 +219,24 @@ def _read_sheets(content: bytes) -> DefinitionData:
         except PyXFormError as err:
             duplicate = re.fullmatch(r"Duplicate column header: (.*)", str(err))
             if duplicate is None:
-                raise XLSFormError(None, None, None, "unreadable",
+                raise refusal(None, None, None, "unreadable",
                                    {"detail": str(err)}) from None
             column = duplicate.group(1)
-            raise XLSFormError(_sheet_with_duplicate(content, column), 1, column,
+            raise refusal(_sheet_with_duplicate(content, column), 1, column,
                                "duplicate_column", {"column": column}) from None
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-            raise XLSFormError(None, None, None, "unreadable", {"detail": str(err)}) from None
+            raise refusal(None, None, None, "unreadable", {"detail": str(err)}) from None
     if data.survey is None and not data.survey_header:
-        raise XLSFormError(None, None, None, "no_survey_sheet")
+        raise refusal(None, None, None, "no_survey_sheet")
     return data
 
 
-def _from_pyxform(err: PyXFormError) -> XLSFormError:
+def _from_pyxform(err: PyXFormError) -> Invalid:
     """pyxform's messages are English only; keep them whole with the row they name."""
     detail = str(err)
     row = _PYXFORM_ROW.search(detail)
     sheet = _PYXFORM_SHEET.search(detail)
-    return XLSFormError(sheet.group(1) if sheet else "survey",
+    return refusal(sheet.group(1) if sheet else "survey",
                         int(row.group(1)) if row else None, None, "pyxform",
                         {"detail": detail})
 
@@ -305,7 +277,7 @@ class _SurveyRows:
 def _survey_rows(data: DefinitionData) -> _SurveyRows:
     headers = {key.lower() for key in (data.survey_header or [{}])[0]}
     if "type" not in headers:
-        raise XLSFormError("survey", 1, "type", "missing_column",
+        raise refusal("survey", 1, "type", "missing_column",
                            {"sheet": "survey", "column": "type"})
     return _SurveyRows(list(data.survey or []))
 
@@ -320,7 +292,7 @@ def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> None:
         raw_type = row.get("type")
         if not raw_type:
             if row.get("name") or any(key.startswith("label") for key in row):
-                raise XLSFormError("survey", number, "type", "missing_type")
+                raise refusal("survey", number, "type", "missing_type")
             continue
         _refuse_type("survey", number, raw_type)
     for index, choice in enumerate(data.choices or []):
@@ -333,12 +305,12 @@ def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
             continue
         base = column.split("::")[0].strip()
         if base in ("image", "big-image", "audio", "video", "media"):
-            raise XLSFormError(sheet, number, column, "media_column", {"column": column})
+            raise refusal(sheet, number, column, "media_column", {"column": column})
         if base in _UNSUPPORTED_COLUMNS or base.startswith(("bind::", "body::", "instance::")):
-            raise XLSFormError(sheet, number, column, "unsupported_column",
+            raise refusal(sheet, number, column, "unsupported_column",
                                {"column": column})
         if base == "required" and _required(value) is None:
-            raise XLSFormError(sheet, number, column, "required_expression", {"value": value})
+            raise refusal(sheet, number, column, "required_expression", {"value": value})
 
 
 def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
@@ -346,8 +318,8 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     head = type_.split(" ")[0]
     params = {"type": raw_type.strip()}
 
-    def refuse(code: str) -> XLSFormError:
-        return XLSFormError(sheet, number, "type", code, params)
+    def refuse(code: str) -> Invalid:
+        return refusal(sheet, number, "type", code, params)
 
     if type_ in ("begin group", "begin_group", "end group", "end_group"):
         return
@@ -384,7 +356,7 @@ def _to_json(data: DefinitionData) -> dict:
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
         # pyxform assumes well-formed sheets in places; a malformed one must still end
         # as a refusal the author can read, never as a traceback.
-        raise XLSFormError("survey", None, None, "pyxform", {"detail": repr(err)}) from None
+        raise refusal("survey", None, None, "pyxform", {"detail": repr(err)}) from None
 
 
 def _required(value: str) -> bool | None:
@@ -427,7 +399,7 @@ class _Mapper:
             return self.default
         code = _language_code(name)
         if code is None:
-            raise XLSFormError(sheet, 1, column, "unknown_language",
+            raise refusal(sheet, 1, column, "unknown_language",
                                {"language": name, "column": column.partition("::")[0] + "::"
                                 + name})
         if code not in self.languages:
@@ -503,7 +475,7 @@ class _Mapper:
         control = child.get("control", {})
         type_ = _SELECT_TYPES.get(child["type"]) or _SUPPORTED_TYPES.get(child["type"])
         if type_ is None:  # a type pyxform produced that the row scan did not foresee
-            raise XLSFormError("survey", self.rows.row_of(name), "type", "unsupported_type",
+            raise refusal("survey", self.rows.row_of(name), "type", "unsupported_type",
                                {"type": child["type"]})
         role = child.get("role") or None
         if type_ == "text" and role == "geography":
@@ -537,7 +509,7 @@ class _Mapper:
         except ExpressionError as err:
             name = child["name"]
             row = self.rows.row_of(name) or self.rows.row_of(name.removesuffix("_other"))
-            raise XLSFormError("survey", row, column, "bad_expression",
+            raise refusal("survey", row, column, "bad_expression",
                                {"column": column, "error": str(err)}) from None
         return source
 

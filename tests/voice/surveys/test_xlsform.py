@@ -7,7 +7,8 @@ import pytest
 from openpyxl import Workbook
 
 from voice.intake.definition import Group, iter_questions, missing_translations, pages
-from voice.surveys.xlsform import MESSAGES, XLSFormError, export_xlsform, import_xlsform
+from voice.problems import Invalid, Problem
+from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "fixtures" / "xlsform"
@@ -66,11 +67,9 @@ def test_every_shared_fixture_is_classified():
 @needs_shared
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_shared_fixture_is_refused_precisely(name):
-    with pytest.raises(XLSFormError) as caught:
-        import_xlsform(SHARED / name)
-    error = caught.value
-    assert (error.sheet, error.row, error.column, error.code) == REFUSED[name]
-    assert str(error).startswith(f"Sheet {error.sheet}, row {error.row}")
+    error = refused(SHARED / name)
+    assert (error.sheet, error.line, error.column, error.code) == REFUSED[name]
+    assert str(error).startswith(f"Sheet {error.sheet}, row {error.line}")
 
 
 @needs_shared
@@ -221,12 +220,14 @@ def test_metadata_timestamps_are_dropped():
 
 # --- Broken workbooks ---------------------------------------------------------------------
 
-def refused(source) -> XLSFormError:
-    with pytest.raises(XLSFormError) as caught:
+def refused(source) -> Problem:
+    """The one problem an import refuses ``source`` for."""
+    with pytest.raises(Invalid) as caught:
         import_xlsform(source)
-    assert caught.value.code in MESSAGES
-    caught.value.message  # every template formats with its params
-    return caught.value
+    (problem,) = caught.value.problems
+    assert problem.code in MESSAGES
+    problem.message  # every template formats with its params
+    return problem
 
 
 HEADER = ["type", "name", "label"]
@@ -295,7 +296,7 @@ BROKEN = {
 def test_broken_workbook_is_refused_with_its_location(case):
     source, expected = BROKEN[case]
     error = refused(source)
-    assert (error.sheet, error.row, error.column, error.code) == expected, str(error)
+    assert (error.sheet, error.line, error.column, error.code) == expected, str(error)
 
 
 def test_missing_file_is_refused():
@@ -314,4 +315,4 @@ def test_pyxform_row_numbers_are_kept():
                   choices=[["list_name", "name", "label"], ["colours", "red", "Red"],
                            ["colours", "red", "Red again"]])
     error = refused(source)
-    assert (error.sheet, error.row) == ("choices", 3)
+    assert (error.sheet, error.line) == ("choices", 3)
