@@ -378,72 +378,86 @@ _QUANTIFIER = re.compile(r"[*+?]|\{[0-9]+(?:,[0-9]*)?\}")
 def _compile_regex(pattern: str) -> re.Pattern:
     if len(pattern) > MAX_REGEX_LENGTH:
         raise ValueError(f"pattern is longer than {MAX_REGEX_LENGTH} characters")
-    translated = []
-    # One entry per open group: does it contain a quantifier?
-    groups: list[bool] = []
-    i = 0
-    last_atom_was_group_with_repetition = False
-    while i < len(pattern):
-        char = pattern[i]
-        quantifier = _QUANTIFIER.match(pattern, i)
-        if quantifier:
-            if not translated or translated[-1] in ("(", "(?:", "|", "^"):
-                raise ValueError("nothing to repeat")
-            # An optional group cannot backtrack exponentially; a repeated one can.
-            if last_atom_was_group_with_repetition and quantifier.group() != "?":
-                raise ValueError("nested repetition such as (a+)+ is not allowed")
-            if groups:
-                groups[-1] = True
-            end = quantifier.end()
-            if end < len(pattern) and pattern[end] == "?":  # lazy quantifier
-                end += 1
-            translated.append(pattern[i:end])
-            i = end
-            last_atom_was_group_with_repetition = False
-            continue
-        last_atom_was_group_with_repetition = False
-        if char == "\\":
-            if i + 1 >= len(pattern) or pattern[i + 1] not in _SIMPLE_ESCAPES:
-                raise ValueError("unsupported escape sequence")
-            translated.append(pattern[i:i + 2])
-            i += 2
-        elif char == "[":
-            end = _class_end(pattern, i)
-            translated.append(pattern[i:end])
-            i = end
-        elif char == "(":
-            if pattern.startswith("(?:", i):
-                translated.append("(?:")
-                i += 3
-            elif pattern.startswith("(?", i):
-                raise ValueError("lookaround and named groups are not allowed")
-            else:
-                translated.append("(")
-                i += 1
-            groups.append(False)
-        elif char == ")":
-            if not groups:
-                raise ValueError("unbalanced parenthesis")
-            had_repetition = groups.pop()
-            if groups and had_repetition:
-                groups[-1] = True
-            last_atom_was_group_with_repetition = had_repetition
-            translated.append(")")
-            i += 1
-        elif char == "$":
-            translated.append(r"\Z")
-            i += 1
-        elif char in "{}]":
-            raise ValueError(f"unescaped {char!r}")
-        else:
-            translated.append(char)
-            i += 1
-    if groups:
-        raise ValueError("unbalanced parenthesis")
     try:
-        return re.compile("".join(translated), re.ASCII)
+        return re.compile(_SafePattern(pattern).translate(), re.ASCII)
     except re.error as err:
         raise ValueError(str(err)) from None
+
+
+class _SafePattern:
+    """One walk over a pattern: refuses what could backtrack for ever, translates ``$``."""
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self.out: list[str] = []
+        self.groups: list[bool] = []  # one entry per open group: does it contain a quantifier?
+        self.after_repeated_group = False
+
+    def translate(self) -> str:
+        i = 0
+        while i < len(self.pattern):
+            quantifier = _QUANTIFIER.match(self.pattern, i)
+            i = self._quantifier(i, quantifier) if quantifier else self._atom(i)
+        if self.groups:
+            raise ValueError("unbalanced parenthesis")
+        return "".join(self.out)
+
+    def _keep(self, start: int, end: int) -> int:
+        self.out.append(self.pattern[start:end])
+        return end
+
+    def _quantifier(self, i: int, quantifier: re.Match) -> int:
+        if not self.out or self.out[-1] in ("(", "(?:", "|", "^"):
+            raise ValueError("nothing to repeat")
+        # An optional group cannot backtrack exponentially; a repeated one can.
+        if self.after_repeated_group and quantifier.group() != "?":
+            raise ValueError("nested repetition such as (a+)+ is not allowed")
+        if self.groups:
+            self.groups[-1] = True
+        self.after_repeated_group = False
+        end = quantifier.end()
+        if end < len(self.pattern) and self.pattern[end] == "?":  # lazy quantifier
+            end += 1
+        return self._keep(i, end)
+
+    def _atom(self, i: int) -> int:
+        self.after_repeated_group = False
+        char = self.pattern[i]
+        if char == "\\":
+            if i + 1 >= len(self.pattern) or self.pattern[i + 1] not in _SIMPLE_ESCAPES:
+                raise ValueError("unsupported escape sequence")
+            return self._keep(i, i + 2)
+        if char == "[":
+            return self._keep(i, _class_end(self.pattern, i))
+        if char == "(":
+            return self._open_group(i)
+        if char == ")":
+            return self._close_group(i)
+        if char == "$":
+            self.out.append(r"\Z")
+            return i + 1
+        if char in "{}]":
+            raise ValueError(f"unescaped {char!r}")
+        return self._keep(i, i + 1)
+
+    def _open_group(self, i: int) -> int:
+        if self.pattern.startswith("(?:", i):
+            end = i + 3
+        elif self.pattern.startswith("(?", i):
+            raise ValueError("lookaround and named groups are not allowed")
+        else:
+            end = i + 1
+        self.groups.append(False)
+        return self._keep(i, end)
+
+    def _close_group(self, i: int) -> int:
+        if not self.groups:
+            raise ValueError("unbalanced parenthesis")
+        had_repetition = self.groups.pop()
+        if self.groups and had_repetition:
+            self.groups[-1] = True
+        self.after_repeated_group = had_repetition
+        return self._keep(i, i + 1)
 
 
 def _class_end(pattern: str, start: int) -> int:
