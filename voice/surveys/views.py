@@ -161,22 +161,37 @@ def _questions(survey: Survey):
     return [item for _p, item in iter_items(drafts_items(survey)) if item.kind == "question"]
 
 
+def _existing(draft: dict, name: str | None, kind: str) -> dict | None:
+    """The draft's item being edited (None for a new one); 404 if there is no such ``kind``."""
+    if name is None:
+        return None
+    found = drafts.find(draft, name)
+    if found is None or found[2].get("kind") != kind:
+        abort(404)
+    return found[2]
+
+
+def _saved(survey: Survey, change, *, what: str, name: str, form) -> bool:
+    """Apply ``change`` to the draft and save it; a name used twice is the form's error."""
+    try:
+        new_draft = change(survey.draft)
+    except drafts.DraftError as err:
+        form.name.errors.append(_("The name %(name)s is used more than once.", name=err.name))
+        return False
+    operations.save_draft(survey, new_draft, actor=current_user, action="edit", what=what, name=name)
+    return True
+
+
 def _question_page(survey: Survey, original: str | None):
-    survey_row = survey
-    draft = survey_row.draft
+    draft = survey.draft
     languages = draft.get("languages", [])
-    old = None
-    if original is not None:
-        found = drafts.find(draft, original)
-        if found is None or found[2].get("kind") != "question":
-            abort(404)
-        old = found[2]
+    old = _existing(draft, original, "question")
     form = question_form_class(languages)()
     form.type.choices = [(code, title) for code, title in question_types() if code in QUESTION_TYPES]
     form.page.choices = [("", _("A page of its own"))] + [
         (name, labels_in(drafts.find(draft, name)[2].get("label"), _locale()) or name)
         for name in drafts.page_names(draft)]
-    form.role.choices = _role_choices(survey_row)
+    form.role.choices = _role_choices(survey)
     if old is not None and not form.is_submitted():
         choices = draft.get("choice_lists", {}).get(old.get("choice_list") or "", [])
         form.fill(old, languages, drafts.choices_to_lines(choices, languages), drafts.page_of(draft, original))
@@ -191,16 +206,12 @@ def _question_page(survey: Survey, original: str | None):
             choices = drafts.choices_from_lines(form.choices.data or "", languages)
         else:
             question.update(choice_list=None, choice_filter=None)
-        try:
-            new_draft = drafts.save_question(draft, original, question, form.page.data or "", choices)
-        except drafts.DraftError as err:
-            form.name.errors.append(_("The name %(name)s is used more than once.", name=err.name))
-        else:
-            operations.save_draft(survey_row, new_draft, actor=current_user,
-                                  action="edit", what="question", name=question["name"])
+        if _saved(survey, lambda draft: drafts.save_question(draft, original, question, form.page.data or "",
+                                                                 choices),
+                  what="question", name=question["name"], form=form):
             flash(_("Question %(name)s saved.", name=question["name"]), "success")
-            return redirect(url_for("surveys.detail", survey=survey_row.slug) + f"#item-{question['name']}")
-    return render_template("surveys/question.html", survey=survey_row, form=form, languages=languages,
+            return redirect(url_for("surveys.detail", survey=survey.slug) + f"#item-{question['name']}")
+    return render_template("surveys/question.html", survey=survey, form=form, languages=languages,
                            original=original)
 
 
@@ -219,12 +230,7 @@ def edit_question(survey: str, name: str):
 def _page_page(survey: Survey, original: str | None):
     draft = survey.draft
     languages = draft.get("languages", [])
-    old = None
-    if original is not None:
-        found = drafts.find(draft, original)
-        if found is None or found[2].get("kind") != "group":
-            abort(404)
-        old = found[2]
+    old = _existing(draft, original, "group")
     form = page_form_class(languages)()
     if old is not None and not form.is_submitted():
         form.name.data, form.relevant.data = old["name"], old.get("relevant")
@@ -233,14 +239,9 @@ def _page_page(survey: Survey, original: str | None):
     if form.validate_on_submit():
         label = {language: getattr(form, f"label__{language}").data.strip() for language in languages
                  if (getattr(form, f"label__{language}").data or "").strip()}
-        try:
-            new_draft = drafts.save_page(draft, original, form.name.data.strip(), label,
-                                         (form.relevant.data or "").strip() or None)
-        except drafts.DraftError as err:
-            form.name.errors.append(_("The name %(name)s is used more than once.", name=err.name))
-        else:
-            operations.save_draft(survey, new_draft, actor=current_user, action="edit", what="page",
-                                  name=form.name.data)
+        relevant = (form.relevant.data or "").strip() or None
+        if _saved(survey, lambda draft: drafts.save_page(draft, original, form.name.data.strip(), label, relevant),
+                  what="page", name=form.name.data, form=form):
             flash(_("Page saved."), "success")
             return redirect(url_for("surveys.detail", survey=survey.slug))
     return render_template("surveys/page.html", survey=survey, form=form, languages=languages, original=original)
