@@ -526,34 +526,39 @@ class _Mapper:
 def export_xlsform(defn: SurveyDefinition) -> bytes:
     """Write the definition as an XLSForm workbook that ``import_xlsform`` reads back."""
     workbook = Workbook()
-    survey = workbook.active
-    survey.title = "survey"
-    languages = [_column_name(code) for code in defn.languages]
+    workbook.active.title = "survey"
+    _write_survey_sheet(workbook.active, defn)
+    _write_choices_sheet(workbook.create_sheet("choices"), defn)
+    _write_settings_sheet(workbook.create_sheet("settings"), defn)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
 
-    def translated(field_name: str) -> list[str]:
-        return [f"{field_name}::{language}" for language in languages]
 
-    header = (["type", "name"] + translated("label") + translated("hint")
-              + ["required"] + translated("required_message")
-              + ["relevant", "constraint"] + translated("constraint_message")
-              + ["choice_filter", "appearance", "role"])
-    survey.append(header)
+def _translated(field_name: str, defn: SurveyDefinition) -> list[str]:
+    return [f"{field_name}::{_column_name(code)}" for code in defn.languages]
+
+
+def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
+    sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
+                 + ["required"] + _translated("required_message", defn)
+                 + ["relevant", "constraint"] + _translated("constraint_message", defn)
+                 + ["choice_filter", "appearance", "role"])
 
     def texts(values: dict[str, str]) -> list[str | None]:
         return [values.get(code) for code in defn.languages]
 
-    none = [None] * len(languages)
+    none = [None] * len(defn.languages)
 
     def write(items: list[Item]) -> None:
         for item in items:
             if isinstance(item, Group):
-                survey.append(["begin_group", item.name, *texts(item.label), *none, None,
-                               *none, item.relevant, None, *none, None, item.appearance,
-                               None])
+                sheet.append(["begin_group", item.name, *texts(item.label), *none, None,
+                              *none, item.relevant, None, *none, None, item.appearance, None])
                 write(item.children)
-                survey.append(["end_group"])
+                sheet.append(["end_group"])
             else:
-                survey.append([
+                sheet.append([
                     _export_type(item), item.name, *texts(item.label), *texts(item.hint),
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
@@ -561,30 +566,26 @@ def export_xlsform(defn: SurveyDefinition) -> bytes:
 
     write(defn.items)
 
-    choices = workbook.create_sheet("choices")
-    extra = sorted({key for lst in defn.choice_lists.values() for c in lst
-                    for key in c.attributes})
-    choices.append(["list_name", "name"] + translated("label") + extra)
+
+def _write_choices_sheet(sheet, defn: SurveyDefinition) -> None:
+    extra = sorted({key for lst in defn.choice_lists.values() for c in lst for key in c.attributes})
+    sheet.append(["list_name", "name"] + _translated("label", defn) + extra)
     for list_name, items in defn.choice_lists.items():
         for choice in items:
-            choices.append([list_name, choice.name] + texts(choice.label)
-                           + [choice.attributes.get(key) for key in extra])
+            sheet.append([list_name, choice.name] + [choice.label.get(code) for code in defn.languages]
+                         + [choice.attributes.get(key) for key in extra])
 
-    settings = workbook.create_sheet("settings")
+
+def _write_settings_sheet(sheet, defn: SurveyDefinition) -> None:
     other_titles = [code for code in defn.languages if code != defn.default_language]
     # Cascading selects may repeat a choice name under different parents (see
     # choice_filter_test.xlsx); pyxform refuses that unless the form says it is meant.
     duplicates = any(len({c.name for c in lst}) < len(lst) for lst in defn.choice_lists.values())
-    settings.append(["form_id", "version", "default_language", "allow_choice_duplicates",
-                     "form_title"]
-                    + [f"form_title::{_column_name(code)}" for code in other_titles])
-    settings.append([defn.form_id, defn.version, _column_name(defn.default_language),
-                     "yes" if duplicates else None, defn.title.get(defn.default_language)]
-                    + [defn.title.get(code) for code in other_titles])
-
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    sheet.append(["form_id", "version", "default_language", "allow_choice_duplicates", "form_title"]
+                 + [f"form_title::{_column_name(code)}" for code in other_titles])
+    sheet.append([defn.form_id, defn.version, _column_name(defn.default_language),
+                  "yes" if duplicates else None, defn.title.get(defn.default_language)]
+                 + [defn.title.get(code) for code in other_titles])
 
 
 def _export_type(question: Question) -> str:
