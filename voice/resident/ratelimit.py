@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from functools import lru_cache
 
 import redis
 from flask import current_app
@@ -29,9 +28,12 @@ def address_key(scope: str, address: str | None) -> str:
     return hmac.new(secret, f"{scope}|{address or '-'}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-@lru_cache(maxsize=4)
-def _redis(url: str):
-    return redis.Redis.from_url(url)
+def _redis(url: str) -> redis.Redis:
+    """One client (and connection pool) per app, made on first use."""
+    clients = current_app.extensions.setdefault("voice.ratelimit", {})
+    if url not in clients:
+        clients[url] = redis.Redis.from_url(url)
+    return clients[url]
 
 
 def hit(scope: str, address: str | None, *, limit: int, now: float | None = None) -> bool:
