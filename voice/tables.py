@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -55,11 +56,20 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """The header (the first non-blank row) and the rows under it; ``sheet`` names a workbook's sheet."""
+    """The header (the first non-blank row) and the rows under it.
+
+    ``sheet`` names a workbook's sheet; ``delimiter`` is a CSV file's separator.
+    """
 
     header: tuple[str, ...]
     rows: tuple[Row, ...]
     sheet: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Excel separates with semicolons where the comma is the decimal mark: 71,5 is 71.5."""
+        return self.delimiter == ";"
 
     def records(self, name: Callable[[str], str] = str.lower) -> list[tuple[int, dict[str, str]]]:
         """Each row as (line, {name(column title): value}), "" where the row is short."""
@@ -99,7 +109,8 @@ def read_sheets(data: bytes, filename: str = "") -> dict[str, Table]:
 def read_csv(data: bytes) -> Table:
     """A CSV file in any of the separators and encodings above; refuses one without a header."""
     text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, start = [], 1
     try:
         for cells in reader:
@@ -110,7 +121,7 @@ def read_csv(data: bytes) -> Table:
     table = _table(rows)
     if not table.header:
         raise Invalid([Problem("empty", EMPTY)])
-    return table
+    return dataclasses.replace(table, delimiter=delimiter)
 
 
 def decode(data: bytes) -> str:

@@ -66,15 +66,15 @@ def test_short_and_long_rows():
 
 
 def xlsx(**sheets) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    """A workbook of these sheets (name=[rows]), as an upload brings it."""
+    workbook = Workbook(write_only=True)  # starts without a sheet, and keeps None cells empty
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
             sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    with io.BytesIO() as upload:
+        workbook.save(upload)
+        return upload.getvalue()
 
 
 def test_xlsx_values_read_as_a_csv_would_hold_them():
