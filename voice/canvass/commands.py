@@ -20,11 +20,11 @@ def import_queue(path: Path) -> None:
     result = operations.import_queue(path.read_bytes(), actor=None)
     for problem in result.problems:
         prefix = f"record {problem.line}: " if problem.line else ""
-        click.echo(prefix + problem.template % problem.params, err=True)
+        click.echo(prefix + problem.message, err=True)
     if result.problems:
         raise click.ClickException(f"{len(result.problems)} problems: nothing was stored.")
     for conflict in result.conflicts:
-        click.echo(conflict.template % conflict.params, err=True)
+        click.echo(conflict.message, err=True)
     click.echo(f"{result.created} stored, {result.replayed} already stored, {len(result.conflicts)} conflicts.")
     if result.conflicts:
         raise SystemExit(1)

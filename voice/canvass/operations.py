@@ -5,13 +5,11 @@ chose. It is stored once: a replay answers with the stored record, the same UUID
 content is refused (and audited). The device's clock is kept for the record but never used
 for ordering or dedupe; the server stamps ``received_at``.
 
-Problems are reported with an English message template (marked with ``N_`` for extraction)
-and its params; the web layer and the command line translate the template.
+Refusals raise ``voice.problems.Invalid``: every ``Problem`` keeps its English template and
+params, and the web layer and the command line translate it where they show it.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid as uuid_module
 from dataclasses import dataclass, field
@@ -24,6 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Geography, Response, Survey, SurveyVersion, Turf, User, Visit
 from ..models.base import as_utc
+from ..problems import Invalid, N_, Problem
+from ..tables import Row, Table, read_table
 from ..text import clean_text
 from ..intake import flow
 from ..intake.responses import ResponseConflict, UnknownQuestion, store_response
@@ -31,31 +31,6 @@ from ..intake.responses import ResponseConflict, UnknownQuestion, store_response
 QUEUE_FORMAT = "community-voice-canvass-queue"
 MAX_NOTE = 2000
 MAX_DOOR_ID = 64
-
-
-def N_(message: str) -> str:
-    """Mark a message template for extraction; it is translated where it is shown."""
-    return message
-
-
-@dataclass(frozen=True)
-class Problem:
-    template: str
-    params: dict = field(default_factory=dict)
-    line: int | None = None  # CSV line or queue-file record number
-    field: str | None = None
-
-    def render(self, translate) -> str:
-        return translate(self.template) % self.params
-
-
-class Refused(Exception):
-    """The record cannot be stored: ``status`` 422 (bad content) or 403 (not your turf)."""
-
-    def __init__(self, status: int, problems: list[Problem]):
-        super().__init__("; ".join(p.template % p.params for p in problems))
-        self.status = status
-        self.problems = problems
 
 
 class Conflict(Exception):
@@ -75,8 +50,9 @@ class Outcome:
     created: bool
 
 
-def _refuse(template: str, status: int = 422, **params) -> Refused:
-    return Refused(status, [Problem(template, params)])
+def _refuse(code: str, template: str, status: int = 422, **params) -> Invalid:
+    """A record refused for one reason: 422 for bad content, 403 for a turf that is not yours."""
+    return Invalid([Problem(code, template, params)], status)
 
 
 # --- Turf: import and assignment ------------------------------------------------------------
@@ -97,106 +73,111 @@ class TurfImport:
     doors: int = 0
 
 
-def _read_csv(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]] | Problem:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return Problem(N_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        return Problem(N_("The file cannot be read as CSV: %(error)s"), {"error": str(exc)})
-    rows = [(number, row) for number, row in rows if any(cell.strip() for cell in row)]
-    if not rows:
-        return Problem(N_("The file is empty."))
-    return rows[0][1], rows[1:]
-
-
 def import_turfs(campaign: Campaign, content: bytes, *, name: str, canvasser: User | None,
                  actor: User | None) -> TurfImport:
     """Import an address list into one turf (or one per block): everything or nothing."""
-    result = TurfImport()
-    read = _read_csv(content)
-    if isinstance(read, Problem):
-        result.problems.append(read)
-        return result
-    header, rows = read
+    try:
+        doors_by_turf = _check_turfs(campaign, read_table(content), name)
+    except Invalid as invalid:
+        return TurfImport(problems=invalid.problems)
+    return _store_turfs(campaign, doors_by_turf, canvasser, actor)
+
+
+def _check_turfs(campaign: Campaign, table: Table, name: str) -> dict[str, list[dict]]:
+    """The doors of each new turf by its name, or Invalid with every problem of every line."""
+    columns = _turf_columns(table.header)
+    if not table.rows:
+        raise Invalid([Problem("no_doors", N_("The file has no doors."), line=1)])
+    by_block, problems = _doors_by_block(campaign, table.rows, columns)
+    doors_by_turf = {(f"{name} · {block}" if block else name): doors for block, doors in by_block.items()}
+    taken = set(db.session.scalars(select(Turf.name).where(Turf.campaign_id == campaign.id)))
+    problems += [Problem("turf_exists", N_("A turf named %(name)s already exists in this campaign."),
+                         {"name": turf_name}) for turf_name in doors_by_turf if turf_name in taken]
+    if problems:
+        raise Invalid(problems)
+    return doors_by_turf
+
+
+def _turf_columns(header: tuple[str, ...]) -> dict[str, int]:
+    """Where each known column is (door_id, address, geography, block), or Invalid."""
     columns: dict[str, int] = {}
+    problems = []
     for index, title in enumerate(header):
-        key = HEADER_ALIASES.get(title.strip().lower())
+        key = HEADER_ALIASES.get(title.lower())
         if key is None:
-            result.problems.append(Problem(N_("Unknown column %(column)s: use door_id, address, geography and "
-                                              "optionally block."), {"column": title.strip()}, line=1))
+            problems.append(Problem("unknown_column", N_("Unknown column %(column)s: use door_id, address, geography "
+                                                         "and optionally block."), {"column": title}, line=1))
         elif key in columns:
-            result.problems.append(Problem(N_("The column %(column)s appears twice."), {"column": key}, line=1))
+            problems.append(Problem("duplicate_column", N_("The column %(column)s appears twice."), {"column": key},
+                                    line=1))
         else:
             columns[key] = index
-    for key in REQUIRED_COLUMNS:
-        if key not in columns:
-            result.problems.append(Problem(N_("The column %(column)s is missing."), {"column": key}, line=1))
-    if result.problems:
-        return result
-    if not rows:
-        result.problems.append(Problem(N_("The file has no doors."), line=1))
-        return result
+    problems += [Problem("missing_column", N_("The column %(column)s is missing."), {"column": key}, line=1)
+                 for key in REQUIRED_COLUMNS if key not in columns]
+    if problems:
+        raise Invalid(problems)
+    return columns
 
-    known_places = dict(db.session.execute(select(Geography.code, Geography.id)).all())
-    existing_doors = {door["id"] for turf in db.session.scalars(select(Turf).where(Turf.campaign_id == campaign.id))
-                      for door in turf.doors}
+
+def _doors_by_block(campaign: Campaign, rows: tuple[Row, ...],
+                    columns: dict[str, int]) -> tuple[dict[str, list[dict]], list[Problem]]:
+    """The doors of each block ("" without a block column), and every line's problems."""
+    places = set(db.session.scalars(select(Geography.code)))
+    stored = {door["id"] for turf in db.session.scalars(select(Turf).where(Turf.campaign_id == campaign.id))
+              for door in turf.doors}
     seen: dict[str, int] = {}
     by_block: dict[str, list[dict]] = {}
-    for number, row in rows:
-        def cell(key: str) -> str:
-            index = columns.get(key)
-            return row[index].strip() if index is not None and index < len(row) else ""
-        door_id, address, place, block = cell("door_id"), cell("address"), cell("geography"), cell("block")
-        if not door_id:
-            result.problems.append(Problem(N_("The door id is empty."), line=number))
-        elif len(door_id) > MAX_DOOR_ID:
-            result.problems.append(Problem(N_("The door id %(door)s is longer than %(max)d characters."),
-                                           {"door": door_id[:20] + "…", "max": MAX_DOOR_ID}, line=number))
-        elif door_id in seen:
-            result.problems.append(Problem(N_("The door id %(door)s is already on line %(other)d."),
-                                           {"door": door_id, "other": seen[door_id]}, line=number))
-        elif door_id in existing_doors:
-            result.problems.append(Problem(N_("The door id %(door)s is already in a turf of this campaign."),
-                                           {"door": door_id}, line=number))
-        if not address:
-            result.problems.append(Problem(N_("The address is empty."), line=number))
-        if not place:
-            result.problems.append(Problem(N_("The geography code is empty."), line=number))
-        elif place not in known_places:
-            result.problems.append(Problem(N_("The geography code %(code)s is not a known geography."),
-                                           {"code": place}, line=number))
-        seen.setdefault(door_id, number)
+    problems: list[Problem] = []
+    for row in rows:
+        door_id, address, place, block = (row.cell(columns[key]) if key in columns else ""
+                                          for key in ("door_id", "address", "geography", "block"))
+        problems += [problem.at(line=row.line) for problem in _door_problems(door_id, address, place, seen,
+                                                                            stored, places)]
+        seen.setdefault(door_id, row.line)
         by_block.setdefault(block, []).append({"id": door_id, "address": address, "geography": place,
                                                **({"block": block} if block else {})})
-    names = {block: (f"{name} · {block}" if block else name) for block in by_block}
-    taken = set(db.session.scalars(select(Turf.name).where(Turf.campaign_id == campaign.id)))
-    for block, turf_name in names.items():
-        if turf_name in taken:
-            result.problems.append(Problem(N_("A turf named %(name)s already exists in this campaign."),
-                                           {"name": turf_name}))
-    if result.problems:
-        return result
+    return by_block, problems
 
-    for block, doors in by_block.items():
-        places = {door["geography"] for door in doors}
-        turf = Turf(campaign_id=campaign.id, name=names[block], doors=doors,
-                    geography_id=known_places[places.pop()] if len(places) == 1 else None,
+
+def _door_problems(door_id: str, address: str, place: str, seen: dict[str, int], stored: set[str],
+                   places: set[str]) -> list[Problem]:
+    problems = []
+    if not door_id:
+        problems.append(Problem("empty_door", N_("The door id is empty.")))
+    elif len(door_id) > MAX_DOOR_ID:
+        problems.append(Problem("long_door", N_("The door id %(door)s is longer than %(max)d characters."),
+                                {"door": door_id[:20] + "…", "max": MAX_DOOR_ID}))
+    elif door_id in seen:
+        problems.append(Problem("duplicate_door", N_("The door id %(door)s is already on line %(other)d."),
+                                {"door": door_id, "other": seen[door_id]}))
+    elif door_id in stored:
+        problems.append(Problem("door_in_turf", N_("The door id %(door)s is already in a turf of this campaign."),
+                                {"door": door_id}))
+    if not address:
+        problems.append(Problem("empty_address", N_("The address is empty.")))
+    if not place:
+        problems.append(Problem("empty_geography", N_("The geography code is empty.")))
+    elif place not in places:
+        problems.append(Problem("unknown_geography", N_("The geography code %(code)s is not a known geography."),
+                                {"code": place}))
+    return problems
+
+
+def _store_turfs(campaign: Campaign, doors_by_turf: dict[str, list[dict]], canvasser: User | None,
+                 actor: User | None) -> TurfImport:
+    places = dict(db.session.execute(select(Geography.code, Geography.id)).all())
+    result = TurfImport()
+    for turf_name, doors in doors_by_turf.items():
+        codes = {door["geography"] for door in doors}
+        turf = Turf(campaign_id=campaign.id, name=turf_name, doors=doors,
+                    geography_id=places[codes.pop()] if len(codes) == 1 else None,
                     canvasser_id=canvasser.id if canvasser else None)
         db.session.add(turf)
         result.turfs.append(turf)
     db.session.flush()
     result.doors = sum(len(turf.doors) for turf in result.turfs)
     for turf in result.turfs:
-        AuditEvent.record("turf.import", turf, actor=actor, doors=len(turf.doors),
-                          canvasser=turf.canvasser_id)
+        AuditEvent.record("turf.import", turf, actor=actor, doors=len(turf.doors), canvasser=turf.canvasser_id)
     db.session.commit()
     return result
 
@@ -218,7 +199,7 @@ def _uuid(data: dict, key: str, problems: list[Problem], *, required: bool = Tru
     try:
         return uuid_module.UUID(str(raw))
     except (ValueError, TypeError, AttributeError):
-        problems.append(Problem(N_("%(field)s must be a UUID."), {"field": key}, field=key))
+        problems.append(Problem("not_uuid", N_("%(field)s must be a UUID."), {"field": key}, field=key))
         return None
 
 
@@ -229,7 +210,7 @@ def _moment(data: dict, key: str, problems: list[Problem]) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
-        problems.append(Problem(N_("%(field)s must be a date and time such as 2026-05-01T10:30:00Z."),
+        problems.append(Problem("not_moment", N_("%(field)s must be a date and time such as 2026-05-01T10:30:00Z."),
                                 {"field": key}, field=key))
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -239,22 +220,22 @@ def _door(data: dict, problems: list[Problem], canvasser: User | None) -> tuple[
     """The turf and door a record names; refuses (403) a turf assigned to someone else."""
     turf_id, door_id = data.get("turf"), data.get("door")
     if not isinstance(turf_id, int) or isinstance(turf_id, bool):
-        problems.append(Problem(N_("%(field)s must be a number."), {"field": "turf"}, field="turf"))
+        problems.append(Problem("not_number", N_("%(field)s must be a number."), {"field": "turf"}, field="turf"))
         return None, None
     if not isinstance(door_id, str) or not door_id:
-        problems.append(Problem(N_("%(field)s must be text."), {"field": "door"}, field="door"))
+        problems.append(Problem("not_text", N_("%(field)s must be text."), {"field": "door"}, field="door"))
         return None, None
     turf = db.session.get(Turf, turf_id)
     if turf is None:
-        problems.append(Problem(N_("There is no turf %(turf)s."), {"turf": turf_id}, field="turf"))
+        problems.append(Problem("unknown_turf", N_("There is no turf %(turf)s."), {"turf": turf_id}, field="turf"))
         return None, None
     door = next((door for door in turf.doors if door["id"] == door_id), None)
     if door is None:
-        problems.append(Problem(N_("The turf %(turf)s has no door %(door)s."), {"turf": turf_id, "door": door_id},
-                                field="door"))
+        problems.append(Problem("unknown_door", N_("The turf %(turf)s has no door %(door)s."),
+                                {"turf": turf_id, "door": door_id}, field="door"))
         return turf, None
     if canvasser is not None and turf.canvasser_id != canvasser.id:
-        raise _refuse(N_("The turf %(turf)s is not assigned to you."), 403, turf=turf_id)
+        raise _refuse("not_your_turf", N_("The turf %(turf)s is not assigned to you."), 403, turf=turf_id)
     return turf, door
 
 
@@ -270,26 +251,27 @@ class VisitRecord:
 
 
 def check_visit(data: Any, canvasser: User | None) -> VisitRecord:
-    """Parse and check a visit sent by a tablet (raises Refused)."""
+    """Parse and check a visit sent by a tablet (raises Invalid)."""
     if not isinstance(data, dict):
-        raise _refuse(N_("The request must be a JSON object."))
+        raise _refuse("not_object", N_("The request must be a JSON object."))
     problems: list[Problem] = []
     key = _uuid(data, "uuid", problems)
     turf, door = _door(data, problems, canvasser)
     outcome = data.get("outcome")
     if outcome not in DOOR_OUTCOMES:
-        problems.append(Problem(N_("%(field)s must be one of %(values)s."),
+        problems.append(Problem("unknown_outcome", N_("%(field)s must be one of %(values)s."),
                                 {"field": "outcome", "values": ", ".join(DOOR_OUTCOMES)}, field="outcome"))
     come_back_at = _moment(data, "come_back_at", problems)
     if outcome == "come_back" and come_back_at is None and not problems:
-        problems.append(Problem(N_("A come-back visit needs the time to come back."), field="come_back_at"))
+        problems.append(Problem("no_come_back_time", N_("A come-back visit needs the time to come back."),
+                                field="come_back_at"))
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        problems.append(Problem(N_("The note must be text of at most %(max)d characters."), {"max": MAX_NOTE},
-                                field="note"))
+        problems.append(Problem("bad_note", N_("The note must be text of at most %(max)d characters."),
+                                {"max": MAX_NOTE}, field="note"))
     recorded_at = _moment(data, "recorded_at", problems)
     if problems:
-        raise Refused(422, problems)
+        raise Invalid(problems)
     return VisitRecord(key, turf, door, outcome, come_back_at if outcome == "come_back" else None,
                        clean_text(note).strip(), recorded_at)
 
@@ -340,9 +322,9 @@ class ResponseRecord:
 
 
 def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
-    """Parse and check a finished interview with the online survey's own rules (raises Refused)."""
+    """Parse and check a finished interview with the online survey's own rules (raises Invalid)."""
     if not isinstance(data, dict):
-        raise _refuse(N_("The request must be a JSON object."))
+        raise _refuse("not_object", N_("The request must be a JSON object."))
     problems: list[Problem] = []
     key = _uuid(data, "uuid", problems)
     visit_uuid = _uuid(data, "visit", problems, required=False)
@@ -352,35 +334,38 @@ def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
     survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) if isinstance(slug, str) else None
     version = db.session.get(SurveyVersion, version_id) if isinstance(version_id, int) else None
     if survey is None or version is None or version.survey_id != survey.id:
-        problems.append(Problem(N_("There is no survey %(survey)s with version %(version)s."),
+        problems.append(Problem("unknown_survey", N_("There is no survey %(survey)s with version %(version)s."),
                                 {"survey": str(slug)[:80], "version": str(version_id)[:20]}, field="survey"))
     elif turf is not None and turf.campaign_id != survey.campaign_id:
-        problems.append(Problem(N_("The survey %(survey)s is not part of the turf's campaign."), {"survey": slug},
-                                field="survey"))
+        problems.append(Problem("survey_elsewhere", N_("The survey %(survey)s is not part of the turf's campaign."),
+                                {"survey": slug}, field="survey"))
     answers = data.get("answers")
     if not isinstance(answers, dict) or not all(
             isinstance(value, (str, int, float, list)) and not isinstance(value, bool) for value in answers.values()):
-        problems.append(Problem(N_("%(field)s must be an object of question names and values."),
+        problems.append(Problem("not_answers", N_("%(field)s must be an object of question names and values."),
                                 {"field": "answers"}, field="answers"))
     consent = data.get("consent", False)
     if not isinstance(consent, bool):
-        problems.append(Problem(N_("%(field)s must be true or false."), {"field": "consent"}, field="consent"))
+        problems.append(Problem("not_boolean", N_("%(field)s must be true or false."), {"field": "consent"},
+                                field="consent"))
     if problems:
-        raise Refused(422, problems)
+        raise Invalid(problems)
     form = flow.Form.of(survey, version)
     language = data.get("language")
     if language not in form.definition.languages:
-        raise _refuse(N_("%(language)s is not one of this survey's languages."), language=str(language)[:10])
+        raise _refuse("unknown_language", N_("%(language)s is not one of this survey's languages."),
+                      language=str(language)[:10])
     try:
         checked = flow.check_all(form, answers, language)
     except UnknownQuestion as exc:
-        raise _refuse(N_("These are not questions of this survey: %(names)s."), names=", ".join(exc.names[:10]))
+        raise _refuse("unknown_questions", N_("These are not questions of this survey: %(names)s."),
+                      names=", ".join(exc.names[:10]))
     if checked.errors:
-        raise Refused(422, [Problem(N_("%(question)s: %(error)s"), {"question": name, "error": error}, field=name)
-                            for name, error in checked.errors.items()])
+        raise Invalid(Problem("bad_answer", N_("%(question)s: %(error)s"), {"question": name, "error": error},
+                              field=name) for name, error in checked.errors.items())
     answers = flow.prune(form, checked.answers)
     if not flow.has_consent(form, answers, consent):
-        raise _refuse(N_("The resident did not consent: nothing is stored."))
+        raise _refuse("no_consent", N_("The resident did not consent: nothing is stored."))
     return ResponseRecord(key, form, turf, door, language, answers, True, visit_uuid, started_at, submitted_at)
 
 
@@ -435,10 +420,11 @@ def import_queue(content: bytes, *, actor: User | None) -> QueueImport:
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        result.problems.append(Problem(N_("The file is not a JSON queue export: %(error)s"), {"error": str(exc)}))
+        result.problems.append(Problem("not_json", N_("The file is not a JSON queue export: %(error)s"),
+                                       {"error": str(exc)}))
         return result
     if not isinstance(data, dict) or data.get("format") != QUEUE_FORMAT or not isinstance(data.get("records"), list):
-        result.problems.append(Problem(N_("The file is not a canvass queue export.")))
+        result.problems.append(Problem("not_queue", N_("The file is not a canvass queue export.")))
         return result
     owner = data.get("canvasser") or {}
     checked = []
@@ -446,18 +432,18 @@ def import_queue(content: bytes, *, actor: User | None) -> QueueImport:
         kind = entry.get("kind") if isinstance(entry, dict) else None
         payload = entry.get("payload") if isinstance(entry, dict) else None
         if kind not in ("visit", "response") or not isinstance(payload, dict):
-            result.problems.append(Problem(N_("Record %(number)d is neither a visit nor an interview."),
+            result.problems.append(Problem("unknown_kind", N_("Record %(number)d is neither a visit nor an interview."),
                                            {"number": number}, line=number))
             continue
         canvasser = _record_canvasser(payload, owner, lambda turf_id: db.session.get(Turf, turf_id)
                                       if isinstance(turf_id, int) else None)
         try:
             parsed = check_visit(payload, None) if kind == "visit" else check_response(payload, None)
-        except Refused as exc:
-            result.problems.extend(Problem(p.template, p.params, line=number, field=p.field) for p in exc.problems)
+        except Invalid as invalid:
+            result.problems.extend(problem.at(line=number) for problem in invalid.problems)
             continue
         if canvasser is None:
-            result.problems.append(Problem(N_("Record %(number)d: nobody is assigned to its turf."),
+            result.problems.append(Problem("nobody_assigned", N_("Record %(number)d: nobody is assigned to its turf."),
                                            {"number": number}, line=number))
             continue
         checked.append((number, kind, parsed, canvasser))
@@ -468,7 +454,8 @@ def import_queue(content: bytes, *, actor: User | None) -> QueueImport:
         try:
             outcome = store_visit(parsed, canvasser) if kind == "visit" else store_canvass_response(parsed, canvasser)
         except Conflict:
-            result.conflicts.append(Problem(N_("Record %(number)d (%(uuid)s) is already stored with other content."),
+            result.conflicts.append(Problem("conflict", N_("Record %(number)d (%(uuid)s) is already stored with "
+                                                           "other content."),
                                             {"number": number, "uuid": str(parsed.uuid)}, line=number))
             continue
         if outcome.created:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Turf, User
+from ..problems import Invalid, Problem
 from ..security import public, roles_required
 from . import operations
 from .bundle import canvasser_bundle
@@ -130,8 +131,8 @@ def session_token():
     return response
 
 
-def _problems(refused: operations.Refused) -> dict:
-    problems = [{"field": p.field, "message": p.render(_)} for p in refused.problems]
+def _problems(refused: Invalid) -> dict:
+    problems = [{"field": p.field, "message": p.translated()} for p in refused.problems]
     return {"error": problems[0]["message"] if len(problems) == 1 else _("The record was refused: nothing is stored."),
             "problems": problems}
 
@@ -142,7 +143,7 @@ def _sync(check, store):
         return jsonify({"error": _("Send the record as JSON."), "problems": []}), 422
     try:
         outcome = store(check(data, current_user), current_user)
-    except operations.Refused as refused:
+    except Invalid as refused:
         return jsonify(_problems(refused)), refused.status
     except operations.Conflict as conflict:
         return jsonify({"error": _("Another record with this identifier is already stored. Nothing was changed."),
@@ -188,7 +189,7 @@ def turfs():
             flash(_("%(doors)d doors imported into %(turfs)d turfs.", doors=result.doors, turfs=len(result.turfs)),
                   "success")
             return redirect(url_for("canvass.turfs"))
-        report = [_line(problem) for problem in result.problems]
+        report = [problem.located() for problem in result.problems]
     rows = list(db.session.scalars(select(Turf).order_by(Turf.campaign_id, Turf.name)))
     assign_forms = {}
     for turf in rows:
@@ -197,11 +198,6 @@ def turfs():
         assign_forms[turf.id] = assign
     return render_template("canvass/turfs.html", form=form, report=report, turfs=rows, assign_forms=assign_forms), \
         (422 if report else 200)
-
-
-def _line(problem: operations.Problem) -> str:
-    message = problem.render(_)
-    return _("Line %(line)d: %(message)s", line=problem.line, message=message) if problem.line else message
 
 
 @bp.route("/turfs/<int:turf_id>/assign", methods=["POST"])
@@ -231,13 +227,14 @@ def import_queue():
                     created=result.created, replayed=result.replayed, conflicts=len(result.conflicts)),
                   "success" if not result.conflicts else "error")
     problems = [_record_line(problem) for problem in result.problems] if result else []
-    conflicts = [problem.render(_) for problem in result.conflicts] if result else []
+    conflicts = [problem.translated() for problem in result.conflicts] if result else []
     return render_template("canvass/import_queue.html", form=form, problems=problems, conflicts=conflicts), \
         (422 if problems else 200)
 
 
-def _record_line(problem: operations.Problem) -> str:
-    message = problem.render(_)
+def _record_line(problem: Problem) -> str:
+    """Queue-file problems are numbered by record, not by line."""
+    message = problem.translated()
     return _("Record %(number)d: %(message)s", number=problem.line, message=message) if problem.line else message
 
 

@@ -1,13 +1,13 @@
 """Split a facilitator's notes into comments: plain text, .docx, CSV and speaker transcripts.
 
-Framework-free: plain values in, ``ParsedNotes`` out. Problems carry a message template
-(``MESSAGES[code]``) and params with the line they were found on; the web layer translates
-the template. Speaker names in transcripts are never kept: a speaker label becomes a role
-only when it matches one of the campaign's role values, otherwise it is dropped.
+Framework-free: plain values in, ``ParsedNotes`` out. Problems (``voice.problems``) carry
+an English template, its params and the line they were found on; the web layer translates
+them. A CSV file is read by ``voice.tables``, like every tabular upload. Speaker names in
+transcripts are never kept: a speaker label becomes a role only when it matches one of the
+campaign's role values, otherwise it is dropped.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -15,38 +15,26 @@ from typing import Iterable, Mapping
 
 import docx
 
+from ..problems import Invalid, N_, Problem
+from ..tables import read_csv
+
 FORMATS = ("auto", "text", "transcript", "csv", "docx")
 CSV_COLUMNS = ("text", "speaker_role", "language")
 MAX_COMMENT_LENGTH = 5000
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction; the web layer translates it."""
-    return message
-
-
 # Translators: shown line by line when imported notes cannot be read. Keep %(...)s as they are.
-MESSAGES = {
-    "empty": N_("No comments were found in the notes."),
-    "encoding": N_("Line %(line)s: the file is not UTF-8 text. Save it as UTF-8 and try again."),
-    "binary": N_("The file is not text. Upload plain text, CSV or a Word (.docx) document."),
-    "docx_broken": N_("The Word document cannot be opened: it is damaged or not a .docx file."),
-    "csv_no_text_column": N_("Line 1: the first row must name the columns; a “text” column is required."),
-    "csv_unknown_columns": N_("Line 1: unknown columns %(columns)s. Use text, speaker_role and language."),
-    "csv_duplicate_column": N_("Line 1: the column %(column)s appears more than once."),
-    "csv_broken": N_("Line %(line)s: the CSV cannot be read (%(detail)s)."),
-    "csv_extra_cells": N_("Line %(line)s: this row has more cells than there are columns."),
-    "empty_text": N_("Line %(line)s: the text is empty."),
-    "too_long": N_("Line %(line)s: the comment is longer than %(max)s characters."),
-    "unknown_role": N_("Line %(line)s: %(role)s is not one of this campaign's speaker roles (%(roles)s)."),
-    "unknown_language": N_("Line %(line)s: %(language)s is not one of the languages (%(languages)s)."),
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    params: dict = field(default_factory=dict)
+EMPTY = N_("No comments were found in the notes.")
+NOT_UTF8 = N_("the file is not UTF-8 text. Save it as UTF-8 and try again.")
+BINARY = N_("The file is not text. Upload plain text, CSV or a Word (.docx) document.")
+DOCX_BROKEN = N_("The Word document cannot be opened: it is damaged or not a .docx file.")
+NO_TEXT_COLUMN = N_("the first row must name the columns; a “text” column is required.")
+UNKNOWN_COLUMNS = N_("unknown columns %(columns)s. Use text, speaker_role and language.")
+EXTRA_CELLS = N_("this row has more cells than there are columns.")
+EMPTY_TEXT = N_("the text is empty.")
+TOO_LONG = N_("the comment is longer than %(max)s characters.")
+UNKNOWN_ROLE = N_("%(role)s is not one of this campaign's speaker roles (%(roles)s).")
+UNKNOWN_LANGUAGE = N_("%(language)s is not one of the languages (%(languages)s).")
 
 
 @dataclass
@@ -195,13 +183,13 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:
-            return None, Problem("encoding", {"line": 1})
+            return None, Problem("encoding", NOT_UTF8, line=1)
     if b"\x00" in data[:4096]:
-        return None, Problem("binary")
+        return None, Problem("binary", BINARY)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        return None, Problem("encoding", {"line": data[:exc.start].count(b"\n") + 1})
+        return None, Problem("encoding", NOT_UTF8, line=data[:exc.start].count(b"\n") + 1)
 
 
 def docx_text(data: bytes) -> tuple[str | None, Problem | None]:
@@ -209,7 +197,7 @@ def docx_text(data: bytes) -> tuple[str | None, Problem | None]:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # noqa: BLE001 (python-docx raises assorted errors on damaged parts)
-        return None, Problem("docx_broken")
+        return None, Problem("docx_broken", DOCX_BROKEN)
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -218,37 +206,25 @@ def docx_text(data: bytes) -> tuple[str | None, Problem | None]:
     return "\n\n".join(text.strip() for text in paragraphs if text.strip()), None
 
 
-def parse_csv(text: str, *, roles: Mapping[str, Iterable[str]], languages: Iterable[str]) -> ParsedNotes:
+def parse_csv(data: bytes) -> ParsedNotes:
+    """One comment per row of a CSV whose columns are text and optionally speaker_role, language."""
     notes = ParsedNotes("csv")
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        notes.problems.append(Problem("csv_broken", {"line": 1, "detail": str(exc)}))
+        table = read_csv(data)
+    except Invalid as invalid:
+        notes.problems.extend(invalid.problems)
         return notes
-    if not rows:
-        notes.problems.append(Problem("empty"))
-        return notes
-    header = [cell.strip().casefold() for cell in rows[0]]
-    unknown = [cell for cell in header if cell not in CSV_COLUMNS]
+    header = [title.casefold() for title in table.header]
+    unknown = [title for title in header if title not in CSV_COLUMNS]
     if unknown:
-        notes.problems.append(Problem("csv_unknown_columns", {"columns": ", ".join(unknown)}))
-    for column in CSV_COLUMNS:
-        if header.count(column) > 1:
-            notes.problems.append(Problem("csv_duplicate_column", {"column": column}))
+        notes.problems.append(Problem("csv_unknown_columns", UNKNOWN_COLUMNS, {"columns": ", ".join(unknown)}, line=1))
     if "text" not in header:
-        notes.problems.append(Problem("csv_no_text_column"))
-    if notes.problems:
-        return notes
-    index = {column: header.index(column) for column in CSV_COLUMNS if column in header}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line at the end of a file is not a comment
-        if len(row) > len(header):
-            notes.problems.append(Problem("csv_extra_cells", {"line": number}))
-            continue
-        cells = {column: (row[i].strip() if i < len(row) else "") for column, i in index.items()}
-        notes.comments.append(ParsedComment(number, cells["text"], cells.get("speaker_role") or None,
-                                            cells.get("language") or None))
+        notes.problems.append(Problem("csv_no_text_column", NO_TEXT_COLUMN, line=1))
+    notes.problems += [Problem("csv_extra_cells", EXTRA_CELLS, line=row.line) for row in table.overflowing()]
+    if not notes.problems:
+        notes.comments = [ParsedComment(line, cells["text"], cells.get("speaker_role") or None,
+                                        cells.get("language") or None)
+                          for line, cells in table.records(str.casefold)]
     return notes
 
 
@@ -258,7 +234,7 @@ def check(notes: ParsedNotes, *, roles: Mapping[str, Iterable[str]], languages: 
     for comment in notes.comments:
         notes.problems.extend(comment_problems(comment, roles=roles, languages=languages))
     if not notes.comments and not notes.problems:
-        notes.problems.append(Problem("empty"))
+        notes.problems.append(Problem("empty", EMPTY))
     return notes
 
 
@@ -266,19 +242,20 @@ def comment_problems(comment: ParsedComment, *, roles: Mapping[str, Iterable[str
                      languages: list[str]) -> list[Problem]:
     problems = []
     if not comment.text.strip():
-        problems.append(Problem("empty_text", {"line": comment.line}))
+        problems.append(Problem("empty_text", EMPTY_TEXT, line=comment.line))
     elif len(comment.text) > MAX_COMMENT_LENGTH:
-        problems.append(Problem("too_long", {"line": comment.line, "max": MAX_COMMENT_LENGTH}))
+        problems.append(Problem("too_long", TOO_LONG, {"max": MAX_COMMENT_LENGTH}, line=comment.line))
     if comment.speaker_role:
         role = role_for(comment.speaker_role, roles)
         if role is None:
-            problems.append(Problem("unknown_role", {"line": comment.line, "role": comment.speaker_role,
-                                                     "roles": ", ".join(roles)}))
+            problems.append(Problem("unknown_role", UNKNOWN_ROLE, {"role": comment.speaker_role,
+                                                                   "roles": ", ".join(roles)}, line=comment.line))
         else:
             comment.speaker_role = role
     if comment.language and comment.language not in languages:
-        problems.append(Problem("unknown_language", {"line": comment.line, "language": comment.language,
-                                                     "languages": ", ".join(languages)}))
+        problems.append(Problem("unknown_language", UNKNOWN_LANGUAGE, {"language": comment.language,
+                                                                       "languages": ", ".join(languages)},
+                                line=comment.line))
     return problems
 
 
@@ -292,18 +269,18 @@ def parse_notes(*, pasted: str = "", data: bytes | None = None, filename: str = 
         if problem:
             return ParsedNotes("docx", problems=[problem])
         return check(ParsedNotes("docx", split_text(text or "")), roles=roles, languages=languages)
+    if chosen == "csv" or (chosen == "auto" and suffix == "csv"):
+        notes = parse_csv(pasted.encode("utf-8") if data is None else data)
+        return notes if notes.problems else check(notes, roles=roles, languages=languages)
     if data is not None:
         if data.startswith(b"PK\x03\x04"):
-            return ParsedNotes(chosen, problems=[Problem("binary")])
+            return ParsedNotes(chosen, problems=[Problem("binary", BINARY)])
         text, problem = decode(data)
         if problem:
             return ParsedNotes(chosen, problems=[problem])
     else:
         text = pasted
     text = text or ""
-    if chosen == "csv" or (chosen == "auto" and suffix == "csv"):
-        notes = parse_csv(text, roles=roles, languages=languages)
-        return notes if notes.problems else check(notes, roles=roles, languages=languages)
     if chosen == "transcript" or (chosen == "auto" and looks_like_transcript(text)):
         return check(ParsedNotes("transcript", split_transcript(text, roles)), roles=roles, languages=languages)
     return check(ParsedNotes("text", split_text(text)), roles=roles, languages=languages)

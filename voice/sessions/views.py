@@ -17,7 +17,7 @@ from ..security import roles_required
 from . import operations
 from .forms import (CommentForm, ImportForm, ReviewForm, SessionFilterForm, SessionForm, TagForm, key_label,
                     read_tallies, review_items, value_label)
-from .parsing import MESSAGES, comment_problems, parse_notes, split_role_prefix
+from .parsing import comment_problems, parse_notes, split_role_prefix
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -35,7 +35,7 @@ def _load(session_id: int) -> ListeningSession:
 
 
 def _messages(problems) -> list[str]:
-    return [_(MESSAGES[problem.code], **problem.params) for problem in problems]
+    return [problem.located() for problem in problems]
 
 
 def _roles(campaign: Campaign) -> dict[str, list[str]]:

@@ -16,10 +16,11 @@ GOOD = ("door_id,address,geography,block\n"
         "b-1,2 Oak Street,S1,Oak\n")
 
 
-def upload(client, field, content: str, *, name="Imported", canvasser=0):
+def upload(client, field, content: str | bytes, *, name="Imported", canvasser=0):
+    data = content.encode("utf-8") if isinstance(content, str) else content
     return post_form(client, "/canvass/turfs", {
         "campaign": str(field.campaign.id), "name": name, "canvasser": str(canvasser),
-        "upload": (io.BytesIO(content.encode("utf-8")), "doors.csv")},
+        "upload": (io.BytesIO(data), "doors.csv")},
         content_type="multipart/form-data")
 
 
@@ -47,6 +48,26 @@ def test_without_block_one_turf_and_semicolons_are_read(client, signed_in, field
     assert turf.doors == [{"id": "z-1", "address": "9 Pine", "geography": "N1"}]
 
 
+def test_a_list_excel_saved_in_cp1252_is_read(client, signed_in, field):
+    signed_in("analyst")
+    content = "Door ID;Address;Geography code\ne-1;4 Rue de l’Église;N1\n".encode("cp1252")
+    assert upload(client, field, content, name="Église").status_code == 302
+    turf = db.session.scalar(select(Turf).where(Turf.name == "Église"))
+    assert turf.doors == [{"id": "e-1", "address": "4 Rue de l’Église", "geography": "N1"}]
+
+
+def test_broken_semicolon_list_names_every_line_and_stores_nothing(client, signed_in, field):
+    signed_in("analyst")
+    before = turf_count()
+    answer = upload(client, field, "door_id;address;geography\nz-1;;N1\nz-1;2 Pine;XX\n", name="Pine")
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    for expected in ("Line 2: The address is empty.", "Line 3: The door id z-1 is already on line 2.",
+                     "Line 3: The geography code XX is not a known geography."):
+        assert expected in page, expected
+    assert turf_count() == before
+
+
 def test_broken_list_stores_nothing_and_names_every_line(client, signed_in, field):
     signed_in("analyst")
     before = turf_count()
@@ -68,10 +89,7 @@ def test_broken_list_stores_nothing_and_names_every_line(client, signed_in, fiel
 def test_bad_header_and_encoding_are_reported(client, signed_in, field):
     signed_in("analyst")
     assert "The column geography is missing" in upload(client, field, "door_id,address\nx,y\n").get_data(as_text=True)
-    answer = post_form(client, "/canvass/turfs", {
-        "campaign": str(field.campaign.id), "name": "Bad", "canvasser": "0",
-        "upload": (io.BytesIO("door_id,address,geography\nx,\xe9,N1\n".encode("latin-1")), "doors.csv")},
-        content_type="multipart/form-data")
+    answer = upload(client, field, b"door_id,address,geography\nx,\x00\x01\x02,N1\n", name="Bad")
     assert answer.status_code == 422 and "UTF-8" in answer.get_data(as_text=True)
     existing = upload(client, field, "door_id,address,geography\nq-1,1 Q,N1\n", name="North A")
     assert existing.status_code == 422 and "already exists" in existing.get_data(as_text=True)

@@ -163,3 +163,51 @@ def test_upload_page_shows_the_report(client, signed_in, places):
     assert _count(IndicatorValue) == 4
     page = client.get("/indicators/?lang=he").get_data(as_text=True)
     assert "מוכנות לגן" in page
+
+
+# Excel where the comma is the decimal mark (most of Europe) saves CSV with semicolons, in cp1252.
+PLACES_SEMICOLON = "code;name;level;parent;population\nFR;Fréjus;city;;\nFR-VE;Vieux Église;neighbourhood;FR;1200\n"
+VALUES_SEMICOLON = ("indicator;geography;period;group;value;numerator;denominator;name;unit\n"
+                    "kr;FR-VE;2024;;71,5;143;200;Préparation à l'école;percent\n"
+                    "kr;FR-VE;2024;language=fr;75;;;;\n")
+
+
+def test_semicolon_csv_from_excel_imports_through_the_pages(client, signed_in, app):
+    signed_in("analyst")
+    answer = post_form(client, "/indicators/geographies/import",
+                       {"upload": (io.BytesIO(PLACES_SEMICOLON.encode("cp1252")), "places.csv")},
+                       content_type="multipart/form-data")
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    place = db.session.scalar(select(Geography).where(Geography.code == "FR-VE"))
+    assert place.name == "Vieux Église" and place.parent.code == "FR" and place.population == 1200
+    answer = post_form(client, "/indicators/import",
+                       {"upload": (io.BytesIO(VALUES_SEMICOLON.encode("cp1252")), "values.csv")},
+                       content_type="multipart/form-data")
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert db.session.scalar(select(Indicator.name)) == {"en": "Préparation à l'école"}
+    assert sorted(db.session.scalars(select(IndicatorValue.value))) == [71.5, 75.0]
+
+
+def test_semicolon_csv_refusals_list_every_line_and_store_nothing(runner, tmp_path, app):
+    places = tmp_path / "places.csv"
+    places.write_text(PLACES_SEMICOLON + "FR-NO;;neighbourhood;FR;9,5\n", encoding="utf-8-sig")
+    result = runner.invoke(args=["geographies", "import", str(places)])
+    assert result.exit_code != 0 and "Nothing was stored" in result.output
+    assert "Line 4: the name is empty." in result.output
+    assert "Line 4: the population “9,5” is not a whole number." in result.output
+    assert _count(Geography) == 0
+    values = tmp_path / "values.csv"
+    values.write_text(VALUES_SEMICOLON + "kr;NOWHERE;2024;;5;;;;\nkr;FR-VE;2024;language=he;140;;;;\n",
+                      encoding="utf-8")
+    result = runner.invoke(args=["indicators", "import", str(values)])
+    assert result.exit_code != 0
+    assert "Line 4: unknown geography “NOWHERE”." in result.output
+    assert "Line 5: the value 140 is outside 0–100 for a percentage." in result.output
+    assert _count(IndicatorValue) == 0 and _count(Indicator) == 0
+
+
+def test_a_file_the_reader_refuses_is_reported(app):
+    result = import_indicators(b"indicator,geography,period,value,Value\nkr,EB,2024,5,6\n", "dup.csv")
+    assert [str(problem) for problem in result.problems] == ["Line 1: The column Value appears twice."]
+    result = import_geographies(b"\x00\x01\x02", "places.csv")
+    assert [problem.code for problem in result.problems] == ["not_text"]

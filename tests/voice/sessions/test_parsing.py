@@ -98,6 +98,25 @@ def test_csv_with_only_a_text_column_and_a_byte_order_mark():
     assert texts(notes) == ["One", "Two"]
 
 
+def test_csv_as_excel_saves_it_with_semicolons_in_cp1252():
+    data = "text;speaker_role\nLa crèche coûte trop cher;parent\nPas de bus, le soir;\n".encode("cp1252")
+    notes = parse(data=data, filename="notes.csv")
+    assert notes.ok, notes.problems
+    assert [(c.line, c.text, c.speaker_role) for c in notes.comments] == [
+        (2, "La crèche coûte trop cher", "parent"), (3, "Pas de bus, le soir", None)]
+
+
+def test_pasted_csv_is_read_like_a_file():
+    notes = parse(pasted="text\tlanguage\nToo expensive\ten\n", format="csv")
+    assert notes.ok and [(c.text, c.language) for c in notes.comments] == [("Too expensive", "en")]
+
+
+def test_csv_problems_carry_their_line():
+    notes = parse(data=b"text,speaker_role\nfine,\nhello,parent,extra\n", filename="x.csv")
+    assert [(p.code, p.line) for p in notes.problems] == [("csv_extra_cells", 3)]
+    assert [p.located(str) for p in notes.problems] == ["Line 3: this row has more cells than there are columns."]
+
+
 @pytest.mark.parametrize("data, codes", [
     (b"comment,who\nhello,parent\n", {"csv_unknown_columns", "csv_no_text_column"}),
     (b"text,name\nhello,Dana\n", {"csv_unknown_columns"}),
@@ -105,7 +124,7 @@ def test_csv_with_only_a_text_column_and_a_byte_order_mark():
     (b"text,speaker_role\nhello,grandmother\n", {"unknown_role"}),
     (b"text,language\nhello,de\n", {"unknown_language"}),
     (b"text\nhello,extra\n", {"csv_extra_cells"}),
-    (b"text,text\nhello,again\n", {"csv_duplicate_column"}),
+    (b"text,text\nhello,again\n", {"duplicate_column"}),
 ])
 def test_malformed_csv_is_reported_by_line(data, codes):
     notes = parse(data=data, filename="bad.csv")
@@ -116,12 +135,12 @@ def test_malformed_csv_is_reported_by_line(data, codes):
 def test_empty_text_rows_are_each_reported_with_their_line():
     notes = parse(data=b"text,speaker_role\nfirst,\n  ,\n,youth\nlast,\n\"\",parent\n", filename="x.csv")
     # Row 3 is blank (layout, skipped); rows 4 and 6 have a role but no text.
-    assert [(p.code, p.params.get("line")) for p in notes.problems] == [("empty_text", 4), ("empty_text", 6)]
+    assert [(p.code, p.line) for p in notes.problems] == [("empty_text", 4), ("empty_text", 6)]
 
 
 def test_bad_encoding_names_the_line():
     notes = parse(data="first line\nsecond\n".encode() + b"caf\xe9\n", filename="notes.txt")
-    assert [(p.code, p.params) for p in notes.problems] == [("encoding", {"line": 3})]
+    assert [(p.code, p.line) for p in notes.problems] == [("encoding", 3)]
 
 
 def test_utf16_with_byte_order_mark_is_read():

@@ -234,6 +234,13 @@ def test_csv_upload(client, signed_in, own_session):
     assert "אין מקום בגן" in page and 'name="count" value="2"' in page
 
 
+def test_semicolon_csv_upload_from_excel(client, signed_in, own_session):
+    signed_in("facilitator")
+    data = "text;language\nLa crèche coûte trop cher;en\nPas de bus, le soir;en\n".encode("cp1252")
+    page = import_notes(client, own_session, upload=(io.BytesIO(data), "notes.csv")).get_data(as_text=True)
+    assert "La crèche coûte trop cher" in page and "Pas de bus, le soir" in page and 'name="count" value="2"' in page
+
+
 def test_docx_upload(client, signed_in, own_session):
     signed_in("facilitator")
     document = docx.Document()
@@ -266,7 +273,9 @@ def test_malformed_report_is_translated(client, signed_in, own_session):
     signed_in("facilitator")
     response = post_form(client, f"/sessions/{own_session.id}/import?lang=he",
                          {"format": "csv", "language": "en", "pasted": "who\nhello\n"})
-    assert response.status_code == 422 and 'dir="rtl"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'dir="rtl"' in page
+    assert "שורה 1: השורה הראשונה צריכה לכלול את שמות העמודות" in page
 
 
 def test_review_with_a_bad_item_saves_nothing(client, signed_in, own_session):
