@@ -19,7 +19,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import xlrd
 from openpyxl import load_workbook
@@ -32,6 +32,9 @@ WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 DELIMITERS = ",;\t"
 LEGACY_ENCODING = "cp1252"
 SNIFF_LINES = 50
+# A run of this many blank rows ends a sheet: sheets formatted down to Excel's millionth row
+# would otherwise take seconds to walk. XLSForms pass pyxform's own (shorter) run.
+BLANK_ROWS_END_A_SHEET = 1000
 # Control characters never appear in a text table: their presence means the bytes are not text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -89,12 +92,13 @@ def read_table(data: bytes, filename: str = "") -> Table:
     return table
 
 
-def read_sheets(data: bytes, filename: str = "") -> dict[str, Table]:
+def read_sheets(data: bytes, filename: str = "", *,
+                blank_rows_end: int = BLANK_ROWS_END_A_SHEET) -> dict[str, Table]:
     """Every sheet of a workbook by name, in order (a CSV file is one sheet named "")."""
     kind = _kind(data, filename)
     if kind == "csv":
         return {"": read_csv(data)}
-    named_rows = _xlsx_sheets(data) if kind == "xlsx" else _xls_sheets(data)
+    named_rows = (_xlsx_sheets if kind == "xlsx" else _xls_sheets)(data, blank_rows_end)
     tables, problems = {}, []
     for name, rows in named_rows:
         try:
@@ -175,7 +179,7 @@ def _table(rows: Iterable[tuple[int, list[Any]]], sheet: str | None = None) -> T
     repeated = _repeated(header.cells)
     if repeated:
         raise Invalid([Problem("duplicate_column", DUPLICATE_COLUMN, {"column": title},
-                               sheet=sheet, line=header.line) for title in repeated])
+                               sheet=sheet, line=header.line, column=title) for title in repeated])
     return Table(header.cells, tuple(body), sheet)
 
 
@@ -206,33 +210,45 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_sheets(data: bytes) -> list[tuple[str, list[tuple[int, tuple]]]]:
+def _xlsx_sheets(data: bytes, blank_rows_end: int) -> list[tuple[str, list[tuple[int, tuple]]]]:
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and data validation it drops; only the values matter here.
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheets = [(sheet.title, _xlsx_rows(sheet)) for sheet in workbook.worksheets]
+            sheets = []
+            for sheet in workbook.worksheets:
+                sheet.reset_dimensions()  # some writers store a wrong size, which read-only mode trusts
+                sheets.append((sheet.title, _until_blank_run(sheet.iter_rows(values_only=True), blank_rows_end)))
         workbook.close()
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise Invalid([Problem("not_workbook", NOT_WORKBOOK["xlsx"])])
     return sheets
 
 
-def _xlsx_rows(sheet) -> list[tuple[int, tuple]]:
-    sheet.reset_dimensions()  # some writers store a wrong size, and read-only mode would trust it
-    return list(enumerate(sheet.iter_rows(values_only=True), start=1))
-
-
-def _xls_sheets(data: bytes) -> list[tuple[str, list[tuple[int, list]]]]:
+def _xls_sheets(data: bytes, blank_rows_end: int) -> list[tuple[str, list[tuple[int, list]]]]:
     try:
         # xlrd writes its warnings to a log file: keep them out of the server's output.
         book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
     except Exception:  # xlrd raises many kinds for a file that is not a workbook
         raise Invalid([Problem("not_workbook", NOT_WORKBOOK["xls"])])
-    return [(sheet.name, [(index + 1, [_xls_value(cell, book.datemode) for cell in sheet.row(index)])
-                          for index in range(sheet.nrows)])
+    return [(sheet.name, _until_blank_run(([_xls_value(cell, book.datemode) for cell in sheet.row(index)]
+                                           for index in range(sheet.nrows)), blank_rows_end))
             for sheet in book.sheets()]
+
+
+def _until_blank_run(rows: Iterable[Sequence[Any]], blank_rows_end: int) -> list[tuple[int, Sequence[Any]]]:
+    """The non-blank rows with their numbers, up to a run of ``blank_rows_end`` blank rows."""
+    kept, blank_run = [], 0
+    for line, values in enumerate(rows, start=1):
+        if any(value is not None and value != "" for value in values):
+            kept.append((line, values))
+            blank_run = 0
+        else:
+            blank_run += 1
+            if blank_run == blank_rows_end:
+                break
+    return kept
 
 
 def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> Any:

@@ -128,4 +128,4 @@ def test_refusals_in_a_workbook_name_the_sheet():
     with pytest.raises(Invalid) as refused:
         read_sheets(xlsx(survey=[["type", "type"]], choices=[["name"]]), "form.xlsx")
     assert [problem.located(str) for problem in refused.value.problems] == [
-        "Sheet survey, row 1: The column type appears twice."]
+        "Sheet survey, row 1, column type: The column type appears twice."]

@@ -33,16 +33,15 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
-import zipfile
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
-from pyxform.xls2json_backends import DefinitionData, get_xlsform
+from pyxform.constants import SUPPORTED_SHEET_NAMES
+from pyxform.xls2json_backends import DefinitionData
 
 from ..intake.definition import (
     MESSAGES as DEFINITION_MESSAGES,
@@ -57,6 +56,7 @@ from ..intake.definition import (
 )
 from ..intake.expressions import ExpressionError, parse
 from ..problems import N_, Invalid, Problem
+from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, read_sheets
 
 __all__ = ["LANGUAGE_NAMES", "MESSAGES", "export_xlsform", "import_xlsform", "refusal"]
 
@@ -69,7 +69,6 @@ IMPORT_MESSAGES = {
     "unreadable": N_("The workbook could not be read: %(detail)s"),
     "no_survey_sheet": N_("The workbook has no sheet named survey."),
     "missing_column": N_("The %(sheet)s sheet has no %(column)s column."),
-    "duplicate_column": N_("The column %(column)s appears twice in the header row."),
     "missing_type": N_("This row has a name or label but no type."),
     "unknown_type": N_("%(type)s is not an XLSForm question type."),
     "repeat": N_("Repeat groups (%(type)s) are not supported: ask each question once."),
@@ -167,6 +166,8 @@ _EXTERNAL_SELECTS = ("select_one_from_file", "select_multiple_from_file",
                      "select_one_external", "select one external")
 _OR_OTHER = re.compile(r"selected\(\.\./([A-Za-z_][A-Za-z0-9_.\-]*), 'other'\)")
 _PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+# pyxform (and so ODK) reads no further than a run of 60 blank rows.
+PYXFORM_BLANK_ROWS_END_A_SHEET = 60
 _PYXFORM_SHEET = re.compile(r"[Oo]n the '(\w+)' sheet")
 
 
@@ -177,8 +178,7 @@ def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "
     ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
     the settings sheet names no ``default_language`` (usually the campaign's language).
     """
-    content = _read_bytes(source)
-    data = _read_sheets(content)
+    data = _read_sheets(*_read_bytes(source))
     rows = _survey_rows(data)
     _refuse_unsupported(rows, data)
     form = _to_json(data)
@@ -191,44 +191,45 @@ def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "
     return defn
 
 
-def _read_bytes(source: str | PathLike | bytes) -> bytes:
+def _read_bytes(source: str | PathLike | bytes) -> tuple[bytes, str]:
+    """The workbook's bytes and its file name (which tells .xls from .xlsx when unsure)."""
     if isinstance(source, bytes):
-        content = source
-    else:
-        try:
-            content = Path(source).read_bytes()
-        except OSError as err:
-            raise refusal(None, None, None, "unreadable",
-                               {"detail": err.strerror or str(err)}) from None
+        return source, ""
+    try:
+        return Path(source).read_bytes(), Path(source).name
+    except OSError as err:
+        raise refusal(None, None, None, "unreadable", {"detail": err.strerror or str(err)}) from None
+
+
+def _read_sheets(content: bytes, filename: str) -> DefinitionData:
+    """The workbook's sheets, read by the one table reader, in the shape pyxform converts."""
     if not content:
         raise refusal(None, None, None, "empty_file")
-    if not zipfile.is_zipfile(io.BytesIO(content)):
+    if not content.startswith((XLSX_SIGNATURE, XLS_SIGNATURE)):
         raise refusal(None, None, None, "not_xlsx")
-    return content
-
-
-def _read_sheets(content: bytes) -> DefinitionData:
-    with warnings.catch_warnings():
-        # openpyxl warns that it drops Excel's data validation extensions (drop-down
-        # lists authors add to the type column); we never need them, and the warning
-        # would otherwise fail a test run with warnings as errors.
-        warnings.filterwarnings("ignore", message="Data Validation extension",
-                                category=UserWarning)
-        try:
-            data = get_xlsform(content, file_type=".xlsx")
-        except PyXFormError as err:
-            duplicate = re.fullmatch(r"Duplicate column header: (.*)", str(err))
-            if duplicate is None:
-                raise refusal(None, None, None, "unreadable",
-                                   {"detail": str(err)}) from None
-            column = duplicate.group(1)
-            raise refusal(_sheet_with_duplicate(content, column), 1, column,
-                               "duplicate_column", {"column": column}) from None
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-            raise refusal(None, None, None, "unreadable", {"detail": str(err)}) from None
-    if data.survey is None and not data.survey_header:
+    read = read_sheets(content, filename, blank_rows_end=PYXFORM_BLANK_ROWS_END_A_SHEET)
+    tables = {name.lower(): table for name, table in read.items()}
+    if len(tables) == 1 and not set(tables) & SUPPORTED_SHEET_NAMES:
+        tables = {"survey": next(iter(tables.values()))}  # as pyxform: a lone sheet is the survey
+    if "survey" not in tables:
         raise refusal(None, None, None, "no_survey_sheet")
-    return data
+    sheets = {}
+    for name in SUPPORTED_SHEET_NAMES & set(tables):
+        header, rows = _pyxform_sheet(tables[name])
+        sheets[name], sheets[f"{name}_header"] = rows, [dict.fromkeys(header)] if header else []
+    return DefinitionData(sheet_names=list(tables), **sheets)
+
+
+def _pyxform_sheet(table: Table) -> tuple[list[str], list[dict[str, str]]]:
+    """A sheet as pyxform reads one: header titles with runs of spaces folded, and one dict per
+    row from row 2 on, blank rows kept as {} so that list index + 2 is the spreadsheet row."""
+    header = [re.sub(r"\s+", " ", title) for title in table.header]
+    rows: list[dict[str, str]] = []
+    for row in table.rows:
+        rows.extend({} for _blank in range(row.line - 2 - len(rows)))
+        rows.append({title: value.replace("\u00a0", " ") for title, value in zip(header, row.cells)
+                     if title and value})
+    return [title for title in header if title], rows
 
 
 def _from_pyxform(err: PyXFormError) -> Invalid:
@@ -239,23 +240,6 @@ def _from_pyxform(err: PyXFormError) -> Invalid:
     return refusal(sheet.group(1) if sheet else "survey",
                         int(row.group(1)) if row else None, None, "pyxform",
                         {"detail": detail})
-
-
-def _sheet_with_duplicate(content: bytes, header: str) -> str | None:
-    """pyxform does not say which sheet has the duplicate header; look for it."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Data Validation extension",
-                                category=UserWarning)  # see _read_sheets
-        workbook = load_workbook(io.BytesIO(content), read_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
-            names = [str(value).strip() for value in first if value is not None]
-            if names.count(header) > 1:
-                return sheet.title
-    finally:
-        workbook.close()
-    return None
 
 
 class _SurveyRows:
