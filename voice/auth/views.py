@@ -8,6 +8,7 @@ from .. import accounts
 from ..extensions import db
 from ..i18n import language_choices
 from ..models import User
+from ..refusals import refused_on_field
 from ..security import public, roles_required, signed_in
 from . import operations
 from .forms import SignInForm, UserForm
@@ -70,13 +71,11 @@ def create_user():
         if not form.password.data:
             form.password.errors.append(_("A new account needs a password."))
         else:
-            try:
+            with refused_on_field(form.email, accounts.EmailTaken,
+                                  _("An account with this e-mail already exists.")):
                 user = accounts.create_user(
                     email=form.email.data, password=form.password.data, display_name=form.display_name.data,
                     role=form.role.data, locale=form.locale.data, actor=current_user)
-            except accounts.EmailTaken:
-                form.email.errors.append(_("An account with this e-mail already exists."))
-            else:
                 flash(_("Account created for %(name)s.", name=user.display_name), "success")
                 return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None)

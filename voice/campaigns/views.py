@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..i18n import language_choices
 from ..models import Campaign
+from ..refusals import refused_on_field
 from ..security import roles_required
 from . import operations
 from .forms import CampaignForm
@@ -34,14 +35,12 @@ def _form(campaign: Campaign | None) -> CampaignForm:
 def _save(campaign: Campaign | None):
     form = _form(campaign)
     if form.validate_on_submit():
-        try:
+        with refused_on_field(form.slug, operations.SlugTaken,
+                              _("Another campaign already uses this short name.")):
             saved = operations.save_campaign(
                 campaign, name=form.name.data, slug=form.slug.data, description=form.description.data,
                 languages=form.languages.data, group_keys=form.group_key_list(),
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data, actor=current_user)
-        except operations.SlugTaken:
-            form.slug.errors.append(_("Another campaign already uses this short name."))
-        else:
             flash(_("Campaign “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("campaigns.index"))
     return render_template("campaigns/form.html", form=form, campaign=campaign)

@@ -1,4 +1,5 @@
-"""Coding: the NLP runs and model training today; the codebook editor and review queue build on it."""
+"""Coding: the codebook editor and its YAML file, the review queue, emerging themes, double
+coding, model health and the NLP runs."""
 from flask import Flask
 
 from .views import bp

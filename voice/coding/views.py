@@ -15,8 +15,10 @@ from ..i18n import language_name, locale_info
 from ..jobs import queue_job
 from ..models import Code, CodingAssignment, CodingRound, Geography, Job, User, VoiceItem
 from ..nlp_adapter import count_stale_items, ensure_codebook
+from ..problems import Invalid
+from ..refusals import problems_flashed
 from ..security import roles_required
-from . import operations
+from . import codebook_yaml, codes, double_coding, emerging, health, keywords, review_queue
 from .forms import (AddCodeForm, AdoptThemeForm, BlindCodingForm, DecisionForm, ImportForm, MergeForm,
                     ReviewFilterForm, RoundForm, SettleForm, SplitForm, choices, code_form_class)
 from .overview import nlp_overview
@@ -63,8 +65,6 @@ def job_status(job_id: int):
     job = db.session.get(Job, job_id) or abort(404)
     return jsonify(id=job.id, kind=job.kind, status=job.status, done=job.done, total=job.total,
                    percent=job.percent, error=job.error, result=job.result)
-
-
 # ------------------------------------------------------------------------------ helpers
 
 def _locale() -> str:
@@ -72,11 +72,7 @@ def _locale() -> str:
 
 
 def _label(code: Code) -> str:
-    return operations.code_label(code, _locale())
-
-
-def _code_or_404(code_id: int) -> Code:
-    return db.session.get(Code, code_id) or abort(404)
+    return codes.code_label(code, _locale())
 
 
 def _flash_form_errors(form) -> None:
@@ -86,7 +82,7 @@ def _flash_form_errors(form) -> None:
 
 
 def _code_choices(exclude: int | None = None, kind: str | None = None) -> list[SelectChoice]:
-    return choices((code.id, "— " * depth + _label(code)) for code, depth in operations.code_tree()
+    return choices((code.id, "— " * depth + _label(code)) for code, depth in codes.code_tree()
                    if code.id != exclude and (kind is None or code.kind == kind))
 
 
@@ -102,14 +98,13 @@ def index():
 @roles_required(*STAFF)
 def codebook():
     ensure_codebook()
-    return render_template("coding/codebook.html", tree=operations.code_tree(), label=_label,
-                           stale=count_stale_items(), history=operations.codebook_history(),
+    return render_template("coding/codebook.html", tree=codes.code_tree(), label=_label,
+                           stale=count_stale_items(), history=codes.codebook_history(),
                            import_form=ImportForm(), form=FlaskForm())
 
 
 def _code_form(code: Code | None):
-    codes = Code.active()
-    languages = operations.codebook_languages(codes)
+    languages = codes.codebook_languages(Code.active())
     form_class = code_form_class(languages, language_name)
     form = form_class(obj=None)
     if code is not None and request.method == "GET":
@@ -122,33 +117,33 @@ def _code_form(code: Code | None):
     return form, languages
 
 
+def _code_fields(form, languages: list[str], code: Code | None) -> dict:
+    """What the code form says, as ``codes.save_code`` takes it (a key is set once, at creation)."""
+    return {"key": code.key if code else form.key.data.strip(), "kind": form.kind.data,
+            "parent_id": form.parent.data or None,
+            "labels": {language: form[f"label_{language}"].data for language in languages},
+            "descriptions": {language: form[f"description_{language}"].data for language in languages},
+            "keywords": {language: keywords.split_keywords(form[f"keywords_{language}"].data)
+                         for language in languages}}
+
+
 def _save_code(code: Code | None):
     form, languages = _code_form(code)
     previews = {}
     if request.method == "POST" and request.form.get("preview"):  # the no-script keyword preview
-        previews = {language: operations.preview_keywords(language, operations.split_keywords(
+        previews = {language: keywords.preview_keywords(language, keywords.split_keywords(
             form[f"keywords_{language}"].data)) for language in languages}
     elif form.validate_on_submit():
-        try:
-            saved = operations.save_code(
-                code, key=code.key if code else form.key.data.strip(), kind=form.kind.data,
-                parent_id=form.parent.data or None,
-                labels={language: form[f"label_{language}"].data for language in languages},
-                descriptions={language: form[f"description_{language}"].data for language in languages},
-                keywords={language: operations.split_keywords(form[f"keywords_{language}"].data)
-                          for language in languages}, actor=current_user)
-        except operations.CodingError as error:
-            flash(str(error), "error")
-        else:
+        with problems_flashed():
+            saved = codes.save_code(code, **_code_fields(form, languages, code), actor=current_user)
             flash(_("Saved. %(count)s items will be tagged again.", count=count_stale_items()), "success")
             return redirect(url_for("coding.edit_code", code_id=saved.id))
-    merge_form = split_items = None
+    merge_form = None
     if code is not None:
         merge_form = MergeForm()
         merge_form.into.choices = _code_choices(exclude=code.id, kind=code.kind)
     return render_template("coding/code.html", form=form, code=code, previews=previews, merge_form=merge_form,
-                           label=_label, stale=count_stale_items(), split_items=split_items,
-                           language_name=language_name)
+                           label=_label, stale=count_stale_items(), language_name=language_name)
 
 
 @bp.route("/codebook/new", methods=["GET", "POST"])
@@ -160,14 +155,14 @@ def new_code():
 @bp.route("/codebook/<int:code_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_code(code_id: int):
-    return _save_code(_code_or_404(code_id))
+    return _save_code(db.get_or_404(Code, code_id))
 
 
 @bp.route("/codebook/preview.json")
 @roles_required(*STAFF)
 def keyword_preview():
     language = request.args.get("language", "")
-    preview = operations.preview_keywords(language, operations.split_keywords(request.args.get("keywords")))
+    preview = keywords.preview_keywords(language, keywords.split_keywords(request.args.get("keywords")))
     preview["summary"] = _("Matches %(matched)s of the last %(sample)s items in this language.",
                            matched=preview["matched"], sample=preview["sample"])
     return jsonify(preview)
@@ -176,37 +171,32 @@ def keyword_preview():
 @bp.route("/codebook/<int:code_id>/merge", methods=["POST"])
 @roles_required(*STAFF)
 def merge_code(code_id: int):
-    code = _code_or_404(code_id)
+    code = db.get_or_404(Code, code_id)
     form = MergeForm()
     form.into.choices = _code_choices(exclude=code.id, kind=code.kind)
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(url_for("coding.edit_code", code_id=code.id))
-    keep = _code_or_404(form.into.data)
-    try:
-        moved = operations.merge_codes(code, keep, actor=current_user)
-    except operations.CodingError as error:
-        flash(str(error), "error")
-        return redirect(url_for("coding.edit_code", code_id=code.id))
-    flash(_("Merged into %(code)s: %(count)s tags moved.", code=_label(keep), count=moved["moved"] + moved["folded"]),
-          "success")
-    return redirect(url_for("coding.edit_code", code_id=keep.id))
+    keep = db.get_or_404(Code, form.into.data)
+    with problems_flashed():
+        moved = codes.merge_codes(code, keep, actor=current_user)
+        flash(_("Merged into %(code)s: %(count)s tags moved.", code=_label(keep),
+                count=moved["moved"] + moved["folded"]), "success")
+        return redirect(url_for("coding.edit_code", code_id=keep.id))
+    return redirect(url_for("coding.edit_code", code_id=code.id))
 
 
 @bp.route("/codebook/<int:code_id>/split", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def split_code(code_id: int):
-    code = _code_or_404(code_id)
+    code = db.get_or_404(Code, code_id)
     form = SplitForm()
-    items = operations.human_tagged_items(code)
+    items = codes.human_tagged_items(code)
     form.items.choices = choices((item.id, item.original_text[:120]) for item in items)
     if form.validate_on_submit():
-        try:
-            new = operations.split_code(code, key=form.key.data.strip(), labels={_locale(): form.label.data.strip()},
-                                        item_ids=form.items.data or [], actor=current_user)
-        except operations.CodingError as error:
-            flash(str(error), "error")
-        else:
+        with problems_flashed():
+            new = codes.split_code(code, key=form.key.data.strip(), labels={_locale(): form.label.data.strip()},
+                                   item_ids=form.items.data or [], actor=current_user)
             flash(_("New code %(code)s made; %(count)s items moved to it.", code=_label(new),
                     count=len(form.items.data or [])), "success")
             return redirect(url_for("coding.edit_code", code_id=new.id))
@@ -224,8 +214,11 @@ def import_codebook_file():
         if not text.strip():
             flash(_("Choose a file or paste the codebook."), "error")
         else:
-            count, problems = operations.import_yaml(text, actor=current_user)
-            if not problems:
+            try:
+                count = codebook_yaml.import_yaml(text, actor=current_user)
+            except Invalid as error:  # shown line by line on the page, not flashed
+                problems = error.problems
+            else:
                 flash(_("Imported %(count)s codes. %(stale)s items will be tagged again.", count=count,
                         stale=count_stale_items()), "success")
                 return redirect(url_for("coding.codebook"))
@@ -238,7 +231,7 @@ def import_codebook_file():
 @roles_required(*STAFF)
 def export_codebook():
     ensure_codebook()
-    return Response(operations.export_yaml(), mimetype="application/yaml",
+    return Response(codebook_yaml.export_yaml(), mimetype="application/yaml",
                     headers={"Content-Disposition": "attachment; filename=codebook.yaml"})
 
 
@@ -247,17 +240,29 @@ def export_codebook():
 SKIPPED = "coding_skipped"
 
 
-def _filters() -> operations.ReviewFilters:
+def _filters() -> review_queue.ReviewFilters:
     def number(name, cast):
         try:
             return cast(request.args[name]) if request.args.get(name) not in (None, "") else None
         except ValueError:
             return None
-    return operations.ReviewFilters(
+    return review_queue.ReviewFilters(
         code_id=number("code", int) or None, min_confidence=number("min", float),
         max_confidence=number("max", float), language=request.args.get("language") or None,
         channel=request.args.get("channel") or None, geography_id=number("geography", int) or None,
         order="oldest" if request.args.get("order") == "oldest" else "rank")
+
+
+def _filter_form() -> ReviewFilterForm:
+    form = ReviewFilterForm(request.args)
+    form.code.choices = choices([(0, _("Any code"))]) + _code_choices()
+    form.language.choices = choices([("", _("Any language"))] + [
+        (code, language_name(code)) for code in codes.codebook_languages()])
+    channels = db.session.scalars(select(VoiceItem.channel).distinct().order_by(VoiceItem.channel))
+    form.channel.choices = choices([("", _("Any channel"))] + [(channel, channel) for channel in channels])
+    form.geography.choices = choices([(0, _("Any area"))] + [
+        (geo.id, geo.name) for geo in db.session.scalars(select(Geography).order_by(Geography.name))])
+    return form
 
 
 def _back_filters() -> dict:
@@ -266,6 +271,11 @@ def _back_filters() -> dict:
     args = dict(pair.split("=", 1) for pair in back.split("&") if "=" in pair)
     allowed = {"code", "min", "max", "language", "channel", "geography", "order"}
     return {name: unquote_plus(value) for name, value in args.items() if name in allowed and value}
+
+
+def _back_to_review(**values):
+    """The queue again, with the filters the form carried back."""
+    return redirect(url_for("coding.review", **values, **_back_filters()))
 
 
 @bp.route("/review")
@@ -277,72 +287,55 @@ def review():
     if request.args.get("item", "").isdigit():
         item = db.session.get(VoiceItem, int(request.args["item"]))
     if item is None:
-        item = operations.next_item(filters, skipped)
-    machine, extra = operations.item_tags(item, _locale()) if item else ([], [])
-    current = next((tag for tag in machine if tag.decision is None), None)
-    filter_form = ReviewFilterForm(request.args)
-    filter_form.code.choices = choices([(0, _("Any code"))]) + _code_choices()
-    filter_form.language.choices = choices([("", _("Any language"))] + [
-        (code, language_name(code)) for code in operations.codebook_languages()])
-    channels = db.session.scalars(select(VoiceItem.channel).distinct().order_by(VoiceItem.channel))
-    filter_form.channel.choices = choices([("", _("Any channel"))] + [(channel, channel) for channel in channels])
-    filter_form.geography.choices = choices([(0, _("Any area"))] + [
-        (geo.id, geo.name) for geo in db.session.scalars(select(Geography).order_by(Geography.name))])
+        item = review_queue.next_item(filters, skipped)
+    machine, extra = review_queue.item_tags(item, _locale()) if item else ([], [])
     add_form = AddCodeForm()
     add_form.code.choices = _code_choices()
-    back = urlencode(filters.as_args())
     return render_template(
-        "coding/review.html", item=item, machine=machine, extra=extra, current=current,
-        text=operations.highlight(item.original_text, [span for tag in machine for span in tag.evidence])
-        if item else "",
-        waiting=operations.count_to_review(filters, skipped), filter_form=filter_form, add_form=add_form,
-        form=FlaskForm(), back=back, skipped=len(skipped), filters=filters.as_args())
+        "coding/review.html", item=item, machine=machine, extra=extra,
+        current=next((tag for tag in machine if tag.decision is None), None),
+        parts=review_queue.evidence_parts(item, machine) if item else [],
+        waiting=review_queue.count_to_review(filters, skipped), filter_form=_filter_form(), add_form=add_form,
+        form=FlaskForm(), back=urlencode(filters.as_args()), skipped=len(skipped), filters=filters.as_args())
 
 
-def _review_item(item_id: int) -> VoiceItem:
-    return db.session.get(VoiceItem, item_id) or abort(404)
+def _record_decision(item: VoiceItem, code_id: int, applies: bool) -> None:
+    with problems_flashed():
+        review_queue.decide(item, db.get_or_404(Code, code_id), applies, actor=current_user)
 
 
 @bp.route("/review/<int:item_id>/decide", methods=["POST"])
 @roles_required(*STAFF)
 def decide(item_id: int):
-    item = _review_item(item_id)
+    item = db.get_or_404(VoiceItem, item_id)
     form = DecisionForm()
     if form.validate_on_submit() and form.code.data.isdigit() and form.decision.data in ("accept", "reject"):
-        code = _code_or_404(int(form.code.data))
-        try:
-            operations.decide(item, code, form.decision.data == "accept", actor=current_user)
-        except operations.CodingError as error:
-            flash(str(error), "error")
+        _record_decision(item, int(form.code.data), form.decision.data == "accept")
     else:
         flash(_("Choose a code to accept or reject."), "error")
-    return redirect(url_for("coding.review", item=item.id, **_back_filters()))
+    return _back_to_review(item=item.id)
 
 
 @bp.route("/review/<int:item_id>/add", methods=["POST"])
 @roles_required(*STAFF)
 def add_code(item_id: int):
-    item = _review_item(item_id)
+    item = db.get_or_404(VoiceItem, item_id)
     form = AddCodeForm()
     form.code.choices = _code_choices()
     if form.validate_on_submit():
-        code = _code_or_404(form.code.data)
-        try:
-            operations.decide(item, code, True, actor=current_user)
-        except operations.CodingError as error:
-            flash(str(error), "error")
+        _record_decision(item, form.code.data, True)
     else:
         flash(_("Choose a code to add."), "error")
-    return redirect(url_for("coding.review", item=item.id, **_back_filters()))
+    return _back_to_review(item=item.id)
 
 
 @bp.route("/review/<int:item_id>/next", methods=["POST"])
 @roles_required(*STAFF)
 def next_item(item_id: int):
-    item = _review_item(item_id)
+    item = db.get_or_404(VoiceItem, item_id)
     if FlaskForm().validate_on_submit() and not any(tag.source == "human" for tag in item.tags):
-        session[SKIPPED] = operations.drop_stale_skips([*session.get(SKIPPED, []), item.id])
-    return redirect(url_for("coding.review", **_back_filters()))
+        session[SKIPPED] = review_queue.drop_stale_skips([*session.get(SKIPPED, []), item.id])
+    return _back_to_review()
 
 
 # ------------------------------------------------------------------------------ emerging themes
@@ -350,7 +343,7 @@ def next_item(item_id: int):
 @bp.route("/themes")
 @roles_required(*STAFF)
 def themes():
-    return render_template("coding/themes.html", suggestions=operations.emerging_themes(), form=AdoptThemeForm(),
+    return render_template("coding/themes.html", suggestions=emerging.emerging_themes(), form=AdoptThemeForm(),
                            language_name=language_name)
 
 
@@ -361,22 +354,16 @@ def adopt_theme():
     if not form.validate_on_submit():
         flash(_("This suggestion could not be read; reload the page and try again."), "error")
         return redirect(url_for("coding.themes"))
-    try:
-        code = operations.adopt_theme(form.language.data, operations.split_keywords(form.keywords.data),
-                                      actor=current_user)
-    except operations.CodingError as error:
-        flash(str(error), "error")
-        return redirect(url_for("coding.themes"))
-    flash(_("New code %(code)s made from the suggestion. Give it labels in every language.", code=_label(code)),
-          "success")
-    return redirect(url_for("coding.edit_code", code_id=code.id))
+    with problems_flashed():
+        code = emerging.adopt_theme(form.language.data, keywords.split_keywords(form.keywords.data),
+                                    actor=current_user)
+        flash(_("New code %(code)s made from the suggestion. Give it labels in every language.",
+                code=_label(code)), "success")
+        return redirect(url_for("coding.edit_code", code_id=code.id))
+    return redirect(url_for("coding.themes"))
 
 
 # ------------------------------------------------------------------------------ double coding
-
-def _round_or_404(round_id: int) -> CodingRound:
-    return db.session.get(CodingRound, round_id) or abort(404)
-
 
 @bp.route("/rounds", methods=["GET", "POST"])
 @roles_required(*STAFF)
@@ -386,11 +373,8 @@ def rounds():
     form.coders.choices = choices((user.id, user.display_name) for user in coders)
     if form.validate_on_submit():
         chosen = [user for user in coders if user.id in form.coders.data]
-        try:
-            round_ = operations.start_round(form.name.data.strip(), form.size.data, chosen, actor=current_user)
-        except operations.CodingError as error:
-            flash(str(error), "error")
-        else:
+        with problems_flashed():
+            round_ = double_coding.start_round(form.name.data.strip(), form.size.data, chosen, actor=current_user)
             flash(_("Round started: each coder codes the same %(count)s items without seeing the others.",
                     count=len(round_.item_ids())), "success")
             return redirect(url_for("coding.round_detail", round_id=round_.id))
@@ -400,34 +384,35 @@ def rounds():
 @bp.route("/rounds/<int:round_id>")
 @roles_required(*STAFF)
 def round_detail(round_id: int):
-    round_ = _round_or_404(round_id)
-    result = operations.agreement(round_)
-    codes = {code.key: code for code in db.session.scalars(select(Code))}
-    settle_form = SettleForm()
-    return render_template("coding/round.html", round=round_, result=result, codes=codes, label=_label,
-                           settle_form=settle_form, mine=operations.next_assignment(round_, current_user))
+    round_ = db.get_or_404(CodingRound, round_id)
+    return render_template("coding/round.html", round=round_, result=double_coding.agreement(round_),
+                           codes={code.key: code for code in db.session.scalars(select(Code))}, label=_label,
+                           settle_form=SettleForm(), mine=double_coding.next_assignment(round_, current_user))
+
+
+def _own_assignment(form: BlindCodingForm, round_: CodingRound) -> CodingAssignment:
+    """The assignment the form names, only if it is the signed-in coder's in this round."""
+    assignment = db.session.get(CodingAssignment, int(form.assignment.data)) \
+        if form.assignment.data.isdigit() else None
+    if assignment is None or assignment.coder_id != current_user.id or assignment.round_id != round_.id:
+        abort(404)
+    return assignment
 
 
 @bp.route("/rounds/<int:round_id>/code", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def code_round(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(CodingRound, round_id)
     form = BlindCodingForm()
-    tree = operations.code_tree()
-    form.codes.choices = choices((code.key, _label(code)) for code, _depth in tree)
+    form.codes.choices = choices((code.key, _label(code)) for code, _depth in codes.code_tree())
     if form.validate_on_submit():
-        assignment = db.session.get(CodingAssignment, int(form.assignment.data)) \
-            if form.assignment.data.isdigit() else None
-        if assignment is None or assignment.coder_id != current_user.id or assignment.round_id != round_.id:
-            abort(404)
-        operations.save_assignment(assignment, form.codes.data or [], actor=current_user)
+        double_coding.save_assignment(_own_assignment(form, round_), form.codes.data or [], actor=current_user)
         return redirect(url_for("coding.code_round", round_id=round_.id))
-    assignment = operations.next_assignment(round_, current_user)
+    assignment = double_coding.next_assignment(round_, current_user)
     if assignment is None:
         flash(_("You have coded every item of this round assigned to you."), "info")
         return redirect(url_for("coding.round_detail", round_id=round_.id))
-    done = sum(1 for a in round_.assignments if a.coder_id == current_user.id and a.coded_at is not None)
-    total = sum(1 for a in round_.assignments if a.coder_id == current_user.id)
+    done, total = double_coding.progress_of(round_, current_user)
     form.assignment.data = str(assignment.id)
     form.codes.data = []
     return render_template("coding/code_round.html", round=round_, assignment=assignment, form=form,
@@ -437,11 +422,11 @@ def code_round(round_id: int):
 @bp.route("/rounds/<int:round_id>/settle", methods=["POST"])
 @roles_required(*STAFF)
 def settle(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(CodingRound, round_id)
     form = SettleForm()
     if form.validate_on_submit() and form.item.data.isdigit() and int(form.item.data) in round_.item_ids():
         item = db.session.get(VoiceItem, int(form.item.data))
-        operations.settle(round_, item, form.codes.data or [], actor=current_user)
+        double_coding.settle(round_, item, form.codes.data or [], actor=current_user)
         flash(_("Settled: the final tags are stored as people's tags."), "success")
     else:
         flash(_("Choose an item of this round to settle."), "error")
@@ -454,6 +439,6 @@ def settle(round_id: int):
 @roles_required(*STAFF)
 def model_health():
     ensure_codebook()
-    model, rows, coded = operations.model_health(_locale())
+    model, rows, coded = health.model_health(_locale())
     return render_template("coding/model.html", model=model, rows=rows, coded=coded, stale=count_stale_items(),
-                           overview=nlp_overview(), form=FlaskForm(), needs=operations.NEEDS_EXAMPLES)
+                           overview=nlp_overview(), form=FlaskForm(), needs=health.NEEDS_EXAMPLES)

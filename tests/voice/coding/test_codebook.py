@@ -64,6 +64,15 @@ def test_new_code_with_a_bad_key_is_refused(client, tagged, signed_in):
     assert db.session.scalar(select(func.count(Code.id))) == before
 
 
+def test_refusals_are_shown_in_the_readers_language(client, tagged, signed_in):
+    signed_in("analyst")
+    taken = post_form(client, "/coding/codebook/new?lang=es", {"key": "barrier.cost", "kind": "barrier",
+                                                               "parent": "0", "label_en": "Again"})
+    assert "La clave barrier.cost ya está en uso." in taken.get_data(as_text=True)
+    report = post_form(client, "/coding/codebook/import?lang=es", {"text": "- just a list\n"})
+    assert "Línea 1: El archivo debe ser un mapeo" in report.get_data(as_text=True)
+
+
 def test_keyword_preview_marks_matching_items(client, tagged, signed_in):
     signed_in("analyst")
     preview = client.get("/coding/codebook/preview.json?language=en&keywords=playground,%20river").get_json()

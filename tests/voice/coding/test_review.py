@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from voice.coding import operations
+from voice.coding import double_coding, health, review_queue
 from voice.extensions import db
 from voice.models import AuditEvent, Code, CodingAssignment, CodingRound, Tag, VoiceItem
 from voice.nlp_adapter import run_tagging
@@ -38,10 +38,10 @@ def test_the_queue_is_ranked_and_filtered(client, tagged, signed_in):
     page = client.get("/coding/review?language=he").get_data(as_text=True)
     assert "class=\"original\" lang=\"he\"" in page and "class=\"original\" lang=\"en\"" not in page
     cost = _code("barrier.cost")
-    filters = operations.ReviewFilters(code_id=cost.id, min_confidence=0.5, max_confidence=1.0)
-    ids = set(db.session.scalars(operations.review_query(filters)))
+    filters = review_queue.ReviewFilters(code_id=cost.id, min_confidence=0.5, max_confidence=1.0)
+    ids = set(db.session.scalars(review_queue.review_query(filters)))
     assert _item("The kindergarten").id in ids and _item("We love the library").id not in ids
-    assert operations.count_to_review(operations.ReviewFilters(channel="online")) == 0
+    assert review_queue.count_to_review(review_queue.ReviewFilters(channel="online")) == 0
 
 
 def test_decisions_become_human_tags_that_survive_a_run(client, tagged, signed_in):
@@ -68,12 +68,12 @@ def test_decisions_become_human_tags_that_survive_a_run(client, tagged, signed_i
     again = {tag.code.key: tag.applies for tag in db.session.scalars(
         select(Tag).where(Tag.item_id == item.id, Tag.source == "human"))}
     assert again == human
-    assert item.id not in set(db.session.scalars(operations.review_query(operations.ReviewFilters())))
+    assert item.id not in set(db.session.scalars(review_queue.review_query(review_queue.ReviewFilters())))
 
 
 def test_next_skips_an_undecided_item(client, tagged, signed_in):
     signed_in("analyst")
-    first = operations.next_item(operations.ReviewFilters(order="oldest"))
+    first = review_queue.next_item(review_queue.ReviewFilters(order="oldest"))
     response = post_form(client, f"/coding/review/{first.id}/next", {"back": "order=oldest"},
                          token_from="/coding/review?order=oldest")
     assert response.status_code == 302
@@ -127,9 +127,9 @@ def test_double_coding_kappa_matches_a_hand_computation(client, tagged, signed_i
         assignment = db.session.scalar(select(CodingAssignment).where(
             CodingAssignment.round_id == round_.id, CodingAssignment.coder_id == admin.id,
             CodingAssignment.item_id == items[position]))
-        operations.save_assignment(assignment, choices[admin.id][position], actor=admin)
+        double_coding.save_assignment(assignment, choices[admin.id][position], actor=admin)
     # Cost: p_o = 3/4; p_e = (2/4)(1/4) + (2/4)(3/4) = 1/2; kappa = (3/4 - 1/2) / (1/2) = 0.5.
-    result = operations.agreement(round_)
+    result = double_coding.agreement(round_)
     assert result.kappa["barrier.cost"] == pytest.approx(0.5)
     assert result.kappa["barrier.transport"] == pytest.approx(1.0)
     page = client.get(f"/coding/rounds/{round_.id}").get_data(as_text=True)
@@ -140,16 +140,16 @@ def test_double_coding_kappa_matches_a_hand_computation(client, tagged, signed_i
     assert response.status_code == 302
     final = db.session.scalar(select(Tag).where(Tag.item_id == items[1], Tag.source == "human"))
     assert final.code.key == "barrier.cost" and final.applies is False
-    assert operations.agreement(db.session.get(CodingRound, round_.id)).disagreements == []
+    assert double_coding.agreement(db.session.get(CodingRound, round_.id)).disagreements == []
 
 
 def test_alpha_for_three_coders(app, tagged, users):
     coders = [users["analyst"], users["admin"], users["facilitator"]]
-    round_ = operations.start_round("Three", 3, coders, actor=users["admin"], seed=1)
+    round_ = double_coding.start_round("Three", 3, coders, actor=users["admin"], seed=1)
     for coder in coders:
         for assignment in [a for a in round_.assignments if a.coder_id == coder.id]:
-            operations.save_assignment(assignment, ["barrier.cost"], actor=coder)
-    result = operations.agreement(round_)
+            double_coding.save_assignment(assignment, ["barrier.cost"], actor=coder)
+    result = double_coding.agreement(round_)
     assert result.kappa == {} and result.alpha["barrier.cost"] == pytest.approx(1.0)
 
 
@@ -166,7 +166,7 @@ def test_model_health_shows_metrics_agreement_and_flags(client, tagged, signed_i
     assert response.status_code == 302 and response.headers["Location"].endswith("/coding/model")
     page = client.get("/coding/model").get_data(as_text=True)
     assert "trained on 8 items coded by people" in page
-    model, rows, coded = operations.model_health("en")
+    model, rows, coded = health.model_health("en")
     row = next(row for row in rows if row.code.key == "barrier.cost")
     assert coded == 8 and row.human_positives == 3 and row.needs_examples
     assert row.agreement is not None and -1 <= row.agreement <= 1
