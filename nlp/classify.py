@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic function
 
 
+# A dataclass writes the keyword-only __init__ that stores each parameter unchanged, as
+# scikit-learn estimators do; eq=False keeps identity equality for fitted models.
+@dataclass(kw_only=True, eq=False)
 class TagModel:
     """Multi-label classifier over codebook codes.
 
@@ -70,23 +74,18 @@ class TagModel:
     determines the predictions) and the arrays ``featurizer_``, ``coef_``, ``intercept_``.
     """
 
-    def __init__(self, *, min_df: int = 2, char_ngrams: tuple[int, int] = (2, 5),
-                 word_ngrams: tuple[int, int] = (1, 2), word_weight: float = 0.5,
-                 C: float = 100.0, class_weight: str | None = None, cv: int = 3,
-                 min_positives: int = 5, weak_weight: float = 0.3, weak_until: int = 200,
-                 complement_rules: bool = True, random_state: int = 0):
-        self.min_df = min_df
-        self.char_ngrams = char_ngrams
-        self.word_ngrams = word_ngrams
-        self.word_weight = word_weight
-        self.C = C
-        self.class_weight = class_weight
-        self.cv = cv
-        self.min_positives = min_positives
-        self.weak_weight = weak_weight
-        self.weak_until = weak_until
-        self.complement_rules = complement_rules
-        self.random_state = random_state
+    min_df: int = 2
+    char_ngrams: tuple[int, int] = (2, 5)
+    word_ngrams: tuple[int, int] = (1, 2)
+    word_weight: float = 0.5
+    C: float = 100.0
+    class_weight: str | None = None
+    cv: int = 3
+    min_positives: int = 5
+    weak_weight: float = 0.3
+    weak_until: int = 200
+    complement_rules: bool = True
+    random_state: int = 0
 
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in _PARAM_NAMES}
@@ -111,51 +110,25 @@ class TagModel:
         list, so codes nobody used yet still get a (never-firing) column, and records which
         codebook the model was trained against.
         """
-        texts = list(texts)
-        label_sets = list(label_sets)
-        if len(texts) != len(label_sets):
-            raise ValueError(f"fit: {len(texts)} texts but {len(label_sets)} label sets")
-        weak = [None] * len(texts) if weak is None else list(weak)
-        if len(weak) != len(texts):
-            raise ValueError(f"fit: {len(texts)} texts but {len(weak)} weak label sets")
+        texts, label_sets, weak = _aligned(texts, label_sets, weak)
         train_texts, labels, weights, is_human, rule_sets = self._training_set(
             texts, label_sets, weak)
         if not train_texts:
             raise ValueError("fit: no human-coded or rule-tagged items to learn from")
-
-        seen = sorted({code for codes in labels for code in codes})
-        if codebook is not None:
-            known = [code.key for code in codebook.codes]
-            unknown = sorted(set(seen) - set(known))
-            if unknown:
-                raise ValueError(f"fit: codes not in the codebook: {', '.join(unknown)}")
-            self.codes_ = sorted(known)
-            self.codebook_hash_ = codebook.content_hash()
-        else:
-            self.codes_ = seen
-            self.codebook_hash_ = None
-        targets = np.array([[code in codes for code in self.codes_] for codes in labels],
-                           dtype=bool).reshape(len(labels), len(self.codes_))
+        self.codes_, self.codebook_hash_ = _code_list(labels, codebook)
+        targets = _code_matrix(labels, self.codes_)
         weights = np.asarray(weights, dtype=np.float64)
         is_human = np.asarray(is_human, dtype=bool)
         # Rule tags of the human-coded items, when known and wanted: thresholds then serve
         # the Pipeline's real output, rules ∪ model.
         with_rules = self.complement_rules and any(r is not None for r in rule_sets)
-        rules = np.array([[code in (r or ()) for code in self.codes_] for r in rule_sets],
-                         dtype=bool).reshape(targets.shape) if with_rules else None
+        rules = _code_matrix(rule_sets, self.codes_) if with_rules else None
 
         self.featurizer_, self.coef_, self.intercept_ = self._fit_arrays(
             train_texts, targets, weights)
         self.thresholds_, self.cv_metrics_ = self._cross_validate(train_texts, targets, weights,
                                                                   is_human, rules)
-        self.training_counts_ = {
-            "items": len(train_texts),
-            "human": int(is_human.sum()),
-            "weak": int((~is_human).sum()),
-            "codes": {code: {"human": int(targets[is_human, j].sum()),
-                             "weak": int(targets[~is_human, j].sum())}
-                      for j, code in enumerate(self.codes_)},
-        }
+        self.training_counts_ = self._training_counts(targets, is_human)
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.model_id_ = self._content_hash()
         return self
@@ -188,6 +161,16 @@ class TagModel:
             for column, value in zip(rows, row):
                 column.append(value)
         return rows
+
+    def _training_counts(self, targets, is_human) -> dict:
+        return {
+            "items": len(targets),
+            "human": int(is_human.sum()),
+            "weak": int((~is_human).sum()),
+            "codes": {code: {"human": int(targets[is_human, j].sum()),
+                             "weak": int(targets[~is_human, j].sum())}
+                      for j, code in enumerate(self.codes_)},
+        }
 
     def _fit_arrays(self, texts, targets, weights):
         featurizer = Featurizer.fit(texts, min_df=self.min_df, char_ngrams=self.char_ngrams,
@@ -321,75 +304,71 @@ class TagModel:
         them; safety against malicious files comes from never unpickling (JSON + numeric npz).
         """
         path = Path(path)
-        try:
-            document = json.loads((path / _JSON_NAME).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ModelFormatError(f"{path}: cannot read {_JSON_NAME}: {error}") from error
-        _check(isinstance(document, dict)
-               and document.get("format") == "community-voice-tag-model",
-               path, "not a Community Voice tag model")
-        _check(document.get("format_version") == FORMAT_VERSION, path,
-               f"format version {document.get('format_version')!r}, expected {FORMAT_VERSION}")
-        claimed = document.pop("document_sha256", None)
-        _check(claimed == _sha256_text(_canonical(document)), path,
-               f"{_JSON_NAME} was modified after saving (checksum mismatch)")
-        _check(document.get("feature_version") == FEATURE_VERSION, path,
-               f"features {document.get('feature_version')!r}, this library has "
-               f"{FEATURE_VERSION!r}: retrain the model")
-        _check(document.get("arrays_sha256") == _file_sha256(path / _ARRAYS_NAME), path,
-               f"{_ARRAYS_NAME} is missing or was modified after saving")
-        params = document.get("params")
-        _check(isinstance(params, dict) and set(params) == set(_PARAM_NAMES), path,
-               "parameters missing or unknown")
-        model = cls(**{name: tuple(value) if isinstance(value, list) else value
-                       for name, value in params.items()})
+        document = _read_document(path)
+        model = cls(**_saved_params(document, path))
         _check(document.get("probe_columns")
                == _probe_columns(model.char_ngrams, model.word_ngrams), path,
                "feature hashing differs from the library that trained this model: retrain it")
         arrays = _load_arrays(path / _ARRAYS_NAME)
-        codes = document.get("codes")
-        thresholds = document.get("thresholds")
-        _check(isinstance(codes, list) and all(isinstance(c, str) for c in codes)
-               and len(set(codes)) == len(codes), path, "codes must be distinct strings")
-        _check(isinstance(thresholds, dict) and set(thresholds) == set(codes)
-               and all(isinstance(t, float) and 0.0 <= t <= 1.0 for t in thresholds.values()),
-               path, "thresholds must give each code a probability")
-        n_codes, n_features = len(codes), arrays["columns"].shape[0]
-        expected = {"columns": (n_features,), "idf": (n_features,),
-                    "coef": (n_codes, n_features), "intercept": (n_codes,)}
-        for name, shape in expected.items():
-            _check(arrays[name].shape == shape, path,
-                   f"array {name} has shape {arrays[name].shape}, expected {shape}")
-        columns = arrays["columns"]
-        _check(bool(np.all(np.diff(columns) > 0)) and (n_features == 0 or (
-            columns[0] >= 0 and columns[-1] < 2 * 2**20)), path,
-            "feature columns must be increasing and within the hashed space")
+        codes, thresholds = _saved_codes(document, path)
+        _check_array_shapes(arrays, len(codes), path)
         metadata = document.get("metadata") or {}
         if codebook_hash is not None and metadata.get("codebook_hash") != codebook_hash:
             raise ModelFormatError(f"{path}: trained on codebook {metadata.get('codebook_hash')}"
                                    f", not on the current codebook {codebook_hash}: retrain")
-
-        model.codes_ = codes
-        model.thresholds_ = thresholds
-        model.featurizer_ = Featurizer(columns=columns, idf=arrays["idf"],
-                                       char_ngrams=model.char_ngrams,
-                                       word_ngrams=model.word_ngrams,
-                                       word_weight=model.word_weight)
-        model.coef_ = arrays["coef"]
-        model.intercept_ = arrays["intercept"]
-        model.codebook_hash_ = metadata.get("codebook_hash")
-        model.training_counts_ = metadata.get("training_counts")
-        model.cv_metrics_ = metadata.get("cv_metrics")
-        model.created_ = metadata.get("created")
-        model.model_id_ = model._content_hash()
+        model._restore(codes, thresholds, arrays, metadata)
         _check(model.model_id_ == document.get("model_id"), path,
                "content hash does not match the stored model id")
         return model
 
+    def _restore(self, codes, thresholds, arrays, metadata) -> None:
+        """Set the learned attributes from the checked parts of a saved model."""
+        self.codes_ = codes
+        self.thresholds_ = thresholds
+        self.featurizer_ = Featurizer(columns=arrays["columns"], idf=arrays["idf"],
+                                      char_ngrams=self.char_ngrams,
+                                      word_ngrams=self.word_ngrams,
+                                      word_weight=self.word_weight)
+        self.coef_ = arrays["coef"]
+        self.intercept_ = arrays["intercept"]
+        self.codebook_hash_ = metadata.get("codebook_hash")
+        self.training_counts_ = metadata.get("training_counts")
+        self.cv_metrics_ = metadata.get("cv_metrics")
+        self.created_ = metadata.get("created")
+        self.model_id_ = self._content_hash()
 
-_PARAM_NAMES = ("min_df", "char_ngrams", "word_ngrams", "word_weight", "C", "class_weight",
-                "cv", "min_positives", "weak_weight", "weak_until", "complement_rules",
-                "random_state")
+
+_PARAM_NAMES = tuple(field.name for field in fields(TagModel))
+
+
+def _aligned(texts, label_sets, weak):
+    """The three inputs of ``fit`` as lists of one length (no weak labels: all None)."""
+    texts = list(texts)
+    label_sets = list(label_sets)
+    if len(texts) != len(label_sets):
+        raise ValueError(f"fit: {len(texts)} texts but {len(label_sets)} label sets")
+    weak = [None] * len(texts) if weak is None else list(weak)
+    if len(weak) != len(texts):
+        raise ValueError(f"fit: {len(texts)} texts but {len(weak)} weak label sets")
+    return texts, label_sets, weak
+
+
+def _code_list(labels, codebook) -> tuple[list[str], str | None]:
+    """The model's codes and codebook hash: the codebook's codes, else the codes seen."""
+    seen = sorted({code for codes in labels for code in codes})
+    if codebook is None:
+        return seen, None
+    known = [code.key for code in codebook.codes]
+    unknown = sorted(set(seen) - set(known))
+    if unknown:
+        raise ValueError(f"fit: codes not in the codebook: {', '.join(unknown)}")
+    return sorted(known), codebook.content_hash()
+
+
+def _code_matrix(code_sets, codes) -> np.ndarray:
+    """(n_sets, n_codes) booleans; a None set has no code."""
+    return np.array([[code in (code_set or ()) for code in codes] for code_set in code_sets],
+                    dtype=bool).reshape(len(code_sets), len(codes))
 
 
 def _best_threshold(truth: np.ndarray, scores: np.ndarray,
@@ -423,6 +402,61 @@ def _probe_columns(char_ngrams, word_ngrams) -> list[int]:
     counts = hashed_counts([_PROBE], char_ngrams=tuple(char_ngrams),
                            word_ngrams=tuple(word_ngrams))
     return counts.indices.tolist()
+
+
+def _read_document(path: Path) -> dict:
+    """``model.json``, checked: format, version, both checksums and the feature version."""
+    try:
+        document = json.loads((path / _JSON_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFormatError(f"{path}: cannot read {_JSON_NAME}: {error}") from error
+    _check(isinstance(document, dict)
+           and document.get("format") == "community-voice-tag-model",
+           path, "not a Community Voice tag model")
+    _check(document.get("format_version") == FORMAT_VERSION, path,
+           f"format version {document.get('format_version')!r}, expected {FORMAT_VERSION}")
+    claimed = document.pop("document_sha256", None)
+    _check(claimed == _sha256_text(_canonical(document)), path,
+           f"{_JSON_NAME} was modified after saving (checksum mismatch)")
+    _check(document.get("feature_version") == FEATURE_VERSION, path,
+           f"features {document.get('feature_version')!r}, this library has "
+           f"{FEATURE_VERSION!r}: retrain the model")
+    _check(document.get("arrays_sha256") == _file_sha256(path / _ARRAYS_NAME), path,
+           f"{_ARRAYS_NAME} is missing or was modified after saving")
+    return document
+
+
+def _saved_params(document: dict, path: Path) -> dict:
+    """The saved parameters, with JSON's lists turned back into tuples."""
+    params = document.get("params")
+    _check(isinstance(params, dict) and set(params) == set(_PARAM_NAMES), path,
+           "parameters missing or unknown")
+    return {name: tuple(value) if isinstance(value, list) else value
+            for name, value in params.items()}
+
+
+def _saved_codes(document: dict, path: Path) -> tuple[list[str], dict[str, float]]:
+    codes = document.get("codes")
+    thresholds = document.get("thresholds")
+    _check(isinstance(codes, list) and all(isinstance(c, str) for c in codes)
+           and len(set(codes)) == len(codes), path, "codes must be distinct strings")
+    _check(isinstance(thresholds, dict) and set(thresholds) == set(codes)
+           and all(isinstance(t, float) and 0.0 <= t <= 1.0 for t in thresholds.values()),
+           path, "thresholds must give each code a probability")
+    return codes, thresholds
+
+
+def _check_array_shapes(arrays: dict[str, np.ndarray], n_codes: int, path: Path) -> None:
+    n_features = arrays["columns"].shape[0]
+    expected = {"columns": (n_features,), "idf": (n_features,),
+                "coef": (n_codes, n_features), "intercept": (n_codes,)}
+    for name, shape in expected.items():
+        _check(arrays[name].shape == shape, path,
+               f"array {name} has shape {arrays[name].shape}, expected {shape}")
+    columns = arrays["columns"]
+    _check(bool(np.all(np.diff(columns) > 0)) and (n_features == 0 or (
+        columns[0] >= 0 and columns[-1] < 2 * 2**20)), path,
+        "feature columns must be increasing and within the hashed space")
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -16,6 +16,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,10 @@ _TRUE = {"1", "1.0", "true", "yes"}
 def _as_matrix(sets: Sequence[set[str]], codes: Sequence[str]) -> np.ndarray:
     return np.array([[c in s for c in codes] for s in sets],
                     dtype=bool).reshape(len(sets), len(codes))
+
+
+def _as_sets(matrix: np.ndarray, codes: Sequence[str]) -> list[set[str]]:
+    return [{c for c, hit in zip(codes, row) if hit} for row in matrix]
 
 
 def score_tags(truth: Sequence[set[str]], predicted: Sequence[set[str]],
@@ -279,38 +284,9 @@ def evaluate_dataset(csv_path, map_path, *, text_column: str | None = None,
     rows = _read_rows(csv_path, mapping, text_column)
     truth = np.array([[any(str(row[c]).strip().lower() in _TRUE for c in mapping["codes"][code])
                        for code in codes] for row in rows], dtype=bool)
-
-    results = list(Pipeline(codebook).tag(
-        Item(i, row[text_column], None) for i, row in enumerate(rows)))
-    redacted = [result.redacted_text for result in results]
-    rules = np.array([[any(t.code == code and t.source == "rule" for t in result.tags)
-                       for code in codes] for result in results], dtype=bool)
-
+    redacted, rules = _rule_tags(codebook, [row[text_column] for row in rows], codes)
     splits = _splits(len(rows), train_size, folds, seed)
-    pooled = {method: [] for method in METHODS}
-    tested = []
-    for train, test in splits:
-        train_texts = [redacted[i] for i in train]
-        test_texts = [redacted[i] for i in test]
-        train_labels = [{c for c, hit in zip(codes, truth[i]) if hit} for i in train]
-        train_rules = [{c for c, hit in zip(codes, rules[i]) if hit} for i in train]
-        alone = TagModel(random_state=seed, **dict(model_params or {})).fit(
-            train_texts, train_labels)
-        # Same features and weights; the rule tags only move the thresholds (complement_rules).
-        beside_rules = TagModel(random_state=seed, **dict(model_params or {})).fit(
-            train_texts, train_labels, weak=train_rules)
-        pooled["rules"].append(rules[test])
-        pooled["model"].append(_as_matrix(alone.predict(test_texts), codes))
-        pooled["combined"].append(rules[test] | _as_matrix(beside_rules.predict(test_texts),
-                                                           codes))
-        pooled["baseline"].append(_baseline_predict(train_texts, truth[train], test_texts))
-        tested.append(test)
-    truth_pooled = truth[np.concatenate(tested)]
-    methods = {}
-    for method in METHODS:
-        scores = multilabel_scores(truth_pooled, np.concatenate(pooled[method]), codes)
-        methods[method] = {"micro_f1": scores["micro_f1"], "macro_f1": scores["macro_f1"],
-                           "codes": scores["codes"]}
+    new_model = partial(TagModel, random_state=seed, **dict(model_params or {}))
     return {
         "n_items": len(rows),
         "train_size": int(round(np.mean([len(train) for train, _ in splits]))),
@@ -318,8 +294,47 @@ def evaluate_dataset(csv_path, map_path, *, text_column: str | None = None,
         "seed": seed,
         "text_column": text_column,
         "split": "kfold" if train_size is None else "shuffle",
-        "methods": methods,
+        "methods": _score_methods(redacted, truth, rules, codes, splits, new_model),
     }
+
+
+def _rule_tags(codebook, texts, codes):
+    """The Pipeline's redacted texts, and its rule tags as an (items, codes) matrix."""
+    results = list(Pipeline(codebook).tag(Item(i, text, None) for i, text in enumerate(texts)))
+    rules = np.array([[any(t.code == code and t.source == "rule" for t in result.tags)
+                       for code in codes] for result in results], dtype=bool)
+    return [result.redacted_text for result in results], rules
+
+
+def _score_methods(texts, truth, rules, codes, splits, new_model) -> dict:
+    """Each method's micro/macro F1 and per-code scores over the test items of all splits."""
+    pooled = {method: [] for method in METHODS}
+    for train, test in splits:
+        predicted = _predict_split(texts, truth, rules, codes, train, test, new_model)
+        for method in METHODS:
+            pooled[method].append(predicted[method])
+    truth_pooled = truth[np.concatenate([test for _, test in splits])]
+    methods = {}
+    for method in METHODS:
+        scores = multilabel_scores(truth_pooled, np.concatenate(pooled[method]), codes)
+        methods[method] = {"micro_f1": scores["micro_f1"], "macro_f1": scores["macro_f1"],
+                           "codes": scores["codes"]}
+    return methods
+
+
+def _predict_split(texts, truth, rules, codes, train, test, new_model) -> dict:
+    """Each method's (test items, codes) predictions, trained on the ``train`` items."""
+    train_texts = [texts[i] for i in train]
+    test_texts = [texts[i] for i in test]
+    train_labels = _as_sets(truth[train], codes)
+    alone = new_model().fit(train_texts, train_labels)
+    # Same features and weights; the rule tags only move the thresholds (complement_rules).
+    beside_rules = new_model().fit(train_texts, train_labels,
+                                   weak=_as_sets(rules[train], codes))
+    return {"rules": rules[test],
+            "model": _as_matrix(alone.predict(test_texts), codes),
+            "combined": rules[test] | _as_matrix(beside_rules.predict(test_texts), codes),
+            "baseline": _baseline_predict(train_texts, truth[train], test_texts)}
 
 
 # -------------------------------------------------------------------------------- CLI

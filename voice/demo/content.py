@@ -1,9 +1,15 @@
-"""All demo text, gathered from the per-language modules in ``text/``."""
+"""All demo text, gathered from the per-language modules in ``text/`` and ``sessions.yaml``."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 from .text import am, ar, en, es, fr, he, ru
-from .text.sessions import SESSIONS
 from .text.survey import SURVEY, SURVEY_CONSTRAINT_MESSAGES
+
+SESSIONS: list[dict] = yaml.safe_load(
+    (Path(__file__).parent / "sessions.yaml").read_text(encoding="utf-8"))
 
 _BY_LANGUAGE = {"en": en, "es": es, "fr": fr, "he": he, "ru": ru, "ar": ar, "am": am}
 

@@ -1,0 +1,1 @@
+"""``voice demo``: the demo campaign (loader.py) and its fictional content."""
