@@ -27,12 +27,7 @@ def resident_messages() -> dict[str, str]:
     """What the interview screens say, in the current locale (called per survey language)."""
     return {
         "next": _("Next"), "back": _("Back"), "finish": _("Finish the interview"),
-        "required": _("This question needs an answer."),
-        "not_accepted": _("This answer is not accepted. Please check it."),
-        "whole_number": _("Enter a whole number, such as 3."),
-        "number": _("Enter a number, such as 2.5."),
-        "date": _("Enter a date as year-month-day, such as 2024-09-01."),
-        "too_long": _("Please keep your answer under %(count)d characters.", count=flow.MAX_TEXT),
+        **{code: str(text) for code, text in flow.MESSAGES.items()},  # flow.js names a problem by its code
         "page_of": _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
         "check": _("Please check the answers marked below."),
         "consent_agree": _("The resident agrees"),
@@ -74,9 +69,7 @@ def survey_bundle(survey: Survey) -> dict[str, Any]:
         "slug": survey.slug, "campaign_id": survey.campaign_id, "version": form.version.id,
         "title": definition.title, "default_language": definition.default_language,
         "languages": definition.languages, "definition": form.version.definition,
-        "pages": [{"name": page.name, "label": page.label, "questions": [q.name for q in page.questions],
-                   "relevant": {name: list(conditions) for name, conditions in page.relevant.items()}}
-                  for page in form.pages],
+        "pages": flow.page_outline(form),
         "directions": {language: _direction(language) for language in definition.languages},
         "messages": {language: _messages(language) for language in definition.languages},
         "questions": {language: _questions(form, language) for language in definition.languages},

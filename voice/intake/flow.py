@@ -13,13 +13,15 @@ constraint is checked only when there is an answer; notes take no answer.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
@@ -30,6 +32,25 @@ from .expressions import ExpressionError, evaluate_bool, parse, references
 from .responses import UnknownQuestion
 
 MAX_TEXT = 5000
+# ODK's (XML Schema's) spellings: ASCII digits, an optional sign, no exponent; "," may stand
+# for the decimal point. A date is year-month-day and must exist.
+WHOLE = re.compile(r"[-+]?[0-9]+")
+NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CONSENTED = ("ok", "yes", "on", "true", "1")  # ODK's acknowledge stores "OK"; we store "yes"
+
+# Why an answer is refused, by code: the server translates these, the tablet's bundle
+# carries them per language (canvass.bundle.resident_messages) and flow.js gives the code.
+MESSAGES = {
+    "required": _l("This question needs an answer."),
+    "not_accepted": _l("This answer is not accepted. Please check it."),
+    "whole_number": _l("Enter a whole number, such as 3."),
+    "number": _l("Enter a number, such as 2.5."),
+    "date": _l("Enter a date as year-month-day, such as 2024-09-01."),
+    "too_long": _l("Please keep your answer under %(count)d characters.", count=MAX_TEXT),
+    "choose_option": _l("Choose one of the options shown."),
+    "choose_options": _l("Choose among the options shown."),
+}
 
 
 @dataclass
@@ -63,6 +84,7 @@ class Form:
 class Checked:
     answers: dict[str, Any]  # what is kept: relevant, parsed answers (lists for multi-selects)
     errors: dict[str, str] = field(default_factory=dict)  # question name -> translated message
+    codes: dict[str, str] = field(default_factory=dict)  # question name -> a key of MESSAGES
 
 
 def geography_codes(survey: Survey) -> list[Geography]:
@@ -76,14 +98,23 @@ def geography_codes(survey: Survey) -> list[Geography]:
     return list(db.session.scalars(query.where(Geography.id.not_in(parents))))
 
 
+def _text(value: Any) -> str:
+    """A submitted value as text; a JSON number keeps its digits (no exponent)."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return "" if value is None else str(value).strip()
+
+
 def typed(question: Question, value: Any) -> Any:
-    """The value expressions see: numbers for numeric questions, lists for multi-selects."""
+    """The value expressions see: numbers for numeric questions, lists for multi-selects.
+    Numeric text that does not read as a number (mid-typing) stays text."""
     if value in (None, "", []):
         return [] if question.type == "select_multiple" else ""
-    if question.type == "integer":
-        return int(value)
-    if question.type == "decimal":
-        return float(value)
+    if question.type in ("integer", "decimal"):
+        text = _text(value).replace(",", ".")
+        if question.type == "integer" and WHOLE.fullmatch(text):
+            return int(text)
+        return float(text) if NUMBER.fullmatch(text) else value
     return value
 
 
@@ -109,17 +140,33 @@ def is_relevant(page: Page, question: Question, answers: dict[str, Any]) -> bool
     return all(_true(condition, answers) for condition in page.relevant[question.name])
 
 
+def _walk(form: Form, answers: dict[str, Any]) -> Iterator[tuple[Question, bool]]:
+    """Every question in form order with its relevance, decided on the answers that stand
+    before it: ODK clears a skipped question, so its stale answer decides nothing."""
+    kept: dict[str, Any] = {}
+    for page in form.pages:
+        for question in page.questions:
+            relevant = is_relevant(page, question, kept)
+            yield question, relevant
+            if relevant and answers.get(question.name) not in (None, "", []):
+                kept[question.name] = typed(question, answers[question.name])
+
+
+def relevant_questions(form: Form, answers: dict[str, Any]) -> set[str]:
+    return {question.name for question, relevant in _walk(form, answers) if relevant}
+
+
 def page_is_relevant(form: Form, index: int, answers: dict[str, Any]) -> bool:
-    page = form.pages[index]
-    values = evaluation_answers(form, answers)
-    return any(is_relevant(page, question, values) for question in page.questions)
+    shown = relevant_questions(form, answers)
+    return any(question.name in shown for question in form.pages[index].questions)
 
 
 def next_page(form: Form, index: int, answers: dict[str, Any], step: int = 1) -> int | None:
     """The next (or, with step -1, previous) page that has a question to show, or None."""
+    shown = relevant_questions(form, answers)
     index += step
     while 0 <= index < len(form.pages):
-        if page_is_relevant(form, index, answers):
+        if any(question.name in shown for question in form.pages[index].questions):
             return index
         index += step
     return None
@@ -148,12 +195,12 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
     """What ``macros/question.html`` needs to draw each question of a page: the online
     survey passes the resident's answers; the canvass bundle passes none and asks for
     ``every_choice`` (the tablet filters the choices as answers come, and fills them in)."""
-    evaluation = evaluation_answers(form, {**earlier, **{k: v for k, v in shown.items() if v not in ("", [])}})
+    relevant = relevant_questions(form, {**earlier, **shown})
     entries = []
     for question in page.questions:
         entries.append({
             "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
-            "shown": is_relevant(page, question, evaluation),
+            "shown": question.name in relevant,
             "label": labels_in(question.label, language, form.definition.default_language),
             "hint": labels_in(question.hint, language, form.definition.default_language),
             "options": (options(form, question, {**earlier, **shown}, language, filtered=not every_choice)
@@ -164,46 +211,59 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
     return entries
 
 
-def _parse(form: Form, question: Question, raw: Any, answers: dict[str, Any],
-           language: str) -> tuple[Any, str | None]:
-    """(value, None) or (None, translated error) for one submitted answer."""
+def _parse(question: Question, text: str) -> tuple[Any, str | None]:
+    """(stored value, None) or (None, a key of MESSAGES) for one non-empty answer that is
+    not a choice: the spelling ``static/js/flow.js`` (parse) stores too."""
     kind = question.type
-    if kind == "select_multiple":
-        values = raw if isinstance(raw, list) else ([] if raw in (None, "") else str(raw).split())
-        allowed = {value for value, _label in options(form, question, answers, language)}
-        if any(value not in allowed for value in values):
-            return None, _("Choose among the options shown.")
-        return [value for value, _label in options(form, question, answers, language) if value in values], None
-    text = "" if raw is None else str(raw).strip()
-    if not text:
-        return "", None
-    if kind in ("select_one", "geography"):
-        if text not in {value for value, _label in options(form, question, answers, language)}:
-            return None, _("Choose one of the options shown.")
-        return text, None
     if kind == "integer":
-        try:
-            return str(int(text)), None
-        except ValueError:
-            return None, _("Enter a whole number, such as 3.")
+        return (str(int(text)), None) if WHOLE.fullmatch(text) else (None, "whole_number")
     if kind == "decimal":
-        try:
-            number = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            return None, _("Enter a number, such as 2.5.")
-        if not number.is_finite():
-            return None, _("Enter a number, such as 2.5.")
-        return str(number), None
+        text = text.replace(",", ".")
+        return (format(Decimal(text), "f"), None) if NUMBER.fullmatch(text) else (None, "number")
     if kind == "date":
         try:
-            return date.fromisoformat(text).isoformat(), None
+            return (date.fromisoformat(text).isoformat(), None) if DAY.fullmatch(text) else (None, "date")
         except ValueError:
-            return None, _("Enter a date as year-month-day, such as 2024-09-01.")
-    if kind == "consent":  # stored as "yes" (ODK's acknowledge stores "OK": both are accepted)
-        return ("yes", None) if text.lower() in ("ok", "yes", "on", "true", "1") else ("", None)
+            return None, "date"
+    if kind == "consent":  # anything but agreement is no answer
+        return ("yes", None) if text.lower() in CONSENTED else ("", None)
     if len(text) > MAX_TEXT:
-        return None, _("Please keep your answer under %(count)d characters.", count=MAX_TEXT)
+        return None, "too_long"
     return text, None
+
+
+def _answer(form: Form, question: Question, raw: Any, answers: dict[str, Any],
+            language: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, code) for one submitted answer, given the answers before it."""
+    if question.type == "select_multiple":
+        values = raw if isinstance(raw, list) else ([] if raw in (None, "") else str(raw).split())
+        allowed = [value for value, _label in options(form, question, answers, language)]
+        if any(value not in allowed for value in values):
+            return None, "choose_options"
+        return [value for value in allowed if value in values], None
+    text = _text(raw)
+    if not text:
+        return "", None
+    if question.type in ("select_one", "geography"):
+        allowed = {value for value, _label in options(form, question, answers, language)}
+        return (text, None) if text in allowed else (None, "choose_option")
+    return _parse(question, text)
+
+
+def _problem(form: Form, question: Question, value: Any, answers: dict[str, Any]) -> str | None:
+    """Required, then the constraint (only with an answer), as ODK checks them."""
+    if value in ("", []):
+        return "required" if question.required else None
+    if question.constraint and not _true(question.constraint, evaluation_answers(
+            form, {**answers, question.name: value}), typed(question, value)):
+        return "not_accepted"
+    return None
+
+
+def _message(form: Form, question: Question, code: str, language: str) -> str:
+    """What the resident is told: the survey's own message where it gives one."""
+    own = {"required": question.required_message, "not_accepted": question.constraint_message}.get(code)
+    return labels_in(own or {}, language, form.definition.default_language) or str(MESSAGES[code])
 
 
 def check_questions(form: Form, questions: list[tuple[Page, Question]], submitted: dict[str, Any],
@@ -215,17 +275,11 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
         answers.pop(question.name, None)
         if question.type == "note" or not is_relevant(page, question, evaluation_answers(form, answers)):
             continue
-        value, error = _parse(form, question, submitted.get(question.name), answers, language)
-        if error is None and value in ("", []) and question.required:
-            error = (labels_in(question.required_message, language, form.definition.default_language)
-                     or _("This question needs an answer."))
-        if error is None and value not in ("", []) and question.constraint:
-            current = typed(question, value)
-            if not _true(question.constraint, evaluation_answers(form, {**answers, question.name: value}), current):
-                error = (labels_in(question.constraint_message, language, form.definition.default_language)
-                         or _("This answer is not accepted. Please check it."))
-        if error is not None:
-            checked.errors[question.name] = error
+        value, code = _answer(form, question, submitted.get(question.name), answers, language)
+        code = code or _problem(form, question, value, answers)
+        if code is not None:
+            checked.codes[question.name] = code
+            checked.errors[question.name] = _message(form, question, code, language)
             continue
         if value not in ("", []):
             answers[question.name] = value
@@ -233,10 +287,18 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
     return checked
 
 
+def standing_before(form: Form, index: int, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers that stand on the pages before page ``index``: all its relevance reads."""
+    before = {q.name for page in form.pages[:index] for q in page.questions}
+    return {name: value for name, value in prune(form, answers).items() if name in before}
+
+
 def check_page(form: Form, index: int, submitted: dict[str, Any], earlier: dict[str, Any],
                language: str) -> Checked:
+    """One page, given the answers that stand before it (as check_all sees them)."""
     page = form.pages[index]
-    return check_questions(form, [(page, q) for q in page.questions], submitted, earlier, language)
+    return check_questions(form, [(page, q) for q in page.questions], submitted,
+                           standing_before(form, index, earlier), language)
 
 
 def check_all(form: Form, submitted: dict[str, Any], language: str) -> Checked:
@@ -250,12 +312,15 @@ def check_all(form: Form, submitted: dict[str, Any], language: str) -> Checked:
 
 def prune(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """Drop answers that later changes made irrelevant (ODK clears skipped questions)."""
-    kept: dict[str, Any] = {}
-    for page in form.pages:
-        for question in page.questions:
-            if question.name in answers and is_relevant(page, question, evaluation_answers(form, kept)):
-                kept[question.name] = answers[question.name]
-    return kept
+    return {question.name: answers[question.name] for question, relevant in _walk(form, answers)
+            if relevant and answers.get(question.name) not in (None, "", [])}
+
+
+def page_outline(form: Form) -> list[dict[str, Any]]:
+    """The pages as ``static/js/flow.js`` reads them (the canvass bundle carries them)."""
+    return [{"name": page.name, "label": page.label, "questions": [q.name for q in page.questions],
+             "relevant": {name: list(conditions) for name, conditions in page.relevant.items()}}
+            for page in form.pages]
 
 
 def has_consent(form: Form, answers: dict[str, Any], consent: bool) -> bool:

@@ -175,7 +175,8 @@ def _show_page(form: flow.Form, progress: SurveyProgress, *, values: dict | None
         page_label=labels_in(page.label, language, form.definition.default_language) if len(page.questions) > 1 else "",
         position=position, total=max(len(relevant_pages), position), has_previous=previous is not None,
         is_last=flow.next_page(form, index, {**progress.answers, **(values or {})}) is None,
-        earlier=flow.evaluation_answers(form, earlier), action=_self_url(form, language),
+        earlier=flow.evaluation_answers(form, flow.standing_before(form, index, earlier)),
+        action=_self_url(form, language),
         **_common(form, language)), status
 
 
@@ -204,9 +205,8 @@ def _answer_page(form: flow.Form, progress: SurveyProgress):
         return render_template("resident/thanks.html", **_common(form, language))
     shown = set(request.form.get("shown", "").split())
     page = form.pages[index]
-    now = flow.evaluation_answers(form, answers)
-    revealed = {q.name for q in page.questions
-                if q.type != "note" and q.name not in shown and flow.is_relevant(page, q, now)}
+    now = flow.relevant_questions(form, answers)
+    revealed = {q.name for q in page.questions if q.type != "note" and q.name not in shown and q.name in now}
     if revealed and "shown" in request.form:
         # Without JavaScript, an answer on this page opened more questions on it: show them.
         errors = {name: error for name, error in checked.errors.items() if name not in revealed}

@@ -98,6 +98,15 @@ def test_required_and_constraint_messages_are_announced(client, survey):
     assert answer(client, {"role": "parent", "kids": ""}).status_code == 302
 
 
+def test_a_number_that_does_not_read_as_one_is_shown_again_with_its_problem(client, survey):
+    # The page is drawn again with the text as typed: relevance must read it without failing.
+    start(client, "en")
+    response = answer(client, {"role": "parent", "kids": "two"}, language="en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter a whole number, such as 3." in page and 'value="two"' in page
+
+
 def test_a_reload_resumes_where_the_resident_was(client, survey):
     key = start(client)
     answer(client, {"role": "parent", "kids": "1"})

@@ -1,23 +1,18 @@
 /*
  * The resident's survey page, made smoother: questions appear and disappear as answers
- * change (the same relevance the server applies, via expressions.js), the error summary
+ * change (the same relevance the server applies, via flow.js), the error summary
  * takes focus, and the submission's UUID is kept in localStorage as well as the session.
  * Without this file the page still works: the server pages and checks everything.
  */
 (function () {
   'use strict';
   var form = document.getElementById('survey-page');
-  if (!form || !window.VoiceExpr) { return; }
-  var Expr = window.VoiceExpr;
+  if (!form || !window.VoiceFlow) { return; }
+  var Flow = window.VoiceFlow;
   var earlier = {};
   try { earlier = JSON.parse(form.getAttribute('data-answers') || '{}'); } catch (e) { earlier = {}; }
 
   var questions = Array.prototype.slice.call(form.querySelectorAll('.question'));
-  var parsed = questions.map(function (node) {
-    var source = node.getAttribute('data-relevant');
-    if (!source) { return null; }
-    try { return Expr.parse(source); } catch (e) { return null; }
-  });
 
   function valueOf(node) {
     var name = node.getAttribute('data-name');
@@ -34,24 +29,17 @@
     var field = form.elements[name];
     if (!field) { return ''; }
     if (type === 'consent') { return field.checked ? 'yes' : ''; }
-    var value = (field.value || '').trim();
-    if (value === '') { return ''; }
-    if (type === 'integer' || type === 'decimal') {
-      var number = Number(value.replace(',', '.'));
-      return isNaN(number) ? value : number;
-    }
-    return value;
+    return Flow.typed({ type: type }, (field.value || '').trim());
   }
 
   function update() {
     var answers = {};
     Object.keys(earlier).forEach(function (key) { answers[key] = earlier[key]; });
     var shown = [];
-    questions.forEach(function (node, index) {
-      var visible = true;
-      if (parsed[index]) {
-        try { visible = Expr.evaluateBool(parsed[index], answers); } catch (e) { visible = true; }
-      }
+    // In page order, a hidden question's answer counts as none: the server's relevance.
+    questions.forEach(function (node) {
+      var source = node.getAttribute('data-relevant');
+      var visible = !source || Flow.holds(source, answers);
       node.hidden = !visible;
       if (visible) { shown.push(node.getAttribute('data-name')); }
       answers[node.getAttribute('data-name')] = valueOf(node);

@@ -5,24 +5,26 @@
  * split into the same pages by the server (voice/intake/definition.py: pages). Each question
  * arrives in the bundle drawn by the server, per language, with the macro the online survey
  * uses (templates/macros/question.html); this app only fills in answers, filters choices,
- * hides what is not relevant and shows problems, deciding relevance, required answers and
- * constraints with the same evaluator (expressions.js) in the same order as
- * voice/intake/flow.py, which checks the interview again when it arrives.
+ * hides what is not relevant and shows problems, deciding relevance, choices, required
+ * answers and constraints with flow.js, the page flow of voice/intake/flow.py, which checks
+ * the interview again when it arrives.
  * Every answer is saved to IndexedDB as it is given (store.js).
  */
 (function () {
   'use strict';
   var root = document.getElementById('canvass-app');
-  if (!root || !window.CanvassStore || !window.VoiceExpr) { return; }
+  if (!root || !window.CanvassStore || !window.VoiceFlow) { return; }
   var Store = window.CanvassStore;
   var Sync = window.CanvassSync;
-  var Expr = window.VoiceExpr;
+  var Flow = window.VoiceFlow;
+  var label = Flow.label;
+  var empty = Flow.empty;
+  var questionIndex = Flow.questions;
   var T = JSON.parse(document.getElementById('canvass-strings').textContent);
   var urls = root.dataset;
   var bundle = null;
   var outcomes = {};
   var OUTCOMES = ['not_home', 'refused', 'come_back', 'moved', 'unsafe'];
-  var parsedCache = {};
 
   function fmt(template, values) {
     return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
@@ -44,24 +46,6 @@
     return node;
   }
 
-  function label(texts, language, fallback) {
-    if (!texts) { return ''; }
-    return texts[language] || texts[fallback] || texts[Object.keys(texts)[0]] || '';
-  }
-
-  function parsed(source) {
-    if (!(source in parsedCache)) {
-      try { parsedCache[source] = Expr.parse(source); } catch (e) { parsedCache[source] = null; }
-    }
-    return parsedCache[source];
-  }
-
-  function isTrue(source, answers, current, choice) {
-    var tree = parsed(source);
-    if (!tree) { return false; }
-    try { return Expr.evaluateBool(tree, answers, current, choice ? { choice: choice } : undefined); } catch (e) { return false; }
-  }
-
   /* --- Data ------------------------------------------------------------------------------ */
 
   function loadBundle() {
@@ -80,135 +64,14 @@
   function survey(slug) { return bundle.surveys.filter(function (s) { return s.slug === slug; })[0]; }
   function surveysFor(t) { return bundle.surveys.filter(function (s) { return s.campaign_id === t.campaign_id; }); }
 
-  function questionIndex(s) {
-    if (s._questions) { return s._questions; }
-    var index = {};
-    (function walk(items) {
-      items.forEach(function (item) {
-        if (item.kind === 'group') { walk(item.children || []); } else { index[item.name] = item; }
-      });
-    })(s.definition.items);
-    s._questions = index;
-    return index;
-  }
+  /* The tablet asks a survey's own consent question on the consent screen, not on a page. */
+  function apart(s) { return s.consent_question ? [s.consent_question] : []; }
 
-  /* The values expressions see: numbers for numeric questions, lists for multi-selects. */
-  function typed(question, value) {
-    if (value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length)) {
-      return question.type === 'select_multiple' ? [] : '';
-    }
-    if (question.type === 'integer') { return parseInt(value, 10); }
-    if (question.type === 'decimal') { return parseFloat(String(value).replace(',', '.')); }
-    return value;
-  }
+  function shownOnPage(s, index, draft) { return Flow.shown(s, index, draft.answers, apart(s)); }
 
-  function evaluation(s, answers) {
-    var questions = questionIndex(s);
-    var values = {};
-    Object.keys(answers).forEach(function (name) {
-      if (questions[name]) { values[name] = typed(questions[name], answers[name]); }
-    });
-    return values;
-  }
+  function pageHasQuestions(s, index, draft) { return shownOnPage(s, index, draft).length > 0; }
 
-  function relevant(page, name, values) {
-    return (page.relevant[name] || []).every(function (condition) { return isTrue(condition, values); });
-  }
-
-  function empty(value) { return value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length); }
-
-  /* Drop answers that later changes made irrelevant, in form order (intake.prune). */
-  function prune(s, answers) {
-    var kept = {};
-    s.pages.forEach(function (page) {
-      page.questions.forEach(function (name) {
-        if (name in answers && !empty(answers[name]) && relevant(page, name, evaluation(s, kept))) {
-          kept[name] = answers[name];
-        }
-      });
-    });
-    return kept;
-  }
-
-  function shownOnPage(s, page, draft) {
-    var values = evaluation(s, earlierThan(s, page, draft.answers));
-    var shown = [];
-    page.questions.forEach(function (name) {
-      var question = questionIndex(s)[name];
-      var visible = relevant(page, name, values) && name !== s.consent_question;
-      if (visible) { shown.push(name); }
-      if (visible && !empty(draft.answers[name])) { values[name] = typed(question, draft.answers[name]); }
-    });
-    return shown;
-  }
-
-  function earlierThan(s, page, answers) {
-    var own = {};
-    page.questions.forEach(function (name) { own[name] = true; });
-    var earlier = {};
-    Object.keys(answers).forEach(function (name) { if (!own[name]) { earlier[name] = answers[name]; } });
-    return earlier;
-  }
-
-  function pageHasQuestions(s, index, draft) {
-    return shownOnPage(s, s.pages[index], draft).length > 0;
-  }
-
-  function nextPage(s, index, draft, step) {
-    index += step;
-    while (index >= 0 && index < s.pages.length) {
-      if (pageHasQuestions(s, index, draft)) { return index; }
-      index += step;
-    }
-    return null;
-  }
-
-  /* The choices a select question offers given the answers so far (intake.options). */
-  function allowedChoices(s, question, answers) {
-    var choices = s.definition.choice_lists[question.choice_list] || [];
-    if (question.choice_filter) {
-      var values = evaluation(s, answers);
-      var filtered = choices.filter(function (c) {
-        var choice = { name: c.name };
-        Object.keys(c.attributes || {}).forEach(function (k) { choice[k] = c.attributes[k]; });
-        return isTrue(question.choice_filter, values, undefined, choice);
-      });
-      // As intake.options: every choice while an answer the filter reads is still missing.
-      var waiting = Expr.references(parsed(question.choice_filter) || {}).some(function (name) { return empty(values[name]); });
-      choices = filtered.length || !waiting ? filtered : choices;
-    }
-    return choices.map(function (c) { return c.name; });
-  }
-
-  /* One answer checked as intake._parse and check_questions do: the message, or null. */
-  function problem(s, question, value, answers, language) {
-    var M = s.messages[language];
-    var text = Array.isArray(value) ? value : (value === undefined || value === null ? '' : String(value).trim());
-    if (empty(text)) {
-      return question.required ? (label(question.required_message, language, s.default_language) || M.required) : null;
-    }
-    if (question.type === 'integer' && !/^[-+]?\d+$/.test(text)) { return M.whole_number; }
-    if (question.type === 'decimal' && !/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text.replace(',', '.'))) { return M.number; }
-    if (question.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(text)) { return M.date; }
-    if (question.type === 'text' && text.length > 5000) { return M.too_long.replace('5000', '5000'); }
-    if (question.constraint) {
-      var values = evaluation(s, answers);
-      values[question.name] = typed(question, text);
-      if (!isTrue(question.constraint, values, typed(question, text))) {
-        return label(question.constraint_message, language, s.default_language) || M.not_accepted;
-      }
-    }
-    return null;
-  }
-
-  /* The value as the server will store it (intake._parse), so replays compare equal. */
-  function normalised(question, value) {
-    if (Array.isArray(value)) { return value; }
-    var text = String(value).trim();
-    if (question.type === 'integer') { return String(parseInt(text, 10)); }
-    if (question.type === 'decimal') { return text.replace(',', '.'); }
-    return text;
-  }
+  function nextPage(s, index, draft, step) { return Flow.nextPage(s, index, draft.answers, step, apart(s)); }
 
   /* --- Status bar ------------------------------------------------------------------------- */
 
@@ -479,7 +342,7 @@
 
   function filterChoices(s, question, node, answers) {
     if (!question.choice_filter) { return; }
-    var allowed = allowedChoices(s, question, answers);
+    var allowed = Flow.choices(s, question, Flow.prune(s, answers));  // as the server checks them
     Array.prototype.forEach.call(node.querySelectorAll('.options input'), function (input) {
       var hide = allowed.indexOf(input.value) < 0;
       input.closest('li').hidden = hide;
@@ -528,8 +391,7 @@
   function refresh(s, draft) {
     var form = document.getElementById('interview-page');
     if (!form) { return; }
-    var page = s.pages[draft.page];
-    var shown = shownOnPage(s, page, draft);
+    var shown = shownOnPage(s, draft.page, draft);
     Array.prototype.forEach.call(form.querySelectorAll('.question'), function (node) {
       var name = node.getAttribute('data-name');
       node.hidden = shown.indexOf(name) < 0;
@@ -593,15 +455,11 @@
   }
 
   function advance(s, draft) {
-    var page = s.pages[draft.page];
-    var shown = shownOnPage(s, page, draft);
-    var answers = earlierThan(s, page, draft.answers);
+    var M = s.messages[draft.language];
+    var checked = Flow.checkPage(s, draft.page, draft.answers, draft.language);
     var errors = {};
-    shown.forEach(function (name) {
-      var q = questionIndex(s)[name];
-      if (q.type === 'note') { return; }
-      var message = problem(s, q, draft.answers[name], answers, draft.language);
-      if (message) { errors[name] = message; } else if (!empty(draft.answers[name])) { answers[name] = draft.answers[name]; }
+    Object.keys(checked.errors).forEach(function (name) {
+      errors[name] = checked.errors[name].message || M[checked.errors[name].code];
     });
     if (Object.keys(errors).length) { return pageScreen(s, draft, errors); }
     var following = nextPage(s, draft.page, draft, 1);
@@ -612,10 +470,10 @@
 
   function finish(s, draft) {
     var questions = questionIndex(s);
-    var kept = prune(s, draft.answers);
+    var kept = Flow.prune(s, draft.answers);
     var answers = {};
     Object.keys(kept).forEach(function (name) {
-      if (questions[name].type !== 'note') { answers[name] = normalised(questions[name], kept[name]); }
+      if (questions[name].type !== 'note') { answers[name] = Flow.stored(questions[name], kept[name]); }
     });
     var now = new Date().toISOString();
     var visit = { uuid: draft.visit, turf: draft.turf, door: draft.door, outcome: 'completed', note: '', come_back_at: null, recorded_at: now };

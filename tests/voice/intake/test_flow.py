@@ -1,0 +1,99 @@
+"""The page flow: shared vectors run against voice.intake.flow (Python) and, through node,
+against voice/static/js/flow.js (the browser and the canvass tablet)."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from voice.intake import flow
+from voice.intake.definition import SurveyDefinition, iter_questions, pages, validate_definition
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+VECTORS_PATH = HERE / "data" / "flow_vectors.json"
+VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+CASES = VECTORS["cases"]
+JS_MODULE = REPO / "voice" / "static" / "js" / "flow.js"
+EXPECTATIONS = ("next", "previous", "shown", "choices", "pruned", "check")
+
+
+def form(name: str) -> flow.Form:
+    """A survey as flow.py reads it; no database: the vectors have no geography question."""
+    definition = SurveyDefinition.from_dict(VECTORS["surveys"][name])
+    return flow.Form(survey=None, version=None, definition=definition, pages=pages(definition))
+
+
+def checked_page(vector: dict) -> dict:
+    """Errors as codes, or the survey's own message where it gives one (as the runner in JS)."""
+    survey, index = form(vector["survey"]), vector["check"]["page"]
+    names = {q.name for q in survey.pages[index].questions}
+    answers = vector["answers"]
+    checked = flow.check_page(survey, index, {k: v for k, v in answers.items() if k in names},
+                              {k: v for k, v in answers.items() if k not in names},
+                              vector["check"].get("language", "en"))
+    errors = {name: code if checked.errors[name] == str(flow.MESSAGES[code]) else checked.errors[name]
+              for name, code in checked.codes.items()}
+    return {"page": index, "errors": errors, "stored": checked.answers}
+
+
+def python_outcome(vector: dict) -> dict:
+    survey, answers = form(vector["survey"]), vector["answers"]
+    relevant = flow.relevant_questions(survey, answers)
+    questions = survey.questions()
+    computed = {
+        "next": lambda: [[start, flow.next_page(survey, start, answers)] for start, _to in vector["next"]],
+        "previous": lambda: [[start, flow.next_page(survey, start, answers, step=-1)]
+                             for start, _to in vector["previous"]],
+        "shown": lambda: [[q.name for q in page.questions if q.name in relevant] for page in survey.pages],
+        "choices": lambda: {name: [value for value, _label in flow.options(survey, questions[name], answers, "en")]
+                            for name in vector["choices"]},
+        "pruned": lambda: flow.prune(survey, answers),
+        "check": lambda: checked_page(vector),
+    }
+    return {key: computed[key]() for key in EXPECTATIONS if key in vector}
+
+
+def expected_outcome(vector: dict) -> dict:
+    return {key: vector[key] if key != "check" else {k: v for k, v in vector[key].items() if k != "language"}
+            for key in EXPECTATIONS if key in vector}
+
+
+def test_vector_table_is_broad():
+    assert len(CASES) >= 40
+    assert {key for vector in CASES for key in vector} >= set(EXPECTATIONS)
+    codes = {error for vector in CASES if "check" in vector for error in vector["check"]["errors"].values()}
+    assert set(flow.MESSAGES) <= codes
+    kinds = {question.type for name in VECTORS["surveys"] for question in iter_questions(form(name).definition)}
+    assert kinds >= {"select_one", "select_multiple", "integer", "decimal", "date", "text", "consent", "note"}
+
+
+@pytest.mark.parametrize("name", sorted(VECTORS["surveys"]))
+def test_vector_surveys_are_valid_definitions(name):
+    assert validate_definition(SurveyDefinition.from_dict(VECTORS["surveys"][name])) == []
+
+
+@pytest.mark.parametrize("vector", CASES, ids=lambda vector: vector["case"][:50])
+def test_python_flow_matches_vector(vector):
+    assert python_outcome(vector) == expected_outcome(vector)
+
+
+def test_javascript_flow_matches_vectors(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("node is required in CI to check voice/static/js/flow.js")
+        pytest.skip("node is not on PATH: the JavaScript page flow was not checked")
+    outlines = tmp_path / "pages.json"
+    outlines.write_text(json.dumps({name: flow.page_outline(form(name)) for name in VECTORS["surveys"]}),
+                        encoding="utf-8")
+    completed = subprocess.run(
+        [node, str(HERE / "flow_vectors.js"), str(JS_MODULE), str(VECTORS_PATH), str(outlines)],
+        capture_output=True, text=True, check=True, timeout=60)
+    results = json.loads(completed.stdout)
+    mismatches = [(vector["case"], actual, expected_outcome(vector))
+                  for vector, actual in zip(CASES, results, strict=True) if actual != expected_outcome(vector)]
+    assert mismatches == []

@@ -1,0 +1,270 @@
+/*
+ * The page flow of voice/intake/flow.py, for the browser: which questions are relevant,
+ * which page comes next, which choices a filtered select offers, what an answer must be
+ * and which answers are pruned. The server checks everything again and is the authority;
+ * tests/voice/intake/data/flow_vectors.json holds the cases both must agree on. Change both
+ * files together. No dependencies but expressions.js, ES2019, classic script
+ * (window.VoiceFlow, after window.VoiceExpr) or CommonJS (for node tests).
+ *
+ * A survey here is what the canvass bundle carries: {definition, pages: [{name, questions:
+ * [names], relevant: {name: [conditions, outermost group first]}}], default_language}.
+ * Answers are {name: text, or a list for a multi-select}, as the resident gave them.
+ *
+ * API: relevance(s, answers) -> {name: bool}; shown(s, index, answers, apart) -> names;
+ *      nextPage(s, index, answers, step, apart) -> index or null; prune(s, answers);
+ *      choices(s, question, answers) -> names; checkPage(s, index, answers, language) ->
+ *      {answers, errors: {name: {code, message}}}; stored(question, value); typed; holds;
+ *      label; empty; questions(s) -> {name: question}.
+ */
+(function (root, factory) {
+  'use strict';
+  if (typeof module === 'object' && module.exports) {
+    module.exports = factory(require('./expressions.js'));
+  } else {
+    root.VoiceFlow = factory(root.VoiceExpr);
+  }
+})(typeof self !== 'undefined' ? self : this, function (Expr) {
+  'use strict';
+
+  var MAX_TEXT = 5000;
+  // ODK's spellings, as flow.py: ASCII digits, an optional sign, no exponent; "," may
+  // stand for the decimal point. A date is year-month-day and must exist.
+  var WHOLE = /^[-+]?[0-9]+$/;
+  var NUMBER = /^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+  var DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var CONSENTED = ['ok', 'yes', 'on', 'true', '1'];
+  var trees = {};
+
+  function empty(value) {
+    return value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length);
+  }
+
+  function label(texts, language, fallback) {
+    if (!texts) { return ''; }
+    return texts[language] || texts[fallback] || texts[Object.keys(texts)[0]] || '';
+  }
+
+  /* Expressions are parsed once: a survey's few dozen are asked for again and again. */
+  function tree(source) {
+    if (!(source in trees)) {
+      try { trees[source] = Expr.parse(source); } catch (e) { trees[source] = null; }
+    }
+    return trees[source];
+  }
+
+  /* Whether an expression holds; one that cannot be read is false (publication refused those). */
+  function holds(source, values, current, choice) {
+    if (!tree(source)) { return false; }
+    try {
+      return Expr.evaluateBool(tree(source), values, current, choice ? { choice: choice } : undefined);
+    } catch (e) { return false; }
+  }
+
+  function questions(s) {
+    if (s._questions) { return s._questions; }
+    var index = {};
+    (function walk(items) {
+      items.forEach(function (item) {
+        if (item.kind === 'group') { walk(item.children || []); } else { index[item.name] = item; }
+      });
+    })(s.definition.items);
+    s._questions = index;
+    return index;
+  }
+
+  function text(value) {
+    return value === undefined || value === null ? '' : String(value).trim();
+  }
+
+  /* The value expressions see: numbers for numeric questions, lists for multi-selects.
+     Numeric text that does not read as a number (mid-typing) stays text. */
+  function typed(question, value) {
+    if (empty(value)) { return question.type === 'select_multiple' ? [] : ''; }
+    if (question.type === 'integer' || question.type === 'decimal') {
+      var number = text(value).replace(/,/g, '.');
+      if (question.type === 'integer' && WHOLE.test(number)) { return parseInt(number, 10); }
+      return NUMBER.test(number) ? parseFloat(number) : value;
+    }
+    return value;
+  }
+
+  function evaluation(s, answers) {
+    var index = questions(s);
+    var values = {};
+    Object.keys(answers).forEach(function (name) {
+      if (index[name]) { values[name] = typed(index[name], answers[name]); }
+    });
+    return values;
+  }
+
+  function relevantOn(page, name, values) {
+    return (page.relevant[name] || []).every(function (condition) { return holds(condition, values); });
+  }
+
+  /* Every question in form order with its relevance, decided on the answers that stand
+     before it: ODK clears a skipped question, so its stale answer decides nothing. */
+  function walk(s, answers, visit) {
+    var index = questions(s);
+    var kept = {};
+    s.pages.forEach(function (page) {
+      page.questions.forEach(function (name) {
+        var relevant = relevantOn(page, name, kept);
+        visit(name, relevant);
+        if (relevant && !empty(answers[name])) { kept[name] = typed(index[name], answers[name]); }
+      });
+    });
+  }
+
+  function relevance(s, answers) {
+    var result = {};
+    walk(s, answers, function (name, relevant) { result[name] = relevant; });
+    return result;
+  }
+
+  /* The relevant questions of a page, but those asked apart (the tablet's consent screen). */
+  function shownWith(s, index, relevant, apart) {
+    return s.pages[index].questions.filter(function (name) {
+      return relevant[name] && (apart || []).indexOf(name) < 0;
+    });
+  }
+
+  function shown(s, index, answers, apart) {
+    return shownWith(s, index, relevance(s, answers), apart);
+  }
+
+  /* The next (or, with step -1, previous) page that has a question to show, or null. */
+  function nextPage(s, index, answers, step, apart) {
+    var relevant = relevance(s, answers);
+    index += step;
+    while (index >= 0 && index < s.pages.length) {
+      if (shownWith(s, index, relevant, apart).length) { return index; }
+      index += step;
+    }
+    return null;
+  }
+
+  /* Drop answers that later changes made irrelevant, in form order (flow.prune). */
+  function prune(s, answers) {
+    var kept = {};
+    walk(s, answers, function (name, relevant) {
+      if (relevant && !empty(answers[name])) { kept[name] = answers[name]; }
+    });
+    return kept;
+  }
+
+  /* The choices a select offers given the answers so far (flow.options): every choice while
+     an answer the filter reads is still missing, none once it is known and rules all out. */
+  function choices(s, question, answers) {
+    var list = s.definition.choice_lists[question.choice_list] || [];
+    if (question.choice_filter) {
+      var values = evaluation(s, answers);
+      var filtered = list.filter(function (c) {
+        var choice = { name: c.name };
+        Object.keys(c.attributes || {}).forEach(function (k) { choice[k] = c.attributes[k]; });
+        return holds(question.choice_filter, values, undefined, choice);
+      });
+      var waiting = Expr.references(tree(question.choice_filter) || {}).some(function (name) { return empty(values[name]); });
+      list = filtered.length || !waiting ? filtered : list;
+    }
+    return list.map(function (c) { return c.name; });
+  }
+
+  /* {value} as the server stores one non-empty answer that is not a choice, or {code}
+     (flow._parse). */
+  function parse(question, value) {
+    var kind = question.type;
+    if (kind === 'integer') {
+      if (!WHOLE.test(value)) { return { code: 'whole_number' }; }
+      var digits = value.replace(/^[-+]/, '').replace(/^0+(?=[0-9])/, '');
+      return { value: (value.charAt(0) === '-' && /[1-9]/.test(digits) ? '-' : '') + digits };
+    }
+    if (kind === 'decimal') {
+      var number = value.replace(/,/g, '.');
+      if (!NUMBER.test(number)) { return { code: 'number' }; }
+      var parts = /^([-+]?)([0-9]*)\.?([0-9]*)$/.exec(number);
+      var whole = parts[2].replace(/^0+(?=[0-9])/, '') || '0';
+      return { value: (parts[1] === '-' ? '-' : '') + whole + (parts[3] ? '.' + parts[3] : '') };
+    }
+    if (kind === 'date') {
+      var day = DAY.test(value) ? new Date(value + 'T00:00:00Z') : null;
+      var real = day && !isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value && value.slice(0, 4) !== '0000';
+      return real ? { value: value } : { code: 'date' };
+    }
+    if (kind === 'consent') { return { value: CONSENTED.indexOf(value.toLowerCase()) >= 0 ? 'yes' : '' }; }
+    if (Array.from(value).length > MAX_TEXT) { return { code: 'too_long' }; }  // characters, not UTF-16 units
+    return { value: value };
+  }
+
+  /* One submitted answer given the answers before it (flow._answer): {value} or {code}. */
+  function answer(s, question, raw, answers) {
+    if (question.type === 'select_multiple') {
+      var picked = Array.isArray(raw) ? raw : text(raw).split(/\s+/).filter(Boolean);
+      var allowed = choices(s, question, answers);
+      if (picked.some(function (name) { return allowed.indexOf(name) < 0; })) { return { code: 'choose_options' }; }
+      return { value: allowed.filter(function (name) { return picked.indexOf(name) >= 0; }) };
+    }
+    var value = text(raw);
+    if (!value) { return { value: '' }; }
+    if (question.type === 'select_one') {  // a geography is the server's to check: the tablet has no list
+      return choices(s, question, answers).indexOf(value) >= 0 ? { value: value } : { code: 'choose_option' };
+    }
+    return question.type === 'geography' ? { value: value } : parse(question, value);
+  }
+
+  /* Required, then the constraint (only with an answer), as ODK checks them (flow._problem). */
+  function problem(s, question, value, answers) {
+    if (empty(value)) { return question.required ? 'required' : null; }
+    if (question.constraint) {
+      var values = evaluation(s, answers);
+      values[question.name] = typed(question, value);
+      if (!holds(question.constraint, values, typed(question, value))) { return 'not_accepted'; }
+    }
+    return null;
+  }
+
+  /* The survey's own message for a problem, where it gives one (flow.message). */
+  function ownMessage(s, question, code, language) {
+    var own = { required: question.required_message, not_accepted: question.constraint_message }[code];
+    return label(own, language, s.default_language) || null;
+  }
+
+  /* One page's answers checked in form order, given the answers that stand on the pages
+     before it (flow.check_page): {answers: as stored, errors: {name: {code, message}}}. */
+  function checkPage(s, index, answers, language) {
+    var all = questions(s);
+    var before = {};
+    s.pages.slice(0, index).forEach(function (page) { page.questions.forEach(function (name) { before[name] = true; }); });
+    var standing = prune(s, answers);
+    var accepted = {};
+    Object.keys(standing).forEach(function (name) { if (before[name]) { accepted[name] = standing[name]; } });
+    var result = { answers: {}, errors: {} };
+    var page = s.pages[index];
+    page.questions.forEach(function (name) {
+      var question = all[name];
+      if (question.type === 'note' || !relevantOn(page, name, evaluation(s, accepted))) { return; }
+      var given = answer(s, question, answers[name], accepted);
+      var code = given.code || problem(s, question, given.value, accepted);
+      if (code) {
+        result.errors[name] = { code: code, message: ownMessage(s, question, code, language) };
+      } else if (!empty(given.value)) {
+        accepted[name] = given.value;
+        result.answers[name] = given.value;
+      }
+    });
+    return result;
+  }
+
+  /* The value as the server will store it (flow._parse): a replay then compares equal. */
+  function stored(question, value) {
+    if (Array.isArray(value)) { return value; }
+    if (question.type === 'geography' || question.type === 'select_one') { return text(value); }
+    var given = parse(question, text(value));
+    return given.code ? text(value) : given.value;
+  }
+
+  return {
+    relevance: relevance, shown: shown, nextPage: nextPage, prune: prune, choices: choices,
+    checkPage: checkPage, stored: stored, typed: typed, holds: holds, label: label, empty: empty,
+    questions: questions
+  };
+});
