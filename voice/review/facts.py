@@ -8,8 +8,8 @@ residents raising any code of each set an indicator is linked to (sets are count
 resident, so they cannot be summed from single codes). A dashboard request sums cube rows.
 
 Staleness: a fingerprint of the campaign's items, the tags, the codes and the indicators'
-links. It is checked at most every ``FRESHNESS_SECONDS`` per process, so a dashboard may lag a
-tagging run or a coder's decision by that long. The tagging job rebuilds at its end, so the
+links. It is checked at most every ``REVIEW_FRESHNESS_SECONDS`` (a config key) per process, so a
+dashboard may lag a tagging run or a coder's decision by that long. The tagging job rebuilds at its end, so the
 committee seldom waits for a rebuild.
 """
 from __future__ import annotations
@@ -27,7 +27,6 @@ from ..models import Answer, Campaign, Code, Indicator, Tag, VoiceItem
 from ..models.base import utcnow
 from ..models.review import ReviewCube, ReviewFact, ReviewFactState
 
-FRESHNESS_SECONDS = 30
 _checked: dict[tuple[str, int], float] = {}
 
 
@@ -74,8 +73,7 @@ def indicator_code_sets() -> set[str]:
 
 def ensure_fresh(campaign_id: int) -> None:
     key = (str(db.engine.url), campaign_id)
-    freshness = 0 if current_app.testing else FRESHNESS_SECONDS  # tests change data between requests
-    if time.monotonic() - _checked.get(key, -1e9) < freshness:
+    if time.monotonic() - _checked.get(key, -1e9) < current_app.config["REVIEW_FRESHNESS_SECONDS"]:
         return
     refresh(campaign_id)
     _checked[key] = time.monotonic()
