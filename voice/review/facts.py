@@ -8,16 +8,16 @@ residents raising any code of each set an indicator is linked to (sets are count
 resident, so they cannot be summed from single codes). A dashboard request sums cube rows.
 
 Staleness: a fingerprint of the campaign's items, the tags, the codes and the indicators'
-links. It is checked at most every ``REVIEW_FRESHNESS_SECONDS`` (a config key) per process, so a
-dashboard may lag a tagging run or a coder's decision by that long. The tagging job rebuilds at its end, so the
-committee seldom waits for a rebuild.
+links. Each app checks it at most every ``REVIEW_FRESHNESS_SECONDS`` (a config key), so a
+dashboard may lag a tagging run or a coder's decision by that long. The tagging job rebuilds
+at its end, so the committee seldom waits for a rebuild.
 """
 from __future__ import annotations
 
 import hashlib
 import time
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import (Integer, String, and_, case, cast, delete, distinct, exists, extract, func, insert, literal,
                         null, select, text)
 from sqlalchemy.orm import aliased
@@ -27,7 +27,11 @@ from ..models import Answer, Campaign, Code, Indicator, Tag, VoiceItem
 from ..models.base import utcnow
 from ..models.review import ReviewCube, ReviewFact, ReviewFactState
 
-_checked: dict[tuple[str, int], float] = {}
+FRESHNESS_CHECKS = "review.freshness_checks"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[FRESHNESS_CHECKS] = {}  # campaign id -> when this app last compared its fingerprint
 
 
 def resident_key():
@@ -72,11 +76,11 @@ def indicator_code_sets() -> set[str]:
 
 
 def ensure_fresh(campaign_id: int) -> None:
-    key = (str(db.engine.url), campaign_id)
-    if time.monotonic() - _checked.get(key, -1e9) < current_app.config["REVIEW_FRESHNESS_SECONDS"]:
+    checked = current_app.extensions[FRESHNESS_CHECKS]
+    if time.monotonic() - checked.get(campaign_id, -1e9) < current_app.config["REVIEW_FRESHNESS_SECONDS"]:
         return
     refresh(campaign_id)
-    _checked[key] = time.monotonic()
+    checked[campaign_id] = time.monotonic()
 
 
 def refresh(campaign_id: int) -> None:
