@@ -1,7 +1,7 @@
 """The committee's pages: dashboard, joined indicator view, report (HTML and PDF), exports, actions.
 
-Views parse the filters, check access and call ``operations``; every figure they show has
-already been through ``privacy``. Committee members read aggregate figures and redacted
+Views parse the filters, check access and call ``themes``, ``indicator_view``, ``priorities``
+and ``operations``; every figure they show has already been through ``privacy``. Committee members read aggregate figures and redacted
 quotes only: nothing here reaches raw answers.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Action, Campaign, Geography, Indicator
 from ..labels import session_kind_choices
 from ..security import roles_required
-from . import aggregates as agg, charts, exports, operations
+from . import aggregates as agg, charts, exports, indicator_view, operations, presentation, priorities, themes
 from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
 from .privacy import TOTAL
 
@@ -89,18 +89,18 @@ def _query(selection: Selection, **overrides) -> dict[str, str]:
 
 
 def _dashboard(selection: Selection, *, quotes: bool = True) -> dict[str, Any]:
-    return operations.dashboard(selection.campaign, selection.filters, selection.locale,
+    return themes.dashboard(selection.campaign, selection.filters, selection.locale,
                                 geography=selection.geography, quotes=quotes)
 
 
 def _joined(selection: Selection) -> dict[str, Any] | None:
     if selection.indicator is None:
         return None
-    return operations.joined_view(selection.campaign, selection.filters, selection.indicator, selection.locale)
+    return indicator_view.joined_view(selection.campaign, selection.filters, selection.indicator, selection.locale)
 
 
 def _charts(view: dict[str, Any] | None, joined: dict[str, Any] | None, selection: Selection) -> dict[str, Any]:
-    n = operations.threshold()
+    n = presentation.threshold()
     hidden = _("fewer than %(n)d", n=n)
     result = {}
     if view is not None:
@@ -168,7 +168,7 @@ def dashboard(slug: str):
     view = _dashboard(selection)
     return _render("review/dashboard.html", selection, view=view, charts=_charts(view, None, selection),
                    actions=operations.actions_for(selection.campaign),
-                   priorities=operations.room_priorities(selection.campaign, selection.filters, selection.locale),
+                   priorities=priorities.room_priorities(selection.campaign, selection.filters, selection.locale),
                    session_kinds=dict(session_kind_choices()))
 
 
@@ -234,9 +234,9 @@ def export(slug: str):
 def _action_form(selection: Selection) -> ActionForm:
     form = ActionForm()
     form.code_keys.choices = operations.code_choices(selection.locale)
-    form.indicator_codes.choices = [(i.code, operations.indicator_label(i, selection.locale))
+    form.indicator_codes.choices = [(i.code, presentation.indicator_label(i, selection.locale))
                                     for i in selection.options["indicators"]]
-    form.geography_codes.choices = [(g.code, operations.geography_label(g, selection.locale))
+    form.geography_codes.choices = [(g.code, presentation.geography_label(g, selection.locale))
                                     for g in selection.options["geographies"]]
     return form
 
