@@ -7,13 +7,14 @@ protected, so templates, charts, the PDF and the exports all show the same, safe
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ALL_GROUPS, Campaign, Geography, Indicator, IndicatorValue
+from ..models import ALL_GROUPS, Campaign, Code, Geography, Indicator, IndicatorValue
 from ..models.base import labels_in
 from . import aggregates as agg
 from .facts import code_key, linked_code_ids
@@ -32,69 +33,104 @@ def _scope_geographies(indicator: Indicator, f: agg.Filters) -> list[Geography]:
 def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale: str,
                 group_key: str = "language") -> dict[str, Any]:
     n = threshold()
+    geographies = _scope_geographies(indicator, f)
+    values = _indicator_values(indicator, f, [g.id for g in geographies], group_key, n)
+    voices = _voices(indicator, f, group_key, locale, n)
+    rows = [_place_row(geography, values, voices, locale, n) for geography in geographies]
+    reference, points = _shortfalls(rows, indicator)
+    return {"indicator": indicator, "label": indicator_label(indicator, locale), "period": values.period,
+            "periods": values.periods, "groups": values.groups, "group_key": group_key, "rows": rows,
+            "residents": voices.residents, "barriers": voices.per_barrier,
+            "barrier_total": voices.barriers.cells.get((TOTAL, TOTAL)), "points": points, "reference": reference,
+            "threshold": n, "linked_codes": voices.linked_codes}
+
+
+@dataclass
+class IndicatorValues:
+    """The indicator's values in view: ``grid`` says which of the matching period's are hidden."""
+    periods: list[str]
+    period: str | None  # the one matching the selected period
+    groups: list[str]
+    by_key: dict[tuple, Any]  # (geography id, period, group value or ALL_GROUPS) -> value row
+    grid: Grid
+
+    def shown(self, geography_id: int, group: str = TOTAL) -> float | None:
+        """A place's value in the matching period (for one group), None where hidden or missing."""
+        value = self.by_key.get((geography_id, self.period, ALL_GROUPS if group == TOTAL else group))
+        return None if value is None or self.grid.cells[geography_id, group].hidden else value.value
+
+    def trend(self, geography_id: int, n: int) -> list[float | None]:
+        """A place's value in every period, None where missing or measured on fewer than ``n``."""
+        values = (self.by_key.get((geography_id, period, ALL_GROUPS)) for period in self.periods)
+        return [None if value is None or _denominator(value) < n else value.value for value in values]
+
+
+def _indicator_values(indicator: Indicator, f: agg.Filters, geo_ids: list[int], group_key: str,
+                      n: int) -> IndicatorValues:
+    """Values are hidden where the group measured is smaller than n (by its denominator), with
+    complementary hiding along each geography's groups."""
     periods = indicator_periods(indicator)
     period = matching_period(periods, f.period)
-    geographies = _scope_geographies(indicator, f)
-    geo_ids = [g.id for g in geographies]
     values = indicator_values(indicator, tuple(geo_ids) or None, group_key)
     by_key = {(v.geography_id, v.period, v.group_value if v.group_key else ALL_GROUPS): v for v in values}
     groups = sorted({v.group_value for v in values if v.group_key == group_key})
-
-    # Indicator values: hidden where the group measured is smaller than n (by its denominator),
-    # with complementary hiding along each geography's groups.
-    value_grid = Grid(rows=geo_ids, cols=groups)
+    grid = Grid(rows=geo_ids, cols=groups)
     for gid in geo_ids:
         for group in groups + [TOTAL]:
             value = by_key.get((gid, period, ALL_GROUPS if group == TOTAL else group))
-            value_grid.cells[gid, group] = Cell(_denominator(value))
+            grid.cells[gid, group] = Cell(_denominator(value))
     for group in groups + [TOTAL]:
-        value_grid.cells[TOTAL, group] = Cell(sum(value_grid.cells[gid, group].count for gid in geo_ids) or 10 ** 9)
-    protect_grid(value_grid, n)
+        grid.cells[TOTAL, group] = Cell(sum(grid.cells[gid, group].count for gid in geo_ids) or 10 ** 9)
+    return IndicatorValues(periods, period, groups, by_key, protect_grid(grid, n))
 
-    # Residents: who in the same geography and group raised the indicator's linked codes.
-    # Protected over every geography (not only those in view), so that two views with different
-    # geography filters hide the same cells and cannot be subtracted from each other.
-    # One question to the cube, by place and group, for all the code keys below.
-    scoped = agg.Filters(f.campaign_id, f.period)
+
+@dataclass
+class Voices:
+    """Residents raising the indicator's linked codes, protected."""
+    linked_codes: list[Code]
+    residents: Grid  # by place and group, raising any linked code
+    barriers: Grid  # by place, raising any linked barrier
+    per_barrier: list[dict[str, Any]]  # each linked barrier: its code, label and grid by place
+
+
+def _voices(indicator: Indicator, f: agg.Filters, group_key: str, locale: str, n: int) -> Voices:
+    """Who in the same geography and group raised the indicator's linked codes. Protected over
+    every geography (not only those in view), so that two views with different geography
+    filters hide the same cells and cannot be subtracted from each other. One question to the
+    cube, by place and group, for all the code keys below."""
     linked = linked_code_ids(indicator)
     barriers = linked_code_ids(indicator, "barrier")
     linked_key, barriers_key = code_key(linked), code_key(barriers)
-    table = agg.tally(scoped, ("geography", group_key),
+    table = agg.tally(agg.Filters(f.campaign_id, f.period), ("geography", group_key),
                       [linked_key, barriers_key, *(code_key([code_id]) for code_id in barriers)])
-    # By place and group for the linked codes; by place alone (groups summed) for the barriers.
-    residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key), n)
-    barrier_grid = protect_grid(agg.grid_from(table, cols=False, hits_key=barriers_key), n)
     codes = agg.codes_by_id()
-    per_barrier = []
-    for code_id in barriers:
-        code_grid = protect_grid(agg.grid_from(table, cols=False, hits_key=code_key([code_id])), n)
-        per_barrier.append({"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
-                            "grid": code_grid})
 
-    rows = []
-    overall_values = {}
-    for geography in geographies:
-        cell = value_grid.cells[geography.id, TOTAL]
-        value = by_key.get((geography.id, period, ALL_GROUPS))
-        shown = None if cell.hidden or value is None else value.value
-        overall_values[geography.id] = shown
-        group_values = {}
-        for group in groups:
-            v = by_key.get((geography.id, period, group))
-            group_values[group] = None if value_grid.cells[geography.id, group].hidden or v is None else v.value
-        visible = [x for x in group_values.values() if x is not None]
-        trend = []
-        for p in periods:
-            v = by_key.get((geography.id, p, ALL_GROUPS))
-            trend.append(None if v is None or _denominator(v) < n else v.value)
-        rows.append({"geography": geography, "label": geography_label(geography, locale), "value": shown,
-                     "groups": group_values, "gap": (max(visible) - min(visible)) if len(visible) >= 2 else None,
-                     "trend": trend, "residents": residents.cells.get((geography.id, TOTAL)),
-                     "residents_by_group": {g: residents.cells.get((geography.id, g)) for g in groups},
-                     "barriers": barrier_grid.cells.get((geography.id, TOTAL))})
+    def by_place(hits_key: str | None) -> Grid:
+        """Groups summed, for the barriers."""
+        return protect_grid(agg.grid_from(table, cols=False, hits_key=hits_key), n)
+
+    residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key), n)
+    per_barrier = [{"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
+                    "grid": by_place(code_key([code_id]))} for code_id in barriers]
+    return Voices([codes[i] for i in linked], residents, by_place(barriers_key), per_barrier)
+
+
+def _place_row(geography: Geography, values: IndicatorValues, voices: Voices, locale: str, n: int) -> dict[str, Any]:
+    by_group = {group: values.shown(geography.id, group) for group in values.groups}
+    visible = [value for value in by_group.values() if value is not None]
+    return {"geography": geography, "label": geography_label(geography, locale), "value": values.shown(geography.id),
+            "groups": by_group, "gap": (max(visible) - min(visible)) if len(visible) >= 2 else None,
+            "trend": values.trend(geography.id, n), "residents": voices.residents.cells.get((geography.id, TOTAL)),
+            "residents_by_group": {g: voices.residents.cells.get((geography.id, g)) for g in values.groups},
+            "barriers": voices.barriers.cells.get((geography.id, TOTAL))}
+
+
+def _shortfalls(rows: list[dict[str, Any]], indicator: Indicator) -> tuple[float | None, list[dict[str, Any]]]:
+    """The mean of the places' shown values; each place's shortfall from it (set on its row) and
+    the quadrant chart's points: shortfall against the share raising the linked barriers."""
+    shown = [row["value"] for row in rows if row["value"] is not None]
+    reference = mean(shown) if shown else None
     better_high = indicator.direction == "higher_is_better"
-    shown_values = [x for x in overall_values.values() if x is not None]
-    reference = mean(shown_values) if shown_values else None
     points = []
     for row in rows:
         barrier_cell = row["barriers"]
@@ -103,12 +139,7 @@ def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale
         shortfall = (reference - row["value"]) if better_high else (row["value"] - reference)
         row["shortfall"] = shortfall
         points.append({"label": row["label"], "x": shortfall, "y": 100 * barrier_cell.share})
-    overall_barrier = barrier_grid.cells.get((TOTAL, TOTAL))
-    return {"indicator": indicator, "label": indicator_label(indicator, locale), "period": period,
-            "periods": periods, "groups": groups, "group_key": group_key, "rows": rows,
-            "residents": residents, "barriers": per_barrier, "barrier_total": overall_barrier,
-            "points": points, "reference": reference, "threshold": n,
-            "linked_codes": [codes[i] for i in linked]}
+    return reference, points
 
 
 def _denominator(value) -> int:
