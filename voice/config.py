@@ -102,6 +102,8 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_MEMORY_COST": 65536,
     "SIGN_IN_FAILURES_PER_MINUTE": 5,
     "INTAKE_PER_HOUR": 60,
+    # How long a process trusts the committee's summary tables before it checks them again.
+    "REVIEW_FRESHNESS_SECONDS": 30,
 }
 
 

@@ -33,9 +33,9 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
-# Pipelines are costly to build (spaCy vocabularies, lemma tables): one per process, rebuilt
-# when the codebook or the current model changes.
-_pipelines: dict[str, Pipeline] = {}
+# Pipelines are costly to build (spaCy vocabularies, lemma tables): each app keeps one, as
+# (codebook hash and model id, pipeline), rebuilt when the codebook or the current model changes.
+PIPELINE_CACHE = "voice.nlp_pipeline"
 
 
 def codebook_from_database() -> Codebook:
@@ -101,14 +101,18 @@ def current_pipeline() -> Pipeline:
     codebook = codebook_from_database()
     row = NlpModel.current()
     key = f"{codebook.content_hash()}:{row.model_id if row else 'none'}"
-    if key not in _pipelines:
-        model = load_model(row) if row else None
-        if model is not None and model.codebook_hash_ != codebook.content_hash():
-            # Trained on another codebook: its codes may be gone or mean something else now.
-            model = None
-        _pipelines.clear()
-        _pipelines[key] = Pipeline(codebook, model, phone_regions=current_app.config["PHONE_REGIONS"])
-    return _pipelines[key]
+    built = current_app.extensions.get(PIPELINE_CACHE)
+    if built is None or built[0] != key:
+        built = current_app.extensions[PIPELINE_CACHE] = (key, _build_pipeline(codebook, row))
+    return built[1]
+
+
+def _build_pipeline(codebook: Codebook, row: NlpModel | None) -> Pipeline:
+    model = load_model(row) if row else None
+    if model is not None and model.codebook_hash_ != codebook.content_hash():
+        # Trained on another codebook: its codes may be gone or mean something else now.
+        model = None
+    return Pipeline(codebook, model, phone_regions=current_app.config["PHONE_REGIONS"])
 
 
 def stale_items_query(version: str, campaign_id: int | None = None):

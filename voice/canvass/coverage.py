@@ -20,15 +20,13 @@ from ..models.base import as_utc
 UNDER_HEARD = 0.75  # heard at less than three quarters of the population share
 
 
-@dataclass
-class LanguageRow:
-    language: str
+class Heard:
+    """Responses online and at the door, and their share beside the population's share."""
     population: int
-    online: int = 0
-    canvass: int = 0
-    population_share: float = 0.0
-    response_share: float = 0.0
-    expected: float = 0.0
+    online: int
+    canvass: int
+    population_share: float
+    response_share: float
 
     @property
     def responses(self) -> int:
@@ -42,13 +40,38 @@ class LanguageRow:
     def under_heard(self) -> bool:
         return self.ratio is not None and self.ratio < UNDER_HEARD
 
+    def count(self, channel: str, responses: int) -> None:
+        if channel == "online":
+            self.online += responses
+        else:
+            self.canvass += responses
+
+    def share_of(self, total_population: int, placed_responses: int) -> None:
+        self.population_share = _share(self.population, total_population)
+        self.response_share = _share(self.responses, placed_responses)
+
+
+@dataclass
+class LanguageRow(Heard):
+    language: str
+    population: int
+    online: int = 0
+    canvass: int = 0
+    population_share: float = 0.0
+    response_share: float = 0.0
+    expected: float = 0.0
+
     @property
     def missing(self) -> int:
         return max(0, round(self.expected - self.responses))
 
+    def share_of(self, total_population: int, placed_responses: int) -> None:
+        super().share_of(total_population, placed_responses)
+        self.expected = placed_responses * self.population_share
+
 
 @dataclass
-class PlaceRow:
+class PlaceRow(Heard):
     geography: Geography
     doors: int = 0
     doors_visited: int = 0
@@ -64,20 +87,14 @@ class PlaceRow:
         return self.geography.population or 0
 
     @property
-    def responses(self) -> int:
-        return self.online + self.canvass
-
-    @property
     def per_thousand(self) -> float | None:
         return 1000 * self.responses / self.population if self.population else None
 
-    @property
-    def ratio(self) -> float | None:
-        return self.response_share / self.population_share if self.population_share else None
-
-    @property
-    def under_heard(self) -> bool:
-        return self.ratio is not None and self.ratio < UNDER_HEARD
+    def language(self, language: str) -> LanguageRow:
+        """This place's row for ``language``, with the place's population speaking it."""
+        if language not in self.languages:
+            self.languages[language] = LanguageRow(language, _language_population(self.geography, language))
+        return self.languages[language]
 
 
 @dataclass
@@ -129,12 +146,22 @@ def _share(part: float, whole: float) -> float:
 def campaign_coverage(campaign: Campaign) -> Coverage:
     turfs = list(db.session.scalars(select(Turf).where(Turf.campaign_id == campaign.id)))
     places = {place.id: PlaceRow(place) for place in _places(campaign, turfs)}
+    _count_doors(campaign, turfs, places)
+    total_responses, unplaced = _count_responses(campaign, places)
+    total_population = sum(row.population for row in places.values())
+    languages = _share_out(list(places.values()), total_population, total_responses - unplaced)
+    return Coverage(places=sorted(places.values(), key=lambda row: row.geography.name), languages=languages,
+                    canvassers=_canvassers(campaign, turfs), total_responses=total_responses,
+                    total_population=total_population, unplaced_responses=unplaced)
+
+
+def _count_doors(campaign: Campaign, turfs: list[Turf], places: dict[int, PlaceRow]) -> None:
+    """Each place's doors on the campaign's turfs, how many were visited, and the visits' outcomes."""
     by_code = {row.geography.code: row for row in places.values()}
     door_place = {(turf.id, door["id"]): by_code.get(door.get("geography")) for turf in turfs for door in turf.doors}
     for row in door_place.values():
         if row is not None:
             row.doors += 1
-
     # Visits: one aggregate row per door and outcome.
     visits = db.session.execute(
         select(Visit.turf_id, Visit.door_id, Visit.outcome, func.count())
@@ -149,53 +176,43 @@ def campaign_coverage(campaign: Campaign) -> Coverage:
     for place_id, doors in visited.items():
         places[place_id].doors_visited = len(doors)
 
-    # Responses by place, language and channel.
+
+def _count_responses(campaign: Campaign, places: dict[int, PlaceRow]) -> tuple[int, int]:
+    """Count the responses into their place and language by channel; return how many there are
+    and how many came from no listed place."""
     counts = db.session.execute(
         select(Response.geography_id, Response.language, Response.channel, func.count())
         .join(Survey, Survey.id == Response.survey_id).where(Survey.campaign_id == campaign.id)
         .group_by(Response.geography_id, Response.language, Response.channel)).all()
-    total_responses = sum(count for *_, count in counts)
     unplaced = 0
     for place_id, language, channel, count in counts:
         row = places.get(place_id)
         if row is None:
             unplaced += count
             continue
-        if channel == "online":
-            row.online += count
-        else:
-            row.canvass += count
-        cell = row.languages.setdefault(language, LanguageRow(language, _language_population(row.geography, language)))
-        if channel == "online":
-            cell.online += count
-        else:
-            cell.canvass += count
+        row.count(channel, count)
+        row.language(language).count(channel, count)
+    return sum(count for *_, count in counts), unplaced
 
-    total_population = sum(row.population for row in places.values())
-    placed = total_responses - unplaced
+
+def _share_out(places: list[PlaceRow], total_population: int, placed_responses: int) -> list[LanguageRow]:
+    """Give every place and language its shares (each place listing every language its census
+    counts); return the campaign's rows by language, largest population first."""
     overall: dict[str, LanguageRow] = {}
-    for row in places.values():
+    for row in places:
         for language in (row.geography.population_by_group or {}).get("language", {}):
-            row.languages.setdefault(language, LanguageRow(language, _language_population(row.geography, language)))
-        row.population_share = _share(row.population, total_population)
-        row.response_share = _share(row.responses, placed)
+            row.language(language)
+        row.share_of(total_population, placed_responses)
         for cell in row.languages.values():
-            cell.population_share = _share(cell.population, total_population)
-            cell.response_share = _share(cell.responses, placed)
-            cell.expected = placed * cell.population_share
+            cell.share_of(total_population, placed_responses)
             whole = overall.setdefault(cell.language, LanguageRow(cell.language, 0))
             whole.population += cell.population
             whole.online += cell.online
             whole.canvass += cell.canvass
         row.languages = dict(sorted(row.languages.items(), key=lambda item: -item[1].population))
     for whole in overall.values():
-        whole.population_share = _share(whole.population, total_population)
-        whole.response_share = _share(whole.responses, placed)
-        whole.expected = placed * whole.population_share
-    return Coverage(places=sorted(places.values(), key=lambda row: row.geography.name),
-                    languages=sorted(overall.values(), key=lambda row: -row.population),
-                    canvassers=_canvassers(campaign, turfs), total_responses=total_responses,
-                    total_population=total_population, unplaced_responses=unplaced)
+        whole.share_of(total_population, placed_responses)
+    return sorted(overall.values(), key=lambda row: -row.population)
 
 
 def _language_population(place: Geography, language: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -53,6 +53,22 @@ class ReviewCube(db.Model):
     group_key: Mapped[str] = mapped_column(String(40))
     group_value: Mapped[str | None] = mapped_column(String(200))
     residents: Mapped[int] = mapped_column(Integer)
+
+    @classmethod
+    def filter_options(cls, campaign_id: int) -> dict:
+        """What the dashboard's filters offer: the quarters, channels and group values in the cube."""
+        rows = db.session.execute(select(cls.group_key, cls.group_value, cls.channel, func.min(cls.quarter),
+                                         func.max(cls.quarter))
+                                  .where(cls.campaign_id == campaign_id, cls.code_key == "")
+                                  .group_by(cls.group_key, cls.group_value, cls.channel)).all()
+        everyone = [row for row in rows if row.group_key == ""]
+        groups: dict[str, set] = {}
+        for row in rows:
+            if row.group_key and row.group_value:
+                groups.setdefault(row.group_key, set()).add(row.group_value)
+        return {"quarters": [min(row[3] for row in everyone), max(row[4] for row in everyone)] if everyone else [],
+                "channels": sorted({row.channel for row in everyone}),
+                "groups": {key: sorted(values) for key, values in groups.items()}}
 
 
 class ReviewFactState(db.Model):

@@ -2,15 +2,17 @@
 from flask import Flask
 
 from ..jobs import items_tagged
-from .facts import refresh
+from . import facts, quotes
 from .views import bp
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    facts.init_app(app)
+    quotes.init_app(app)
     items_tagged.connect(_refresh_after_tagging, sender=app, weak=False)
 
 
 def _refresh_after_tagging(app: Flask, campaign_ids: list[int]) -> None:
     for campaign_id in campaign_ids:
-        refresh(campaign_id)
+        facts.refresh(campaign_id)

@@ -10,8 +10,7 @@ for it (rule, model or human) and no human coder rejected that code for that ite
 tags outrank machine tags.
 
 **Period.** A year (``2025``) or a quarter (``2025-Q3``) of the items' ``created_at``; the
-previous period is the one just before, of the same length. Indicator values are joined on
-the latest indicator period that starts no later than the selected period.
+previous period is the one just before, of the same length.
 
 Counts come from the cube (``facts.py``: residents by quarter, place, channel, language,
 one other group key and code, rebuilt when items or tags change). ``tally`` sums it by the
@@ -31,7 +30,7 @@ from sqlalchemy import case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import ALL_GROUPS, Code, Geography, Indicator, IndicatorValue, Tag, VoiceItem
+from ..models import Code, Geography, Tag, VoiceItem
 from ..models.review import ReviewCube, ReviewFactState
 from .facts import code_key, ensure_code_sets, ensure_fresh
 from .privacy import TOTAL, Cell, Grid
@@ -352,48 +351,3 @@ def quote_candidates(f: Filters, code_id: int, limit: int = 24) -> list[tuple[in
     query = _applying_tags(_where(query, f), [code_id]).where(VoiceItem.redacted_text.is_not(None))
     query = query.order_by(VoiceItem.created_at.desc(), VoiceItem.id.desc()).limit(limit)
     return [tuple(row) for row in db.session.execute(query).all()]
-
-
-# ---------------------------------------------------------------- indicators
-
-def indicator_values(indicator: Indicator, geography_ids: tuple[int, ...] | None = None,
-                     group_key: str | None = None) -> list:
-    """The indicator's values (overall and by ``group_key``) as plain rows: geography_id,
-    period, group_key, group_value, value, denominator. Thousands at a time: no ORM objects."""
-    query = select(IndicatorValue.geography_id, IndicatorValue.period, IndicatorValue.group_key,
-                   IndicatorValue.group_value, IndicatorValue.value, IndicatorValue.denominator).where(
-        IndicatorValue.indicator_id == indicator.id)
-    if geography_ids:
-        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
-    if group_key:
-        query = query.where(IndicatorValue.group_key.in_((ALL_GROUPS, group_key)))
-    return list(db.session.execute(query))
-
-
-def indicator_geography_ids(indicator: Indicator, geography_ids: tuple[int, ...] | None = None) -> set[int]:
-    """The places the indicator has values for (within ``geography_ids`` when given)."""
-    query = select(IndicatorValue.geography_id).where(IndicatorValue.indicator_id == indicator.id)
-    if geography_ids:
-        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
-    return set(db.session.scalars(query.group_by(IndicatorValue.geography_id)))
-
-
-def indicator_periods(indicator: Indicator) -> list[str]:
-    return sorted(db.session.scalars(select(IndicatorValue.period).where(IndicatorValue.indicator_id == indicator.id)
-                                     .group_by(IndicatorValue.period)))
-
-
-def indicator_group_keys(indicator: Indicator) -> list[str]:
-    return sorted(db.session.scalars(select(IndicatorValue.group_key).where(
-        IndicatorValue.indicator_id == indicator.id, IndicatorValue.group_key != ALL_GROUPS)
-        .group_by(IndicatorValue.group_key)))
-
-
-def matching_period(available: list[str], period: Period | None) -> str | None:
-    """The latest indicator period that starts no later than the selected one."""
-    if not available:
-        return None
-    if period is None:
-        return available[-1]
-    eligible = [p for p in available if int(p[:4]) <= period.year]
-    return eligible[-1] if eligible else available[0]

@@ -8,16 +8,16 @@ residents raising any code of each set an indicator is linked to (sets are count
 resident, so they cannot be summed from single codes). A dashboard request sums cube rows.
 
 Staleness: a fingerprint of the campaign's items, the tags, the codes and the indicators'
-links. It is checked at most every ``FRESHNESS_SECONDS`` per process, so a dashboard may lag a
-tagging run or a coder's decision by that long. The tagging job rebuilds at its end, so the
-committee seldom waits for a rebuild.
+links. Each app checks it at most every ``REVIEW_FRESHNESS_SECONDS`` (a config key), so a
+dashboard may lag a tagging run or a coder's decision by that long. The tagging job rebuilds
+at its end, so the committee seldom waits for a rebuild.
 """
 from __future__ import annotations
 
 import hashlib
 import time
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import (Integer, String, and_, case, cast, delete, distinct, exists, extract, func, insert, literal,
                         null, select, text)
 from sqlalchemy.orm import aliased
@@ -27,8 +27,11 @@ from ..models import Answer, Campaign, Code, Indicator, Tag, VoiceItem
 from ..models.base import utcnow
 from ..models.review import ReviewCube, ReviewFact, ReviewFactState
 
-FRESHNESS_SECONDS = 30
-_checked: dict[tuple[str, int], float] = {}
+FRESHNESS_CHECKS = "review.freshness_checks"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[FRESHNESS_CHECKS] = {}  # campaign id -> when this app last compared its fingerprint
 
 
 def resident_key():
@@ -73,12 +76,11 @@ def indicator_code_sets() -> set[str]:
 
 
 def ensure_fresh(campaign_id: int) -> None:
-    key = (str(db.engine.url), campaign_id)
-    freshness = 0 if current_app.testing else FRESHNESS_SECONDS  # tests change data between requests
-    if time.monotonic() - _checked.get(key, -1e9) < freshness:
+    checked = current_app.extensions[FRESHNESS_CHECKS]
+    if time.monotonic() - checked.get(campaign_id, -1e9) < current_app.config["REVIEW_FRESHNESS_SECONDS"]:
         return
     refresh(campaign_id)
-    _checked[key] = time.monotonic()
+    checked[campaign_id] = time.monotonic()
 
 
 def refresh(campaign_id: int) -> None:
@@ -105,18 +107,39 @@ def rebuild(campaign_id: int) -> None:
         return
     db.session.execute(delete(ReviewCube).where(ReviewCube.campaign_id == campaign_id))
     db.session.execute(delete(ReviewFact).where(ReviewFact.campaign_id == campaign_id))
-    columns = ["campaign_id", "resident_key", "code_id", "created_at", "geography_id", "channel", "groups"]
+    _insert_residents(campaign_id)
+    _insert_resident_codes(campaign_id)
+    code_sets = sorted(indicator_code_sets())
+    _fill_cube(campaign_id, code_sets)
+    state = state or ReviewFactState(campaign_id=campaign_id)
+    state.fingerprint, state.built_at, state.code_sets = current, utcnow(), code_sets
+    state.options = ReviewCube.filter_options(campaign_id)
+    db.session.add(state)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE review_facts, review_cube"))  # fresh statistics for the planner
+        db.session.commit()
+
+
+FACT_COLUMNS = ["campaign_id", "resident_key", "code_id", "created_at", "geography_id", "channel", "groups"]
+
+
+def _insert_residents(campaign_id: int) -> None:
+    """One fact row per resident, with the dimensions of their first item."""
     rk = resident_key().label("rk")
     ranked = (select(rk, VoiceItem.created_at, VoiceItem.geography_id, VoiceItem.channel, VoiceItem.groups,
                      func.row_number().over(partition_by=rk, order_by=VoiceItem.id).label("rn"))
               .select_from(VoiceItem)
               .outerjoin(Answer, and_(VoiceItem.source == "answer", Answer.id == VoiceItem.source_id))
               .where(VoiceItem.campaign_id == campaign_id).subquery())
-    db.session.execute(insert(ReviewFact).from_select(columns, select(
+    db.session.execute(insert(ReviewFact).from_select(FACT_COLUMNS, select(
         literal(campaign_id), ranked.c.rk, null(), ranked.c.created_at, ranked.c.geography_id, ranked.c.channel,
         ranked.c.groups).where(ranked.c.rn == 1)))
-    # Resident x code rows in one pass: each pair's first item gives the resident's dimensions
-    # (all items of a resident share them), no self-join.
+
+
+def _insert_resident_codes(campaign_id: int) -> None:
+    """Resident x code rows in one pass: each pair's first item gives the resident's dimensions
+    (all items of a resident share them), no self-join."""
     rejected = aliased(Tag)
     key_expression = resident_key()  # one object: PostgreSQL must see the same expression twice
     pairs = (select(key_expression.label("rk"), Tag.code_id, VoiceItem.created_at, VoiceItem.geography_id,
@@ -130,19 +153,9 @@ def rebuild(campaign_id: int) -> None:
                  rejected.item_id == Tag.item_id, rejected.code_id == Tag.code_id, rejected.source == "human",
                  ~rejected.applies))
              .subquery())
-    db.session.execute(insert(ReviewFact).from_select(columns, select(
+    db.session.execute(insert(ReviewFact).from_select(FACT_COLUMNS, select(
         literal(campaign_id), pairs.c.rk, pairs.c.code_id, pairs.c.created_at, pairs.c.geography_id,
         pairs.c.channel, pairs.c.groups).where(pairs.c.rn == 1)))
-    code_sets = sorted(indicator_code_sets())
-    _fill_cube(campaign_id, code_sets)
-    state = state or ReviewFactState(campaign_id=campaign_id)
-    state.fingerprint, state.built_at, state.code_sets = current, utcnow(), code_sets
-    state.options = _options(campaign_id)
-    db.session.add(state)
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE review_facts, review_cube"))  # fresh statistics for the planner
-        db.session.commit()
 
 
 def quarter_of(column):
@@ -173,22 +186,6 @@ def _fill_cube(campaign_id: int, code_sets: list[str], *, singles: bool = True) 
             else:
                 query = query.where(facts.code_id.in_(ids))
             db.session.execute(insert(ReviewCube).from_select(columns, query.group_by(*grouping)))
-
-
-def _options(campaign_id: int) -> dict:
-    """What the dashboard's filters offer: the quarters, channels and group values in the cube."""
-    rows = db.session.execute(select(ReviewCube.group_key, ReviewCube.group_value, ReviewCube.channel,
-                                     func.min(ReviewCube.quarter), func.max(ReviewCube.quarter))
-                              .where(ReviewCube.campaign_id == campaign_id, ReviewCube.code_key == "")
-                              .group_by(ReviewCube.group_key, ReviewCube.group_value, ReviewCube.channel)).all()
-    everyone = [row for row in rows if row.group_key == ""]
-    groups: dict[str, set] = {}
-    for row in rows:
-        if row.group_key and row.group_value:
-            groups.setdefault(row.group_key, set()).add(row.group_value)
-    return {"quarters": [min(row[3] for row in everyone), max(row[4] for row in everyone)] if everyone else [],
-            "channels": sorted({row.channel for row in everyone}),
-            "groups": {key: sorted(values) for key, values in groups.items()}}
 
 
 def ensure_code_sets(campaign_id: int, keys: set[str]) -> None:

@@ -6,25 +6,32 @@ picks the most typical yet varied few among them.
 """
 from __future__ import annotations
 
+from flask import Flask, current_app
+
 from ..extensions import db
 from ..models.review import ReviewFactState
 from ..nlp_adapter import representative_quotes
 from .aggregates import Filters, quote_candidates
 
-# Quotes change only when items or tags do, which rebuilds the summary rows: cache them per
-# build (a bounded number of entries, oldest dropped first).
-_cache: dict[tuple, list[dict[str, str]]] = {}
+# Quotes change only when items or tags do, which rebuilds the summary rows: each app caches
+# them per build (a bounded number of entries, oldest dropped first).
+QUOTE_CACHE = "review.quotes"
 CACHE_SIZE = 2000
 
 
+def init_app(app: Flask) -> None:
+    app.extensions[QUOTE_CACHE] = {}
+
+
 def quotes_for_code(f: Filters, code_id: int, *, k: int = 2) -> list[dict[str, str]]:
+    cache: dict[tuple, list[dict[str, str]]] = current_app.extensions[QUOTE_CACHE]
     state = db.session.get(ReviewFactState, f.campaign_id)
-    key = (str(db.engine.url), f, code_id, k, state.fingerprint if state else None)
-    if key not in _cache:
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = _quotes(f, code_id, k)
-    return _cache[key]
+    key = (f, code_id, k, state.fingerprint if state else None)
+    if key not in cache:
+        if len(cache) >= CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = _quotes(f, code_id, k)
+    return cache[key]
 
 
 def _quotes(f: Filters, code_id: int, k: int) -> list[dict[str, str]]:

@@ -1,8 +1,8 @@
 """The committee's pages: dashboard, joined indicator view, report (HTML and PDF), exports, actions.
 
-Views parse the filters, check access and call ``operations``; every figure they show has
-already been through ``privacy``. Committee members read aggregate figures and redacted
-quotes only: nothing here reaches raw answers.
+Views parse the filters, check access and call ``themes``, ``indicator_view``, ``priorities``
+and ``operations``; every figure they show has already been through ``privacy``. Committee
+members read aggregate figures and redacted quotes only: nothing here reaches raw answers.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Action, Campaign, Geography, Indicator
 from ..labels import session_kind_choices
 from ..security import roles_required
-from . import aggregates as agg, charts, exports, operations
+from . import aggregates as agg, charts, exports, indicator_view, operations, presentation, priorities, themes
 from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
 from .privacy import TOTAL
 
@@ -89,60 +89,73 @@ def _query(selection: Selection, **overrides) -> dict[str, str]:
 
 
 def _dashboard(selection: Selection, *, quotes: bool = True) -> dict[str, Any]:
-    return operations.dashboard(selection.campaign, selection.filters, selection.locale,
+    return themes.dashboard(selection.campaign, selection.filters, selection.locale,
                                 geography=selection.geography, quotes=quotes)
 
 
 def _joined(selection: Selection) -> dict[str, Any] | None:
     if selection.indicator is None:
         return None
-    return operations.joined_view(selection.campaign, selection.filters, selection.indicator, selection.locale)
+    return indicator_view.joined_view(selection.campaign, selection.filters, selection.indicator, selection.locale)
 
 
 def _charts(view: dict[str, Any] | None, joined: dict[str, Any] | None, selection: Selection) -> dict[str, Any]:
-    n = operations.threshold()
-    hidden = _("fewer than %(n)d", n=n)
+    hidden = _("fewer than %(n)d", n=presentation.threshold())
     result = {}
     if view is not None:
-        for kind, title in (("themes", _("Top themes: share of residents raising each")),
-                            ("barriers", _("Top barriers: share of residents raising each"))):
-            rows = [{"label": row["label"], "value": None if row["cell"].share is None else 100 * row["cell"].share}
-                    for row in view[kind]]
-            result[kind] = charts.bar_chart(rows, title=title, desc=_("The table below gives the same figures."),
-                                            hidden_label=hidden, ident=f"bars-{kind}")
+        result.update(_code_charts(view, hidden))
     if joined is not None:
-        label = joined["label"]
-        result["trend"] = charts.trend_chart(
-            joined["periods"], [{"label": row["label"], "values": row["trend"]} for row in joined["rows"]],
-            title=_("%(indicator)s over time, by place", indicator=label),
-            desc=_("The trend table gives the same figures."), ident="trend")
-        result["quadrant"] = charts.quadrant_chart(
-            joined["points"],
-            y_split=None if joined["barrier_total"] is None or joined["barrier_total"].share is None
-            else 100 * joined["barrier_total"].share,
-            title=_("Where the indicator and residents agree"),
-            desc=_("Each dot is a place: to the right, the indicator is worse than the average of places; higher up, "
-                   "more residents raise the linked barriers. The table below lists the same points."),
-            x_label=_("Indicator gap (points worse than the average)"),
-            y_label=_("Residents raising linked barriers"),
-            quadrant_labels=[_("Both say it is hard"), _("Residents say it is hard"), _("Both say it is better"),
-                             _("Indicator worse, residents quiet")], ident="quadrant")
-        shade = selection.args.get("shade")
-        barrier = next((b for b in joined["barriers"] if b["code"].key == shade), None)
-        if barrier is not None:
-            areas = [{"label": row["label"], "geometry": row["geography"].geometry,
-                      "value": _share(barrier["grid"].cells.get((row["geography"].id, TOTAL)))}
-                     for row in joined["rows"]]
-            map_title = _("Residents raising “%(code)s”, by place", code=barrier["label"])
-        else:
-            areas = [{"label": row["label"], "geometry": row["geography"].geometry, "value": row["value"]}
-                     for row in joined["rows"]]
-            map_title = _("%(indicator)s by place (%(period)s)", indicator=label, period=joined["period"] or "")
-        result["map"] = charts.map_chart(areas, title=map_title, desc=_("The table below gives the same figures."),
-                                         hidden_label=hidden, unit_suffix="%", ident="map")
-        result["map_title"] = map_title
-        result["map_areas"] = areas
+        result.update(_joined_charts(joined, hidden))
+        result.update(_map_chart(joined, selection.args.get("shade"), hidden))
     return result
+
+
+def _code_charts(view: dict[str, Any], hidden: str) -> dict[str, str]:
+    result = {}
+    for kind, title in (("themes", _("Top themes: share of residents raising each")),
+                        ("barriers", _("Top barriers: share of residents raising each"))):
+        rows = [{"label": row["label"], "value": None if row["cell"].share is None else 100 * row["cell"].share}
+                for row in view[kind]]
+        result[kind] = charts.bar_chart(rows, title=title, desc=_("The table below gives the same figures."),
+                                        hidden_label=hidden, ident=f"bars-{kind}")
+    return result
+
+
+def _joined_charts(joined: dict[str, Any], hidden: str) -> dict[str, str]:
+    label = joined["label"]
+    trend = charts.trend_chart(
+        joined["periods"], [{"label": row["label"], "values": row["trend"]} for row in joined["rows"]],
+        title=_("%(indicator)s over time, by place", indicator=label),
+        desc=_("The trend table gives the same figures."), ident="trend")
+    quadrant = charts.quadrant_chart(
+        joined["points"],
+        y_split=None if joined["barrier_total"] is None or joined["barrier_total"].share is None
+        else 100 * joined["barrier_total"].share,
+        title=_("Where the indicator and residents agree"),
+        desc=_("Each dot is a place: to the right, the indicator is worse than the average of places; higher up, "
+               "more residents raise the linked barriers. The table below lists the same points."),
+        x_label=_("Indicator gap (points worse than the average)"),
+        y_label=_("Residents raising linked barriers"),
+        quadrant_labels=[_("Both say it is hard"), _("Residents say it is hard"), _("Both say it is better"),
+                         _("Indicator worse, residents quiet")], ident="quadrant")
+    return {"trend": trend, "quadrant": quadrant}
+
+
+def _map_chart(joined: dict[str, Any], shade: str | None, hidden: str) -> dict[str, Any]:
+    """The places shaded by the share raising the barrier ``shade`` names, else by the indicator."""
+    barrier = next((b for b in joined["barriers"] if b["code"].key == shade), None)
+    if barrier is not None:
+        areas = [{"label": row["label"], "geometry": row["geography"].geometry,
+                  "value": _share(barrier["grid"].cells.get((row["geography"].id, TOTAL)))}
+                 for row in joined["rows"]]
+        title = _("Residents raising “%(code)s”, by place", code=barrier["label"])
+    else:
+        areas = [{"label": row["label"], "geometry": row["geography"].geometry, "value": row["value"]}
+                 for row in joined["rows"]]
+        title = _("%(indicator)s by place (%(period)s)", indicator=joined["label"], period=joined["period"] or "")
+    chart = charts.map_chart(areas, title=title, desc=_("The table below gives the same figures."),
+                             hidden_label=hidden, unit_suffix="%", ident="map")
+    return {"map": chart, "map_title": title, "map_areas": areas}
 
 
 def _share(cell) -> float | None:
@@ -168,7 +181,7 @@ def dashboard(slug: str):
     view = _dashboard(selection)
     return _render("review/dashboard.html", selection, view=view, charts=_charts(view, None, selection),
                    actions=operations.actions_for(selection.campaign),
-                   priorities=operations.room_priorities(selection.campaign, selection.filters, selection.locale),
+                   priorities=priorities.room_priorities(selection.campaign, selection.filters, selection.locale),
                    session_kinds=dict(session_kind_choices()))
 
 
@@ -234,9 +247,9 @@ def export(slug: str):
 def _action_form(selection: Selection) -> ActionForm:
     form = ActionForm()
     form.code_keys.choices = operations.code_choices(selection.locale)
-    form.indicator_codes.choices = [(i.code, operations.indicator_label(i, selection.locale))
+    form.indicator_codes.choices = [(i.code, presentation.indicator_label(i, selection.locale))
                                     for i in selection.options["indicators"]]
-    form.geography_codes.choices = [(g.code, operations.geography_label(g, selection.locale))
+    form.geography_codes.choices = [(g.code, presentation.geography_label(g, selection.locale))
                                     for g in selection.options["geographies"]]
     return form
 

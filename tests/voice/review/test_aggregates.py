@@ -9,8 +9,9 @@ from voice.jobs import queue_job
 from voice.models import Code, ReviewFactState
 from voice.review import aggregates as agg
 from voice.review.facts import fingerprint
-from voice.review.operations import dashboard, joined_view
+from voice.review.indicator_view import joined_view
 from voice.review.privacy import TOTAL
+from voice.review.themes import dashboard
 
 Y2026, Y2025 = agg.Period(2026), agg.Period(2025)
 

@@ -1,0 +1,189 @@
+"""The joined view: an indicator's values beside the residents raising its linked codes, by
+place and group, each side protected (``privacy``).
+
+Indicator values are joined on the latest indicator period that starts no later than the
+selected period. ``joined_view`` returns a plain dictionary whose figures are already
+protected, so templates, charts, the PDF and the exports all show the same, safe numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ALL_GROUPS, Campaign, Code, Geography, Indicator, IndicatorValue
+from ..models.base import labels_in
+from . import aggregates as agg
+from .facts import code_key, linked_code_ids
+from .presentation import geography_label, indicator_label, threshold
+from .privacy import TOTAL, Cell, Grid, protect_grid
+
+
+def _scope_geographies(indicator: Indicator, f: agg.Filters) -> list[Geography]:
+    """Geographies with values for the indicator, inside the geography filter when one is set."""
+    ids = indicator_geography_ids(indicator, f.geography_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Geography).where(Geography.id.in_(ids)).order_by(Geography.name)))
+
+
+def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale: str,
+                group_key: str = "language") -> dict[str, Any]:
+    n = threshold()
+    geographies = _scope_geographies(indicator, f)
+    values = _indicator_values(indicator, f, [g.id for g in geographies], group_key, n)
+    voices = _voices(indicator, f, group_key, locale, n)
+    rows = [_place_row(geography, values, voices, locale, n) for geography in geographies]
+    reference, points = _shortfalls(rows, indicator)
+    return {"indicator": indicator, "label": indicator_label(indicator, locale), "period": values.period,
+            "periods": values.periods, "groups": values.groups, "group_key": group_key, "rows": rows,
+            "residents": voices.residents, "barriers": voices.per_barrier,
+            "barrier_total": voices.barriers.cells.get((TOTAL, TOTAL)), "points": points, "reference": reference,
+            "threshold": n, "linked_codes": voices.linked_codes}
+
+
+@dataclass
+class IndicatorValues:
+    """The indicator's values in view: ``grid`` says which of the matching period's are hidden."""
+    periods: list[str]
+    period: str | None  # the one matching the selected period
+    groups: list[str]
+    by_key: dict[tuple, Any]  # (geography id, period, group value or ALL_GROUPS) -> value row
+    grid: Grid
+
+    def shown(self, geography_id: int, group: str = TOTAL) -> float | None:
+        """A place's value in the matching period (for one group), None where hidden or missing."""
+        value = self.by_key.get((geography_id, self.period, ALL_GROUPS if group == TOTAL else group))
+        return None if value is None or self.grid.cells[geography_id, group].hidden else value.value
+
+    def trend(self, geography_id: int, n: int) -> list[float | None]:
+        """A place's value in every period, None where missing or measured on fewer than ``n``."""
+        values = (self.by_key.get((geography_id, period, ALL_GROUPS)) for period in self.periods)
+        return [None if value is None or _denominator(value) < n else value.value for value in values]
+
+
+def _indicator_values(indicator: Indicator, f: agg.Filters, geo_ids: list[int], group_key: str,
+                      n: int) -> IndicatorValues:
+    """Values are hidden where the group measured is smaller than n (by its denominator), with
+    complementary hiding along each geography's groups."""
+    periods = indicator_periods(indicator)
+    period = matching_period(periods, f.period)
+    values = indicator_values(indicator, tuple(geo_ids) or None, group_key)
+    by_key = {(v.geography_id, v.period, v.group_value if v.group_key else ALL_GROUPS): v for v in values}
+    groups = sorted({v.group_value for v in values if v.group_key == group_key})
+    grid = Grid(rows=geo_ids, cols=groups)
+    for gid in geo_ids:
+        for group in groups + [TOTAL]:
+            value = by_key.get((gid, period, ALL_GROUPS if group == TOTAL else group))
+            grid.cells[gid, group] = Cell(_denominator(value))
+    for group in groups + [TOTAL]:
+        grid.cells[TOTAL, group] = Cell(sum(grid.cells[gid, group].count for gid in geo_ids) or 10 ** 9)
+    return IndicatorValues(periods, period, groups, by_key, protect_grid(grid, n))
+
+
+@dataclass
+class Voices:
+    """Residents raising the indicator's linked codes, protected."""
+    linked_codes: list[Code]
+    residents: Grid  # by place and group, raising any linked code
+    barriers: Grid  # by place, raising any linked barrier
+    per_barrier: list[dict[str, Any]]  # each linked barrier: its code, label and grid by place
+
+
+def _voices(indicator: Indicator, f: agg.Filters, group_key: str, locale: str, n: int) -> Voices:
+    """Who in the same geography and group raised the indicator's linked codes. Protected over
+    every geography (not only those in view), so that two views with different geography
+    filters hide the same cells and cannot be subtracted from each other. One question to the
+    cube, by place and group, for all the code keys below."""
+    linked = linked_code_ids(indicator)
+    barriers = linked_code_ids(indicator, "barrier")
+    linked_key, barriers_key = code_key(linked), code_key(barriers)
+    table = agg.tally(agg.Filters(f.campaign_id, f.period), ("geography", group_key),
+                      [linked_key, barriers_key, *(code_key([code_id]) for code_id in barriers)])
+    codes = agg.codes_by_id()
+
+    def by_place(hits_key: str | None) -> Grid:
+        """Groups summed, for the barriers."""
+        return protect_grid(agg.grid_from(table, cols=False, hits_key=hits_key), n)
+
+    residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key), n)
+    per_barrier = [{"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
+                    "grid": by_place(code_key([code_id]))} for code_id in barriers]
+    return Voices([codes[i] for i in linked], residents, by_place(barriers_key), per_barrier)
+
+
+def _place_row(geography: Geography, values: IndicatorValues, voices: Voices, locale: str, n: int) -> dict[str, Any]:
+    by_group = {group: values.shown(geography.id, group) for group in values.groups}
+    visible = [value for value in by_group.values() if value is not None]
+    return {"geography": geography, "label": geography_label(geography, locale), "value": values.shown(geography.id),
+            "groups": by_group, "gap": (max(visible) - min(visible)) if len(visible) >= 2 else None,
+            "trend": values.trend(geography.id, n), "residents": voices.residents.cells.get((geography.id, TOTAL)),
+            "residents_by_group": {g: voices.residents.cells.get((geography.id, g)) for g in values.groups},
+            "barriers": voices.barriers.cells.get((geography.id, TOTAL))}
+
+
+def _shortfalls(rows: list[dict[str, Any]], indicator: Indicator) -> tuple[float | None, list[dict[str, Any]]]:
+    """The mean of the places' shown values; each place's shortfall from it (set on its row) and
+    the quadrant chart's points: shortfall against the share raising the linked barriers."""
+    shown = [row["value"] for row in rows if row["value"] is not None]
+    reference = mean(shown) if shown else None
+    better_high = indicator.direction == "higher_is_better"
+    points = []
+    for row in rows:
+        barrier_cell = row["barriers"]
+        if row["value"] is None or reference is None or barrier_cell is None or barrier_cell.share is None:
+            continue
+        shortfall = (reference - row["value"]) if better_high else (row["value"] - reference)
+        row["shortfall"] = shortfall
+        points.append({"label": row["label"], "x": shortfall, "y": 100 * barrier_cell.share})
+    return reference, points
+
+
+def _denominator(value) -> int:
+    if value is None:
+        return 0
+    if value.denominator is None:
+        return 10 ** 9  # published without a denominator: treated as large (the source answers for it)
+    return int(value.denominator)
+
+
+# ---------------------------------------------------------------- indicator values
+
+def indicator_values(indicator: Indicator, geography_ids: tuple[int, ...] | None = None,
+                     group_key: str | None = None) -> list:
+    """The indicator's values (overall and by ``group_key``) as plain rows: geography_id,
+    period, group_key, group_value, value, denominator. Thousands at a time: no ORM objects."""
+    query = select(IndicatorValue.geography_id, IndicatorValue.period, IndicatorValue.group_key,
+                   IndicatorValue.group_value, IndicatorValue.value, IndicatorValue.denominator).where(
+        IndicatorValue.indicator_id == indicator.id)
+    if geography_ids:
+        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
+    if group_key:
+        query = query.where(IndicatorValue.group_key.in_((ALL_GROUPS, group_key)))
+    return list(db.session.execute(query))
+
+
+def indicator_geography_ids(indicator: Indicator, geography_ids: tuple[int, ...] | None = None) -> set[int]:
+    """The places the indicator has values for (within ``geography_ids`` when given)."""
+    query = select(IndicatorValue.geography_id).where(IndicatorValue.indicator_id == indicator.id)
+    if geography_ids:
+        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
+    return set(db.session.scalars(query.group_by(IndicatorValue.geography_id)))
+
+
+def indicator_periods(indicator: Indicator) -> list[str]:
+    return sorted(db.session.scalars(select(IndicatorValue.period).where(IndicatorValue.indicator_id == indicator.id)
+                                     .group_by(IndicatorValue.period)))
+
+
+def matching_period(available: list[str], period: agg.Period | None) -> str | None:
+    """The latest indicator period that starts no later than the selected one."""
+    if not available:
+        return None
+    if period is None:
+        return available[-1]
+    eligible = [p for p in available if int(p[:4]) <= period.year]
+    return eligible[-1] if eligible else available[0]
