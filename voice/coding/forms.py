@@ -3,17 +3,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import CheckboxesField
 from ..models import CODE_KINDS
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def kind_choices():

@@ -299,34 +299,33 @@ def review():
         form=FlaskForm(), back=urlencode(filters.as_args()), skipped=len(skipped), filters=filters.as_args())
 
 
-def _record_decision(item: VoiceItem, code_id: int, applies: bool) -> None:
-    with problems_flashed():
-        review_queue.decide(item, db.get_or_404(Code, code_id), applies, actor=current_user)
+def _record_decision(item_id: int, decision: tuple[int, bool] | None, refusal: str):
+    """Record (code id, applies) on the item, or flash ``refusal`` when the form said neither."""
+    item = db.get_or_404(VoiceItem, item_id)
+    if decision is None:
+        flash(refusal, "error")
+    else:
+        with problems_flashed():
+            review_queue.decide(item, db.get_or_404(Code, decision[0]), decision[1], actor=current_user)
+    return _back_to_review(item=item.id)
 
 
 @bp.route("/review/<int:item_id>/decide", methods=["POST"])
 @roles_required(*STAFF)
 def decide(item_id: int):
-    item = db.get_or_404(VoiceItem, item_id)
     form = DecisionForm()
-    if form.validate_on_submit() and form.code.data.isdigit() and form.decision.data in ("accept", "reject"):
-        _record_decision(item, int(form.code.data), form.decision.data == "accept")
-    else:
-        flash(_("Choose a code to accept or reject."), "error")
-    return _back_to_review(item=item.id)
+    chosen = form.validate_on_submit() and form.code.data.isdigit() and form.decision.data in ("accept", "reject")
+    return _record_decision(item_id, (int(form.code.data), form.decision.data == "accept") if chosen else None,
+                            _("Choose a code to accept or reject."))
 
 
 @bp.route("/review/<int:item_id>/add", methods=["POST"])
 @roles_required(*STAFF)
 def add_code(item_id: int):
-    item = db.get_or_404(VoiceItem, item_id)
     form = AddCodeForm()
     form.code.choices = _code_choices()
-    if form.validate_on_submit():
-        _record_decision(item, form.code.data, True)
-    else:
-        flash(_("Choose a code to add."), "error")
-    return _back_to_review(item=item.id)
+    return _record_decision(item_id, (form.code.data, True) if form.validate_on_submit() else None,
+                            _("Choose a code to add."))
 
 
 @bp.route("/review/<int:item_id>/next", methods=["POST"])
