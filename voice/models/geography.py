@@ -68,3 +68,29 @@ class IndicatorValue(db.Model):
 
     indicator: Mapped[Indicator] = relationship(back_populates="values")
     geography: Mapped[Geography] = relationship()
+
+    @classmethod
+    def rows_of(cls, indicator: Indicator, geography_ids: tuple[int, ...] | None = None,
+                group_key: str | None = None) -> list:
+        """The indicator's values (overall and by ``group_key``) as plain rows: geography_id,
+        period, group_key, group_value, value, denominator. Thousands at a time: no ORM objects."""
+        query = select(cls.geography_id, cls.period, cls.group_key, cls.group_value, cls.value,
+                       cls.denominator).where(cls.indicator_id == indicator.id)
+        if geography_ids:
+            query = query.where(cls.geography_id.in_(geography_ids))
+        if group_key:
+            query = query.where(cls.group_key.in_((ALL_GROUPS, group_key)))
+        return list(db.session.execute(query))
+
+    @classmethod
+    def geography_ids_of(cls, indicator: Indicator, geography_ids: tuple[int, ...] | None = None) -> set[int]:
+        """The places the indicator has values for (within ``geography_ids`` when given)."""
+        query = select(cls.geography_id).where(cls.indicator_id == indicator.id)
+        if geography_ids:
+            query = query.where(cls.geography_id.in_(geography_ids))
+        return set(db.session.scalars(query.group_by(cls.geography_id)))
+
+    @classmethod
+    def periods_of(cls, indicator: Indicator) -> list[str]:
+        return sorted(db.session.scalars(select(cls.period).where(cls.indicator_id == indicator.id)
+                                         .group_by(cls.period)))

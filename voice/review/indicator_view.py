@@ -24,7 +24,7 @@ from .privacy import TOTAL, Cell, Grid, protect_grid
 
 def _scope_geographies(indicator: Indicator, f: agg.Filters) -> list[Geography]:
     """Geographies with values for the indicator, inside the geography filter when one is set."""
-    ids = indicator_geography_ids(indicator, f.geography_ids)
+    ids = IndicatorValue.geography_ids_of(indicator, f.geography_ids)
     if not ids:
         return []
     return list(db.session.scalars(select(Geography).where(Geography.id.in_(ids)).order_by(Geography.name)))
@@ -69,9 +69,9 @@ def _indicator_values(indicator: Indicator, f: agg.Filters, geo_ids: list[int], 
                       n: int) -> IndicatorValues:
     """Values are hidden where the group measured is smaller than n (by its denominator), with
     complementary hiding along each geography's groups."""
-    periods = indicator_periods(indicator)
+    periods = IndicatorValue.periods_of(indicator)
     period = matching_period(periods, f.period)
-    values = indicator_values(indicator, tuple(geo_ids) or None, group_key)
+    values = IndicatorValue.rows_of(indicator, tuple(geo_ids) or None, group_key)
     by_key = {(v.geography_id, v.period, v.group_value if v.group_key else ALL_GROUPS): v for v in values}
     groups = sorted({v.group_value for v in values if v.group_key == group_key})
     grid = Grid(rows=geo_ids, cols=groups)
@@ -151,33 +151,6 @@ def _denominator(value) -> int:
 
 
 # ---------------------------------------------------------------- indicator values
-
-def indicator_values(indicator: Indicator, geography_ids: tuple[int, ...] | None = None,
-                     group_key: str | None = None) -> list:
-    """The indicator's values (overall and by ``group_key``) as plain rows: geography_id,
-    period, group_key, group_value, value, denominator. Thousands at a time: no ORM objects."""
-    query = select(IndicatorValue.geography_id, IndicatorValue.period, IndicatorValue.group_key,
-                   IndicatorValue.group_value, IndicatorValue.value, IndicatorValue.denominator).where(
-        IndicatorValue.indicator_id == indicator.id)
-    if geography_ids:
-        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
-    if group_key:
-        query = query.where(IndicatorValue.group_key.in_((ALL_GROUPS, group_key)))
-    return list(db.session.execute(query))
-
-
-def indicator_geography_ids(indicator: Indicator, geography_ids: tuple[int, ...] | None = None) -> set[int]:
-    """The places the indicator has values for (within ``geography_ids`` when given)."""
-    query = select(IndicatorValue.geography_id).where(IndicatorValue.indicator_id == indicator.id)
-    if geography_ids:
-        query = query.where(IndicatorValue.geography_id.in_(geography_ids))
-    return set(db.session.scalars(query.group_by(IndicatorValue.geography_id)))
-
-
-def indicator_periods(indicator: Indicator) -> list[str]:
-    return sorted(db.session.scalars(select(IndicatorValue.period).where(IndicatorValue.indicator_id == indicator.id)
-                                     .group_by(IndicatorValue.period)))
-
 
 def matching_period(available: list[str], period: agg.Period | None) -> str | None:
     """The latest indicator period that starts no later than the selected one."""
