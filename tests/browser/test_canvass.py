@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from voice.accounts import create_user
-from voice.canvass import operations
+from voice.canvass import queue
 from voice.extensions import db
 from voice.models import Response, Survey, SurveyVersion, Turf, User, Visit
 
@@ -193,7 +193,7 @@ def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, 
         supervisor.close()
 
     with live_app.app_context():
-        result = operations.import_queue(queue_file.read_bytes(), actor=None)
+        result = queue.import_queue(queue_file.read_bytes(), actor=None)
         assert (result.problems, result.conflicts, result.created, result.replayed) == ([], [], 0, 41)
     assert snapshot(live_app) == (stored, count, visits)
 

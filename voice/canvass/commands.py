@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from . import operations
+from . import queue
 
 
 @click.group("canvass")
@@ -17,7 +17,7 @@ def canvass_command() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_queue(path: Path) -> None:
     """Store the records of a tablet's exported queue (each once; replays change nothing)."""
-    result = operations.import_queue(path.read_bytes(), actor=None)
+    result = queue.import_queue(path.read_bytes(), actor=None)
     for problem in result.problems:
         prefix = f"record {problem.line}: " if problem.line else ""
         click.echo(prefix + problem.message, err=True)

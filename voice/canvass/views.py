@@ -21,7 +21,8 @@ from ..extensions import db
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Turf, User
 from ..problems import Invalid, Problem
 from ..security import public, roles_required
-from . import operations
+from . import queue, records
+from . import turfs as turf_operations
 from .bundle import canvasser_bundle
 from .coverage import UNDER_HEARD, campaign_coverage
 from .forms import AssignTurfForm, QueueImportForm, TurfImportForm
@@ -145,7 +146,7 @@ def _sync(check, store):
         outcome = store(check(data, current_user), current_user)
     except Invalid as refused:
         return jsonify(_problems(refused)), refused.status
-    except operations.Conflict as conflict:
+    except records.Conflict as conflict:
         return jsonify({"error": _("Another record with this identifier is already stored. Nothing was changed."),
                         "id": conflict.record_id, "status": "conflict"}), 409
     return jsonify({"id": outcome.record_id, "uuid": str(outcome.uuid),
@@ -155,13 +156,13 @@ def _sync(check, store):
 @bp.route("/api/visits", methods=["POST"])
 @roles_required("canvasser")
 def api_visits():
-    return _sync(operations.check_visit, operations.store_visit)
+    return _sync(records.check_visit, records.store_visit)
 
 
 @bp.route("/api/responses", methods=["POST"])
 @roles_required("canvasser")
 def api_responses():
-    return _sync(operations.check_response, operations.store_canvass_response)
+    return _sync(records.check_response, records.store_canvass_response)
 
 
 # --- Analysts: turf, queue files, coverage --------------------------------------------------
@@ -183,7 +184,7 @@ def turfs():
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, form.campaign.data) or abort(404)
         canvasser = db.session.get(User, form.canvasser.data) if form.canvasser.data else None
-        result = operations.import_turfs(campaign, form.upload.data.read(), name=form.name.data.strip(),
+        result = turf_operations.import_turfs(campaign, form.upload.data.read(), name=form.name.data.strip(),
                                          canvasser=canvasser, actor=current_user)
         if not result.problems:
             flash(_("%(doors)d doors imported into %(turfs)d turfs.", doors=result.doors, turfs=len(result.turfs)),
@@ -210,7 +211,7 @@ def assign(turf_id: int):
         flash(_("Nothing was changed: the form was incomplete."), "error")
         return redirect(url_for("canvass.turfs"))
     canvasser = db.session.get(User, form.canvasser.data) if form.canvasser.data else None
-    operations.assign_turf(turf, canvasser, actor=current_user)
+    turf_operations.assign_turf(turf, canvasser, actor=current_user)
     flash(_("Turf “%(name)s” assigned.", name=turf.name), "success")
     return redirect(url_for("canvass.turfs"))
 
@@ -221,7 +222,7 @@ def import_queue():
     form = QueueImportForm()
     result = None
     if form.validate_on_submit():
-        result = operations.import_queue(form.upload.data.read(), actor=current_user)
+        result = queue.import_queue(form.upload.data.read(), actor=current_user)
         if not result.problems:
             flash(_("%(created)d records stored, %(replayed)d already stored, %(conflicts)d refused as conflicts.",
                     created=result.created, replayed=result.replayed, conflicts=len(result.conflicts)),
