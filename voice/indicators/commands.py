@@ -8,13 +8,14 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from . import operations
+from . import geographies, values
+from .importing import ImportResult
 
 geographies_command = AppGroup("geographies", help="Import neighbourhoods and other places (CSV or GeoJSON).")
 indicators_command = AppGroup("indicators", help="Import formal indicator values (long CSV or XLSX).")
 
 
-def _report(result: operations.ImportResult) -> None:
+def _report(result: ImportResult) -> None:
     if not result.ok:
         for problem in result.problems:
             click.echo(str(problem), err=True)
@@ -30,7 +31,7 @@ def _report(result: operations.ImportResult) -> None:
 def import_geographies_command(path: Path, lang: str | None) -> None:
     """Create or update geographies from a CSV (code,name,level,parent,population,…) or GeoJSON file."""
     with current_app.test_request_context(query_string={"lang": lang} if lang else None):
-        _report(operations.import_geographies(path.read_bytes(), path.name))
+        _report(geographies.import_geographies(path.read_bytes(), path.name))
 
 
 @indicators_command.command("import")
@@ -39,4 +40,4 @@ def import_geographies_command(path: Path, lang: str | None) -> None:
 def import_indicators_command(path: Path, lang: str | None) -> None:
     """Import indicator values (indicator,geography,period,group,value,numerator,denominator,source)."""
     with current_app.test_request_context(query_string={"lang": lang} if lang else None):
-        _report(operations.import_indicators(path.read_bytes(), path.name))
+        _report(values.import_indicators(path.read_bytes(), path.name))

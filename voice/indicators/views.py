@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Code, Geography, Indicator, IndicatorValue
 from ..models.base import labels_in
 from ..security import roles_required
-from . import operations
+from . import geographies, values
 from .forms import GeographyImportForm, IndicatorImportForm, LinkCodesForm
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
@@ -52,7 +52,7 @@ def save_links():
     if indicator is None or not form.validate_on_submit():
         flash(_("Nothing was changed: the form was incomplete."), "error")
         return redirect(url_for("indicators.index"))
-    operations.link_codes(indicator, form.codes.data, actor=current_user)
+    values.link_codes(indicator, form.codes.data, actor=current_user)
     flash(_("Links saved for “%(indicator)s”.", indicator=labels_in(indicator.name, str(get_locale()))), "success")
     return redirect(url_for("indicators.index"))
 
@@ -72,10 +72,10 @@ def _upload(form, importer, template: str):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def upload():
-    return _upload(IndicatorImportForm(), operations.import_indicators, "indicators/upload.html")
+    return _upload(IndicatorImportForm(), values.import_indicators, "indicators/upload.html")
 
 
 @bp.route("/geographies/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def upload_geographies():
-    return _upload(GeographyImportForm(), operations.import_geographies, "indicators/upload_geographies.html")
+    return _upload(GeographyImportForm(), geographies.import_geographies, "indicators/upload_geographies.html")

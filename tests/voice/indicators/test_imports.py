@@ -9,7 +9,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.indicators.operations import import_geographies, import_indicators
+from voice.indicators.geographies import import_geographies
+from voice.indicators.values import import_indicators
 from voice.models import AuditEvent, Geography, Indicator, IndicatorValue
 from voice.nlp_adapter import import_codebook
 
