@@ -68,3 +68,20 @@ def test_relative_imports_are_resolved(tmp_path, monkeypatch, source, module):
     path = VOICE_DIR / "canvass" / "probe_layout.py"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source)
     assert imported_modules(path) == [(1, module)]
+
+
+LONGEST_FUNCTION = 60
+
+
+def test_no_function_is_too_long_to_read_at_once():
+    """voice/ and nlp/ (migrations included) keep every function within 60 lines."""
+    too_long = []
+    for root in (VOICE_DIR, VOICE_DIR.parent / "nlp"):
+        for path in sorted(root.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    length = node.end_lineno - node.lineno + 1
+                    if length > LONGEST_FUNCTION:
+                        where = f"{path.relative_to(root.parent)}:{node.lineno}"
+                        too_long.append(f"{where} {node.name} ({length} lines)")
+    assert not too_long, "\n".join(too_long)
