@@ -44,6 +44,12 @@ class Survey(CreatedMixin, db.Model):
     def by_slug(cls, slug: str) -> Survey | None:
         return db.session.scalar(select(cls).where(cls.slug == slug))
 
+    @classmethod
+    def with_form_id(cls, campaign_id: int, form_id: str) -> Survey | None:
+        """The campaign's survey whose draft has this XLSForm ``form_id`` (a campaign has few)."""
+        surveys = db.session.scalars(select(cls).where(cls.campaign_id == campaign_id).order_by(cls.id))
+        return next((survey for survey in surveys if (survey.draft or {}).get("form_id") == form_id), None)
+
 
 class SurveyVersion(CreatedMixin, db.Model):
     """A published, immutable survey definition; responses point at the one they answered."""

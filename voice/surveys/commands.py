@@ -34,14 +34,21 @@ def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool) -> 
     if campaign is None:
         raise click.ClickException(_("There is no campaign with the short name %(slug)s.", slug=campaign_slug))
     try:
-        survey = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name)
+        imported = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name)
     except Invalid as err:
         raise click.ClickException(f"{path.name}: {import_error(err)}")
     except operations.SlugTaken as err:
         raise click.ClickException(_("Another survey already uses the address %(slug)s.", slug=str(err)))
+    survey = imported.survey
+    for notice in imported.left_out:
+        click.echo(f"{path.name}: {notice.located()}")
     questions = sum(1 for _q in operations.draft_definition(survey).items)
-    click.echo(_("Imported %(file)s as the survey %(slug)s (%(count)d items).", file=path.name,
-                 slug=survey.slug, count=questions))
+    if imported.new_version:
+        click.echo(_("Imported %(file)s as the new draft of the survey %(slug)s (%(count)d items).",
+                     file=path.name, slug=survey.slug, count=questions))
+    else:
+        click.echo(_("Imported %(file)s as the survey %(slug)s (%(count)d items).", file=path.name,
+                     slug=survey.slug, count=questions))
     if publish:
         try:
             version = operations.publish(survey, actor=None)

@@ -13,7 +13,7 @@ from ..intake.definition import (Problem, SurveyDefinition, definition_hash, mis
                                  validate_definition)
 from ..models import AuditEvent, Campaign, Survey, SurveyVersion, User
 from . import drafts
-from .xlsform import export_xlsform, import_xlsform
+from .xlsform import export_xlsform, read_xlsform
 
 
 class SlugTaken(Exception):
@@ -98,23 +98,55 @@ def set_open(survey: Survey, is_open: bool, *, actor: User | None) -> None:
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class SurveyImport:
+    survey: Survey
+    left_out: list[Problem]  # rows the survey leaves out, each saying why (contact details)
+    new_version: bool  # True when the form updated a survey of the same form_id
+
+
 def import_survey(campaign: Campaign, content: bytes, *, slug: str | None, actor: User | None,
-                  filename: str = "", publish_now: bool = False) -> Survey:
-    """Import an XLSForm as a new survey (Invalid or SlugTaken: nothing is stored)."""
+                  filename: str = "", publish_now: bool = False) -> SurveyImport:
+    """Import an XLSForm (Invalid or SlugTaken: nothing is stored).
+
+    As ODK Central does, a form whose ``form_id`` a survey of the campaign already has becomes
+    that survey's next draft (and version, with ``publish_now``) unless ``slug`` names another
+    address; else it is a new survey, at ``slug`` or at an address made from the form id."""
     fallback = (campaign.languages or ["en"])[0]
-    definition = import_xlsform(content, fallback_language=fallback)
-    slug = slug or slugify(definition.form_id)
-    if slug_taken(slug):
+    read = read_xlsform(content, fallback_language=fallback, filename=filename)
+    definition = read.definition
+    existing = Survey.with_form_id(campaign.id, definition.form_id)
+    if existing is not None and slug in (None, "", existing.slug):
+        survey = save_draft(existing, definition.to_dict(), actor=actor, action="import", filename=filename,
+                            slug=existing.slug, form_id=definition.form_id, new_version=True)
+    else:
+        survey = _new_survey_from(campaign, definition, slug=slug, actor=actor, filename=filename)
+    if publish_now:
+        publish(survey, actor=actor)
+    return SurveyImport(survey, read.left_out, new_version=survey is existing)
+
+
+def _new_survey_from(campaign: Campaign, definition: SurveyDefinition, *, slug: str | None, actor: User | None,
+                     filename: str) -> Survey:
+    if slug and slug_taken(slug):
         raise SlugTaken(slug)
+    slug = slug or _free_slug(slugify(definition.form_id))
     survey = Survey(campaign=campaign, slug=slug, title=dict(definition.title), draft=definition.to_dict())
     db.session.add(survey)
     db.session.flush()
     AuditEvent.record("survey.import", survey, actor=actor, filename=filename, slug=slug,
                       form_id=definition.form_id)
     db.session.commit()
-    if publish_now:
-        publish(survey, actor=actor)
     return survey
+
+
+def _free_slug(wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``… when another survey has the address."""
+    slug, number = wanted, 1
+    while slug_taken(slug):
+        number += 1
+        slug = f"{wanted[:80 - len(str(number)) - 1]}-{number}"
+    return slug
 
 
 def export_survey(survey: Survey, *, published: bool = False) -> bytes:

@@ -85,15 +85,21 @@ def upload(slug: str):
     if form.validate_on_submit():
         upload_file = form.file.data
         try:
-            survey = operations.import_survey(campaign, upload_file.read(), slug=form.slug.data or None,
-                                              actor=current_user, filename=upload_file.filename or "")
+            imported = operations.import_survey(campaign, upload_file.read(), slug=form.slug.data or None,
+                                                actor=current_user, filename=upload_file.filename or "")
         except Invalid as err:
             error = import_error(err)
         except operations.SlugTaken as err:
             form.slug.errors.append(_("Another survey already uses the address %(slug)s.", slug=str(err)))
         else:
-            flash(_("The XLSForm was imported as a draft. Check it, then publish it."), "success")
-            return redirect(url_for("surveys.detail", survey=survey.slug))
+            if imported.new_version:
+                flash(_("The XLSForm is the new draft of %(slug)s. Check it, then publish it as its next "
+                        "version.", slug=imported.survey.slug), "success")
+            else:
+                flash(_("The XLSForm was imported as a draft. Check it, then publish it."), "success")
+            for notice in imported.left_out:
+                flash(notice.located(), "warning")
+            return redirect(url_for("surveys.detail", survey=imported.survey.slug))
     status = 422 if error or form.errors else 200
     return render_template("surveys/upload.html", campaign=campaign, form=form, error=error), status
 

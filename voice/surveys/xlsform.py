@@ -1,14 +1,15 @@
 """Import and export XLSForm workbooks (the ODK spreadsheet format).
 
-Import reads the workbook the way ODK does, with pyxform: its reader gives the raw rows
-of each sheet (header case, aliases, ``label::Language (code)`` columns and the spellings
-of ``begin group`` are its business), and its ``workbook_to_json`` gives the nested form.
-Two passes over that:
+Import reads the workbook (.xlsx or .xls) with the one table reader (``voice.tables``) into
+the rows pyxform expects, and pyxform's ``workbook_to_json`` gives the nested form (header
+case, aliases, ``label::Language (code)`` columns and the spellings of ``begin group`` are
+its business). Two passes over that:
 
 1. The raw ``survey`` rows, in spreadsheet order, refuse what we do not support (repeats,
-   media, external choices, calculations, device metadata...) naming the row the author
-   sees (the header is row 1, so the first data row is row 2: pyxform keeps blank rows
-   in place so the index stays true). The same rows give each question name its row.
+   media, external choices, calculations...) naming the row the author sees (the header is
+   row 1, so the first data row is row 2: blank rows are kept in place so the index stays
+   true), and leave out contact and device details with a notice per row. The same rows
+   give each question name its row.
 2. The nested form becomes a ``SurveyDefinition``: pyxform language names become ISO
    codes, expressions are parsed by ``voice.intake.expressions``, and ``validate_definition`` must
    find nothing wrong.
@@ -20,10 +21,11 @@ What we do with each XLSForm type: text, integer, decimal, date, note, select_on
 select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
 ``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
-and ``today`` are dropped: a Response records its own timestamps. Everything else is
+and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
+or user identifiers are left out with a notice (we do not collect contact details through
+survey questions: DESIGN.md's privacy rules). Everything else is
 refused: repeats, media questions and media columns, ``*_from_file`` and external
-choices, ``calculate`` (no calculated values in our model), phone numbers and device or
-user identifiers (we do not collect contact details through survey questions), geo,
+choices, ``calculate`` (no calculated values in our model), geo,
 barcode, time, range, rank, and the columns ``default``, ``calculation``,
 ``repeat_count``, ``read_only``, ``trigger``, ``parameters``; a ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
@@ -31,16 +33,18 @@ expression rather than yes/no. Unknown columns are ignored, as ODK does.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
 from openpyxl import Workbook
+from pyxform.constants import SUPPORTED_SHEET_NAMES
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
-from pyxform.constants import SUPPORTED_SHEET_NAMES
 from pyxform.xls2json_backends import DefinitionData
 
 from ..intake.definition import (
@@ -58,7 +62,8 @@ from ..intake.expressions import ExpressionError, parse
 from ..problems import N_, Invalid, Problem
 from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, read_sheets
 
-__all__ = ["LANGUAGE_NAMES", "MESSAGES", "export_xlsform", "import_xlsform", "refusal"]
+__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_xlsform", "import_xlsform", "read_xlsform",
+           "refusal"]
 
 # Translators: shown to a survey author whose XLSForm spreadsheet could not be imported.
 # %(...)s placeholders are sheet names, column names, question types and expressions.
@@ -79,7 +84,7 @@ IMPORT_MESSAGES = {
                            "supported: put the choices on the choices sheet."),
     "calculate": N_("calculate is not supported: a survey stores only what people answer."),
     "contact_details": N_("%(type)s questions collect contact or device details, which "
-                          "surveys do not store."),
+                          "surveys do not store: this row is left out of the survey."),
     "unsupported_type": N_("The question type %(type)s is not supported."),
     "unsupported_column": N_("The %(column)s column is not supported."),
     "required_expression": N_("required must be yes or no, not an expression (%(value)s)."),
@@ -171,24 +176,47 @@ PYXFORM_BLANK_ROWS_END_A_SHEET = 60
 _PYXFORM_SHEET = re.compile(r"[Oo]n the '(\w+)' sheet")
 
 
-def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en"
-                   ) -> SurveyDefinition:
-    """Read an XLSForm workbook into a validated SurveyDefinition, or raise Invalid.
+@dataclass(frozen=True)
+class XLSFormImport:
+    """A validated definition, and the rows it leaves out, each with the notice that says why."""
+
+    definition: SurveyDefinition
+    left_out: list[Problem]
+
+
+def read_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en",
+                 filename: str = "") -> XLSFormImport:
+    """Read an XLSForm workbook (.xlsx or .xls) into a validated SurveyDefinition, or raise Invalid.
 
     ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
-    the settings sheet names no ``default_language`` (usually the campaign's language).
+    the settings sheet names no ``default_language`` (usually the campaign's language). A form
+    whose settings name no ``form_id`` takes the name of its file, as pyxform does.
     """
-    data = _read_sheets(*_read_bytes(source))
+    content, path_name = _read_bytes(source)
+    filename = filename or path_name
+    data = _read_sheets(content, filename)
+    data = dataclasses.replace(data, fallback_form_name=_form_name(filename))
     rows = _survey_rows(data)
-    _refuse_unsupported(rows, data)
+    left_out = _refuse_unsupported(rows, data)
     form = _to_json(data)
-    defn = _Mapper(form, data, rows, fallback_language).definition()
+    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out)).definition()
     for problem in validate_definition(defn):
         # Point a duplicate at its second use: the first is where the author meant it.
         occurrence = 1 if problem.code == "duplicate_name" else 0
         row = rows.row_of(problem.params.get("name"), occurrence)
         raise refusal("survey", row, None, problem.code, dict(problem.params))
-    return defn
+    return XLSFormImport(defn, list(left_out.values()))
+
+
+def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en") -> SurveyDefinition:
+    """The definition alone (see ``read_xlsform``)."""
+    return read_xlsform(source, fallback_language=fallback_language).definition
+
+
+def _form_name(filename: str) -> str | None:
+    """A file's stem as a form id (``Household roster (2).xlsx`` -> ``household_roster_2``)."""
+    stem = re.sub(r"[^0-9a-z]+", "_", Path(filename).stem.lower()).strip("_")
+    return stem if stem and stem[0].isalpha() else (f"form_{stem}" if stem else None)
 
 
 def _read_bytes(source: str | PathLike | bytes) -> tuple[bytes, str]:
@@ -270,7 +298,10 @@ def _normalise_type(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip()).lower()
 
 
-def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> None:
+def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> dict[str, Problem]:
+    """Refuse what the survey cannot do; return the rows it leaves out, by question name, each
+    with the notice that says why (contact and device details are never stored)."""
+    left_out: dict[str, Problem] = {}
     for number, row in rows.rows:
         _refuse_columns("survey", number, row)
         raw_type = row.get("type")
@@ -278,9 +309,14 @@ def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> None:
             if row.get("name") or any(key.startswith("label") for key in row):
                 raise refusal("survey", number, "type", "missing_type")
             continue
+        if _normalise_type(raw_type) in _CONTACT_TYPES:
+            (notice,) = refusal("survey", number, "type", "contact_details", {"type": raw_type.strip()}).problems
+            left_out[row.get("name") or raw_type.strip()] = notice
+            continue
         _refuse_type("survey", number, raw_type)
     for index, choice in enumerate(data.choices or []):
         _refuse_columns("choices", index + 2, {k.lower(): v for k, v in choice.items()})
+    return left_out
 
 
 def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
@@ -320,8 +356,6 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         raise refuse("media_question")
     if type_ == "calculate":
         raise refuse("calculate")
-    if type_ in _CONTACT_TYPES:
-        raise refuse("contact_details")
     if type_ in _KNOWN_UNSUPPORTED:
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
@@ -334,7 +368,7 @@ _KNOWN_UNSUPPORTED = ("geopoint", "geotrace", "geoshape", "location", "gps", "ba
 
 def _to_json(data: DefinitionData) -> dict:
     try:
-        return workbook_to_json(workbook_dict=data, warnings=[])
+        return workbook_to_json(workbook_dict=data, fallback_form_name=data.fallback_form_name, warnings=[])
     except PyXFormError as err:
         raise _from_pyxform(err) from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
@@ -357,8 +391,8 @@ class _Mapper:
     """Turns pyxform's nested form into a SurveyDefinition."""
 
     def __init__(self, form: dict, data: DefinitionData, rows: _SurveyRows,
-                 fallback_language: str):
-        self.form, self.rows = form, rows
+                 fallback_language: str, *, left_out: set[str]):
+        self.form, self.rows, self.left_out = form, rows, left_out
         self.inline_choices: dict[str, list[Choice]] = {}  # question name -> its choices
         settings = {k.lower(): v for k, v in ((data.settings or [{}])[0] or {}).items()}
         self.settings = settings
@@ -441,7 +475,7 @@ class _Mapper:
             type_ = child.get("type")
             if type_ == "group" and child.get("control", {}).get("bodyless"):
                 continue  # pyxform's generated meta group (instanceID)
-            if type_ in _IGNORED_TYPES:
+            if type_ in _IGNORED_TYPES or child.get("name") in self.left_out:
                 continue
             if type_ == "group":
                 items.append(Group(

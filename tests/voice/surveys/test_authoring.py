@@ -189,3 +189,51 @@ def test_upload_page_refuses_a_non_xlsx_without_storing(client, signed_in, campa
     response = upload(client, b"PK not really", "form.xlsx")
     assert response.status_code == 422 and "not an Excel workbook" in response.get_data(as_text=True)
     assert count(Survey) == 0
+
+
+# --- Where an imported form goes: a new survey, or the next version of one -----------------------
+
+def roster(title: str, settings: bool = True) -> bytes:
+    return xlsx(survey=[["type", "name", "label"], ["text", "why", title], ["phonenumber", "phone", "Phone"]],
+                settings=[["form_id", "form_title"], ["roster", title]] if settings else None)
+
+
+def test_the_same_form_id_again_is_the_surveys_next_version_as_central_does(runner, campaign, tmp_path):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(roster("Why here?"))
+    first = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north", "--publish"])
+    assert first.exit_code == 0, first.output
+    assert "roster.xlsx: Sheet survey, row 3, column type: phonenumber questions" in first.output
+    path.write_bytes(roster("Why here, really?"))
+    second = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north", "--publish"])
+    assert second.exit_code == 0, second.output
+    assert "as the new draft of the survey roster" in second.output and "Published version 2." in second.output
+    (survey,) = db.session.scalars(select(Survey))
+    assert [v.number for v in survey.versions] == [1, 2]
+    assert survey.versions[1].definition["items"][0]["label"] == {"en": "Why here, really?"}
+    assert [q["name"] for q in survey.versions[1].definition["items"]] == ["why"]  # the phone is never kept
+
+
+def test_forms_without_form_id_get_addresses_of_their_own(client, signed_in, campaign):
+    signed_in("analyst")
+    for name in ("roster.xlsx", "Visits 2026.xlsx", "roster.xlsx"):
+        response = upload(client, roster("Why?", settings=False), name)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert sorted(s.slug for s in db.session.scalars(select(Survey))) == ["roster", "visits-2026"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The XLSForm is the new draft of roster." in page
+    assert "phonenumber questions collect contact or device details" in page
+
+
+def test_an_address_taken_by_another_form_gets_a_number(client, signed_in, campaign):
+    signed_in("analyst")
+    other = xlsx(survey=[["type", "name", "label"], ["text", "q", "Q"]],
+                 settings=[["form_id", "form_title"], ["other", "Other"]])
+    assert upload(client, other, "a.xlsx", slug="roster").status_code == 302
+    assert upload(client, roster("Why?"), "roster.xlsx").status_code == 302
+    assert sorted(s.slug for s in db.session.scalars(select(Survey))) == ["roster", "roster-2"]
+    # An address asked for by name is never renumbered: it is refused.
+    response = upload(client, xlsx(survey=[["type", "name", "label"], ["text", "q", "Q"]],
+                                   settings=[["form_id"], ["third"]]), "c.xlsx", slug="roster")
+    assert response.status_code == 422 and "Another survey already uses the address roster" in \
+        response.get_data(as_text=True)

@@ -11,7 +11,7 @@ from pyxform.xls2xform import convert
 
 from voice.intake.definition import Group, iter_questions, missing_translations, pages
 from voice.problems import Invalid, Problem
-from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform
+from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform, read_xlsform
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "fixtures" / "xlsform"
@@ -48,7 +48,6 @@ REFUSED = {
     "UCL_Biomass_Plot_Form.xlsx": ("survey", 16, "type", "external_choices"),
     "case_insensitivity.xlsx": ("survey", 3, "type", "external_choices"),
     "duplicate_columns.xlsx": ("survey", 1, "label", "duplicate_column"),
-    "group.xlsx": ("survey", 4, "type", "contact_details"),
     "xlsform_spec_test.xlsx": ("survey", 9, "image", "media_column"),
 }
 IMPORTED = {
@@ -56,6 +55,8 @@ IMPORTED = {
     "choice_filter_test.xlsx": (
         {"state": "select_one", "county": "select_one", "city": "select_one"}, ["en"]),
     "field-list.xlsx": ({"table_list_question": "select_one"}, ["en", "zh"]),
+    # Its father's phone number is left out with a notice (test_contact_details_are_left_out…).
+    "group.xlsx": ({"family_name": "text", "age": "integer"}, ["en"]),
     "specify_other.xlsx": ({"sex": "select_one", "sex_other": "text"}, ["en"]),
     "text_and_integer.xlsx": ({"your_name": "text", "your_age": "integer"}, ["en"]),
     "yes_or_no_question.xlsx": ({"good_day": "select_one"}, ["en"]),
@@ -267,8 +268,6 @@ BROKEN = {
                   ("survey", 2, "calculation", "unsupported_column")),
     "calculate without column": (xlsx([HEADER, ["calculate", "c", None]]),
                                  ("survey", 2, "type", "calculate")),
-    "phone number": (xlsx([HEADER, ["phonenumber", "p", None]]),
-                     ("survey", 2, "type", "contact_details")),
     "required expression": (xlsx([HEADER + ["required"], ["text", "q", "Q", "${x} = 1"]]),
                             ("survey", 2, "required", "required_expression")),
     "choices list missing": (xlsx([HEADER, ["select_one colours", "c", "Colour"]],
@@ -349,3 +348,22 @@ def test_pyxform_workbooks_import_or_are_refused_with_a_place(path):
     else:
         assert pyxform_accepts, f"{path.name} is refused by pyxform but was imported"
         assert list(iter_questions(definition))
+
+
+@pytest.mark.parametrize("metadata", ["phonenumber", "deviceid", "username", "email", "audit", "phone number"])
+def test_contact_and_device_details_are_left_out_with_a_notice_not_refused(metadata):
+    name = "audit" if metadata == "audit" else "kept_out"  # pyxform's rule for audit rows
+    read = read_xlsform(xlsx([HEADER, ["text", "why", "Why?"], [metadata, name, "Your details"],
+                              ["integer", "kids", "Children?"]]))
+    assert list(questions(read.definition)) == ["why", "kids"]
+    (notice,) = read.left_out
+    assert (notice.sheet, notice.line, notice.column, notice.code) == ("survey", 3, "type", "contact_details")
+    assert str(notice) == (f"Sheet survey, row 3, column type: {metadata} questions collect contact or device "
+                           "details, which surveys do not store: this row is left out of the survey.")
+
+
+def test_a_form_without_form_id_is_named_after_its_file():
+    content = xlsx([HEADER, ["text", "why", "Why?"]])
+    assert read_xlsform(content, filename="Household roster (2).xlsx").definition.form_id == "household_roster_2"
+    assert read_xlsform(content, filename="2026.xls").definition.form_id == "form_2026"
+    assert read_xlsform(content).definition.form_id == "data"  # pyxform's own name when nothing says
