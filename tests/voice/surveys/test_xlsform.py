@@ -348,6 +348,7 @@ def test_pyxform_workbooks_import_or_are_refused_with_a_place(path):
     else:
         assert pyxform_accepts, f"{path.name} is refused by pyxform but was imported"
         assert list(iter_questions(definition))
+        assert_round_trips(definition)
 
 
 @pytest.mark.parametrize("metadata", ["phonenumber", "deviceid", "username", "email", "audit", "phone number"])
