@@ -44,6 +44,8 @@ QUESTION_TYPES = (
     "integer",
     "decimal",
     "date",
+    "time",  # hours:minutes[:seconds], as the resident's clock reads
+    "datetime",  # a date and a time, year-month-dayThours:minutes[:seconds]
     "note",
     "geography",  # one of the campaign's geographies
     "consent",

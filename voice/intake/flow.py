@@ -37,6 +37,8 @@ MAX_TEXT = 5000
 WHOLE = re.compile(r"[-+]?[0-9]+")
 NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A time of day on a 24-hour clock (what <input type=time> sends), seconds optional.
+CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?")
 CONSENTED = ("ok", "yes", "on", "true", "1")  # ODK's acknowledge stores "OK"; we store "yes"
 
 # Why an answer is refused, by code: the server translates these, the tablet's bundle
@@ -47,6 +49,8 @@ MESSAGES = {
     "whole_number": _l("Enter a whole number, such as 3."),
     "number": _l("Enter a number, such as 2.5."),
     "date": _l("Enter a date as year-month-day, such as 2024-09-01."),
+    "time": _l("Enter a time as hours:minutes, such as 14:30."),
+    "datetime": _l("Enter a date and a time, such as 2024-09-01 14:30."),
     "too_long": _l("Please keep your answer under %(count)d characters.", count=MAX_TEXT),
     "choose_option": _l("Choose one of the options shown."),
     "choose_options": _l("Choose among the options shown."),
@@ -221,15 +225,24 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
         text = text.replace(",", ".")
         return (format(Decimal(text), "f"), None) if NUMBER.fullmatch(text) else (None, "number")
     if kind == "date":
-        try:
-            return (date.fromisoformat(text).isoformat(), None) if DAY.fullmatch(text) else (None, "date")
-        except ValueError:
-            return None, "date"
+        return (text, None) if _real_day(text) else (None, "date")
+    if kind == "time":
+        return (text, None) if CLOCK.fullmatch(text) else (None, "time")
+    if kind == "datetime":  # stored with a T, whether typed with a T or a space
+        day, _sep, clock = text.replace(" ", "T", 1).partition("T")
+        return (f"{day}T{clock}", None) if _real_day(day) and CLOCK.fullmatch(clock) else (None, "datetime")
     if kind == "consent":  # anything but agreement is no answer
         return ("yes", None) if text.lower() in CONSENTED else ("", None)
     if len(text) > MAX_TEXT:
         return None, "too_long"
     return text, None
+
+
+def _real_day(text: str) -> bool:
+    try:
+        return bool(DAY.fullmatch(text)) and date.fromisoformat(text).year > 0
+    except ValueError:
+        return False
 
 
 def _answer(form: Form, question: Question, raw: Any, answers: dict[str, Any],

@@ -23,6 +23,8 @@ def question_types() -> list[tuple[str, str]]:
         ("integer", _l("Whole number")),
         ("decimal", _l("Decimal number")),
         ("date", _l("Date")),
+        ("time", _l("Time of day")),
+        ("datetime", _l("Date and time")),
         ("note", _l("Note (no answer)")),
         ("geography", _l("Place (from the campaign's geographies)")),
         ("consent", _l("Consent (tick to agree)")),

@@ -17,7 +17,7 @@ its business). Two passes over that:
 Any problem raises ``voice.problems.Invalid`` with the sheet, row and column; nothing partial
 is ever returned.
 
-What we do with each XLSForm type: text, integer, decimal, date, note, select_one,
+What we do with each XLSForm type: text, integer, decimal, date, time, datetime, note, select_one,
 select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
 ``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
@@ -26,7 +26,7 @@ or user identifiers are left out with a notice (we do not collect contact detail
 survey questions: DESIGN.md's privacy rules). Everything else is
 refused: repeats, media questions and media columns, ``*_from_file`` and external
 choices, ``calculate`` (no calculated values in our model), geo,
-barcode, time, range, rank, and the columns ``default``, ``calculation``,
+barcode, range, rank, and the columns ``default``, ``calculation``,
 ``repeat_count``, ``read_only``, ``trigger``, ``parameters``; a ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -156,6 +156,8 @@ _UNSUPPORTED_COLUMNS = ("default", "calculation", "repeat_count", "read_only", "
 _SUPPORTED_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
+    "time": "time", "datetime": "datetime", "date time": "datetime", "datetime-local": "datetime",
+    "dateTime": "datetime",  # pyxform's JSON name for datetime
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
@@ -362,7 +364,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
 
 
 _KNOWN_UNSUPPORTED = ("geopoint", "geotrace", "geoshape", "location", "gps", "barcode",
-                      "time", "datetime", "date time", "range", "rank", "hidden", "trigger",
+                      "range", "rank", "hidden", "trigger",
                       "xml-external", "csv-external", "osm")
 
 

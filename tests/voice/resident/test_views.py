@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from voice import create_app
 from voice.extensions import db
 from voice.resident import ratelimit
+from voice.surveys import operations as survey_operations
 from voice.models import AuditEvent, RateCounter, Response, SurveyProgress, VoiceItem
 
 from ...helpers import require_redis
+from ..conftest import definition, q
 
 URL = "/s/growing-up"
 
@@ -263,3 +265,33 @@ def test_rate_limit_uses_redis_when_configured(app, client, survey):
     assert client.post(f"{URL}/responses", json=payload()).status_code == 201
     assert client.post(f"{URL}/responses", json=payload()).status_code == 429
     assert count(RateCounter) == 0
+
+
+def test_times_of_day_and_dates_with_times_are_asked_and_checked_without_javascript(client, campaign):
+    items = [{"kind": "group", "name": "when", "label": {"en": "When", "he": "מתי"}, "appearance": "field-list",
+              "relevant": None, "children": [q("at", "time", "At what time?", "באיזו שעה?"),
+                                              q("since", "datetime", "Since when?", "ממתי?")]}]
+    form = survey_operations.create_survey(campaign, slug="clock", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "clock", "items": items})
+    survey_operations.publish(form, actor=None)
+    url = "/s/clock"
+    page = client.get(f"{url}?lang=en").get_data(as_text=True)
+    client.post(f"{url}?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                        "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
+    page = client.get(url).get_data(as_text=True)
+    assert '<input type="time"' in page and '<input type="datetime-local"' in page
+
+    def send(data):
+        page = client.get(url).get_data(as_text=True)
+        return client.post(url, data={"csrf_token": hidden(page, "csrf_token"), "step": "page",
+                                      "uuid": hidden(page, "uuid"), "page": hidden(page, "page"),
+                                      "shown": hidden(page, "shown"), "action": "next", **data})
+
+    refused = send({"at": "25:00", "since": "2024-02-30T10:00"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Enter a time as hours:minutes, such as 14:30." in text
+    assert "Enter a date and a time, such as 2024-09-01 14:30." in text
+    assert send({"at": "07:45", "since": "2024-09-01 18:30"}).status_code == 302
+    stored = db.session.scalar(select(Response))
+    assert {a.question: a.value for a in stored.answers} == {"at": "07:45", "since": "2024-09-01T18:30"}

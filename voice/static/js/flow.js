@@ -32,6 +32,7 @@
   var WHOLE = /^[-+]?[0-9]+$/;
   var NUMBER = /^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
   var DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var CLOCK = /^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$/;  // 24-hour, seconds optional
   var CONSENTED = ['ok', 'yes', 'on', 'true', '1'];
   var trees = {};
 
@@ -169,6 +170,11 @@
     return list.map(function (c) { return c.name; });
   }
 
+  function realDay(value) {
+    var day = DAY.test(value) ? new Date(value + 'T00:00:00Z') : null;
+    return Boolean(day) && !isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value && value.slice(0, 4) !== '0000';
+  }
+
   /* {value} as the server stores one non-empty answer that is not a choice, or {code}
      (flow._parse). */
   function parse(question, value) {
@@ -185,10 +191,12 @@
       var whole = parts[2].replace(/^0+(?=[0-9])/, '') || '0';
       return { value: (parts[1] === '-' ? '-' : '') + whole + (parts[3] ? '.' + parts[3] : '') };
     }
-    if (kind === 'date') {
-      var day = DAY.test(value) ? new Date(value + 'T00:00:00Z') : null;
-      var real = day && !isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value && value.slice(0, 4) !== '0000';
-      return real ? { value: value } : { code: 'date' };
+    if (kind === 'date') { return realDay(value) ? { value: value } : { code: 'date' }; }
+    if (kind === 'time') { return CLOCK.test(value) ? { value: value } : { code: 'time' }; }
+    if (kind === 'datetime') {  // stored with a T, whether typed with a T or a space
+      var parts = value.replace(' ', 'T').split('T');
+      var ok = parts.length === 2 && realDay(parts[0]) && CLOCK.test(parts[1]);
+      return ok ? { value: parts[0] + 'T' + parts[1] } : { code: 'datetime' };
     }
     if (kind === 'consent') { return { value: CONSENTED.indexOf(value.toLowerCase()) >= 0 ? 'yes' : '' }; }
     if (Array.from(value).length > MAX_TEXT) { return { code: 'too_long' }; }  // characters, not UTF-16 units
