@@ -49,6 +49,7 @@ QUESTION_TYPES = (
     "note",
     "geography",  # one of the campaign's geographies
     "consent",
+    "calculate",  # no answer: its ``calculation`` is evaluated and stored (a score, a count)
 )
 SELECT_TYPES = ("select_one", "select_multiple")
 GROUP_ROLE = re.compile(r"group:[a-z][a-z0-9_]*")
@@ -76,6 +77,8 @@ MESSAGES = {
     "bad_role": N_("%(name)s has the role %(role)s; a role is geography or group:<key>."),
     "role_not_allowed": N_("The role %(role)s cannot be given to %(name)s, a %(type)s question."),
     "duplicate_role": N_("The role %(role)s is given to more than one question."),
+    "calculation_mismatch": N_("%(name)s needs a calculation if and only if it is a calculate "
+                               "question."),
     "empty_group": N_("The group %(name)s has no questions."),
     "no_questions": N_("The survey has no questions."),
     "no_languages": N_("The survey has no languages."),
@@ -131,11 +134,12 @@ class Question:
     choice_filter: str | None = None
     appearance: str | None = None
     role: str | None = None  # None | "geography" | "group:<key>"
+    calculation: str | None = None  # the expression a calculate question stores
 
     kind = "question"
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "kind": "question", "name": self.name, "type": self.type,
             "label": dict(self.label), "hint": dict(self.hint), "required": self.required,
             "required_message": dict(self.required_message), "relevant": self.relevant,
@@ -144,6 +148,9 @@ class Question:
             "choice_list": self.choice_list, "choice_filter": self.choice_filter,
             "appearance": self.appearance, "role": self.role,
         }
+        if self.calculation is not None:  # absent otherwise: definitions stored before it stay the same
+            data["calculation"] = self.calculation
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Question:
@@ -159,6 +166,7 @@ class Question:
             choice_list=_optional(data, "choice_list"),
             choice_filter=_optional(data, "choice_filter"),
             appearance=_optional(data, "appearance"), role=_optional(data, "role"),
+            calculation=_optional(data, "calculation"),
         )
 
 
@@ -361,7 +369,9 @@ def _check_question(defn: SurveyDefinition, question: Question,
         problems.append(problem("choices_not_allowed", {"name": name}))
     if question.choice_filter and question.type not in SELECT_TYPES:
         problems.append(problem("choice_filter_not_allowed", {"name": name}))
-    for field_name in ("relevant", "constraint", "choice_filter"):
+    if (question.type == "calculate") != bool(question.calculation):
+        problems.append(problem("calculation_mismatch", {"name": name}))
+    for field_name in ("relevant", "constraint", "choice_filter", "calculation"):
         problems += _check_expression(question, field_name, question_names,
                                       defn.choice_lists.get(question.choice_list or ""))
     problems += _check_role(question)
@@ -427,8 +437,8 @@ def _text_fields(item: Item) -> list[tuple[str, dict[str, str]]]:
 def missing_translations(defn: SurveyDefinition) -> list[tuple[str, str, str]]:
     """(path, field, language) for every text that one language has and another lacks.
 
-    A question always needs a label; other texts (hints, messages, group labels) only
-    need translating once some language has them. Choices are reported with the path
+    A question always needs a label (but a calculation, which nobody sees); other texts
+    (hints, messages, group labels) only need translating once some language has them. Choices are reported with the path
     ``choices/<list>/<choice>``, the title with the path ``""``. Publishing a survey is
     blocked until this is empty.
     """
@@ -444,7 +454,7 @@ def missing_translations(defn: SurveyDefinition) -> list[tuple[str, str, str]]:
         path = item_path(parents, item)
         for field_name, texts in _text_fields(item):
             check(path, field_name, texts,
-                  always=isinstance(item, Question) and field_name == "label")
+                  always=isinstance(item, Question) and item.type != "calculate" and field_name == "label")
     used_lists = {q.choice_list for q in iter_questions(defn) if q.type in SELECT_TYPES}
     for list_name, choices in defn.choice_lists.items():
         if list_name in used_lists:

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..models import Geography, Survey, SurveyVersion
 from ..models.base import labels_in
 from .definition import Page, Question, SurveyDefinition, pages
-from .expressions import ExpressionError, evaluate_bool, parse, references
+from .expressions import ExpressionError, evaluate, evaluate_bool, parse, references, to_string
 from .responses import UnknownQuestion
 
 MAX_TEXT = 5000
@@ -123,8 +123,14 @@ def typed(question: Question, value: Any) -> Any:
 
 
 def evaluation_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
+    """The values expressions read: the answers, typed, and what each calculation gives on them."""
     questions = form.questions()
-    return {name: typed(questions[name], value) for name, value in answers.items() if name in questions}
+    values = {name: typed(questions[name], value) for name, value in answers.items() if name in questions}
+    if any(question.type == "calculate" for question in questions.values()):
+        for question, relevant, value in _walk(form, answers):
+            if question.type == "calculate":
+                values[question.name] = value if relevant else ""
+    return values
 
 
 @lru_cache(maxsize=4096)
@@ -144,20 +150,35 @@ def is_relevant(page: Page, question: Question, answers: dict[str, Any]) -> bool
     return all(_true(condition, answers) for condition in page.relevant[question.name])
 
 
-def _walk(form: Form, answers: dict[str, Any]) -> Iterator[tuple[Question, bool]]:
-    """Every question in form order with its relevance, decided on the answers that stand
-    before it: ODK clears a skipped question, so its stale answer decides nothing."""
+def calculated(question: Question, values: dict[str, Any]) -> str:
+    """What a calculate question stores, as text (JavaScript's spelling of numbers, as flow.js)."""
+    try:
+        result = to_string(evaluate(_parsed(question.calculation or ""), values))
+    except ExpressionError:
+        return ""  # validate_definition refused unreadable expressions at publication
+    return result if isinstance(result, str) else str(result)
+
+
+def _walk(form: Form, answers: dict[str, Any]) -> Iterator[tuple[Question, bool, Any]]:
+    """Every question in form order with its relevance and the answer that stands, decided on
+    the answers that stand before it: ODK clears a skipped question, so its stale answer
+    decides nothing. A calculation's answer is what it gives on them."""
     kept: dict[str, Any] = {}
     for page in form.pages:
         for question in page.questions:
             relevant = is_relevant(page, question, kept)
-            yield question, relevant
-            if relevant and answers.get(question.name) not in (None, "", []):
-                kept[question.name] = typed(question, answers[question.name])
+            value = answers.get(question.name)
+            if question.type == "calculate":
+                value = calculated(question, kept) if relevant else ""
+            yield question, relevant, value
+            if relevant and value not in (None, "", []):
+                kept[question.name] = typed(question, value)
 
 
 def relevant_questions(form: Form, answers: dict[str, Any]) -> set[str]:
-    return {question.name for question, relevant in _walk(form, answers) if relevant}
+    """The questions to show: relevant ones, but calculations, which nobody answers."""
+    return {question.name for question, relevant, _value in _walk(form, answers)
+            if relevant and question.type != "calculate"}
 
 
 def page_is_relevant(form: Form, index: int, answers: dict[str, Any]) -> bool:
@@ -202,6 +223,8 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
     relevant = relevant_questions(form, {**earlier, **shown})
     entries = []
     for question in page.questions:
+        if question.type == "calculate":
+            continue  # nothing to draw: the server works it out
         entries.append({
             "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
             "shown": question.name in relevant,
@@ -286,9 +309,13 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
     checked = Checked({})
     for page, question in questions:
         answers.pop(question.name, None)
-        if question.type == "note" or not is_relevant(page, question, evaluation_answers(form, answers)):
+        values = evaluation_answers(form, answers)
+        if question.type == "note" or not is_relevant(page, question, values):
             continue
-        value, code = _answer(form, question, submitted.get(question.name), answers, language)
+        if question.type == "calculate":  # never taken from the sender: worked out here
+            value, code = calculated(question, values), None
+        else:
+            value, code = _answer(form, question, submitted.get(question.name), answers, language)
         code = code or _problem(form, question, value, answers)
         if code is not None:
             checked.codes[question.name] = code
@@ -325,8 +352,8 @@ def check_all(form: Form, submitted: dict[str, Any], language: str) -> Checked:
 
 def prune(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """Drop answers that later changes made irrelevant (ODK clears skipped questions)."""
-    return {question.name: answers[question.name] for question, relevant in _walk(form, answers)
-            if relevant and answers.get(question.name) not in (None, "", [])}
+    return {question.name: value for question, relevant, value in _walk(form, answers)
+            if relevant and value not in (None, "", [])}
 
 
 def page_outline(form: Form) -> list[dict[str, Any]]:

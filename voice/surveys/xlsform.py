@@ -6,7 +6,7 @@ case, aliases, ``label::Language (code)`` columns and the spellings of ``begin g
 its business). Two passes over that:
 
 1. The raw ``survey`` rows, in spreadsheet order, refuse what we do not support (repeats,
-   media, external choices, calculations...) naming the row the author sees (the header is
+   media, external choices...) naming the row the author sees (the header is
    row 1, so the first data row is row 2: blank rows are kept in place so the index stays
    true), and leave out contact and device details with a notice per row. The same rows
    give each question name its row.
@@ -17,7 +17,8 @@ its business). Two passes over that:
 Any problem raises ``voice.problems.Invalid`` with the sheet, row and column; nothing partial
 is ever returned.
 
-What we do with each XLSForm type: text, integer, decimal, date, time, datetime, note, select_one,
+What we do with each XLSForm type: text, integer, decimal, date, time, datetime, note, calculate
+(its ``calculation`` is stored), select_one,
 select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
 ``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
@@ -25,8 +26,8 @@ and ``today`` are dropped: a Response records its own timestamps. Phone numbers 
 or user identifiers are left out with a notice (we do not collect contact details through
 survey questions: DESIGN.md's privacy rules). Everything else is
 refused: repeats, media questions and media columns, ``*_from_file`` and external
-choices, ``calculate`` (no calculated values in our model), geo,
-barcode, range, rank, and the columns ``default``, ``calculation``,
+choices, geo,
+barcode, range, rank, and the columns ``default``,
 ``repeat_count``, ``read_only``, ``trigger``, ``parameters``; a ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -82,7 +83,6 @@ IMPORT_MESSAGES = {
     "media_column": N_("Media in the %(column)s column are not supported."),
     "external_choices": N_("%(type)s needs choices from an external file, which is not "
                            "supported: put the choices on the choices sheet."),
-    "calculate": N_("calculate is not supported: a survey stores only what people answer."),
     "contact_details": N_("%(type)s questions collect contact or device details, which "
                           "surveys do not store: this row is left out of the survey."),
     "unsupported_type": N_("The question type %(type)s is not supported."),
@@ -151,13 +151,14 @@ def _column_name(code: str) -> str:
 
 # --- Import ---------------------------------------------------------------------------
 
-_UNSUPPORTED_COLUMNS = ("default", "calculation", "repeat_count", "read_only", "readonly",
+_UNSUPPORTED_COLUMNS = ("default", "repeat_count", "read_only", "readonly",
                         "trigger", "parameters", "save_to")
 _SUPPORTED_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
     "time": "time", "datetime": "datetime", "date time": "datetime", "datetime-local": "datetime",
     "dateTime": "datetime",  # pyxform's JSON name for datetime
+    "calculate": "calculate",
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
@@ -356,8 +357,6 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         return
     if type_ in _MEDIA_TYPES:
         raise refuse("media_question")
-    if type_ == "calculate":
-        raise refuse("calculate")
     if type_ in _KNOWN_UNSUPPORTED:
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
@@ -513,7 +512,8 @@ class _Mapper:
             constraint_message=self.texts(bind.get("jr:constraintMsg"), "constraint_message"),
             choice_list=list_name if type_ in SELECT_TYPES else None,
             choice_filter=self.expression(child, "choice_filter"),
-            appearance=control.get("appearance"), role=role)
+            appearance=control.get("appearance"), role=role,
+            calculation=self.expression(child, "calculate") if type_ == "calculate" else None)
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (
@@ -563,7 +563,7 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
                  + ["required"] + _translated("required_message", defn)
                  + ["relevant", "constraint"] + _translated("constraint_message", defn)
-                 + ["choice_filter", "appearance", "role"])
+                 + ["choice_filter", "appearance", "role", "calculation"])
 
     def texts(values: dict[str, str]) -> list[str | None]:
         return [values.get(code) for code in defn.languages]
@@ -582,7 +582,7 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                     _export_type(item), item.name, *texts(item.label), *texts(item.hint),
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
-                    item.choice_filter, item.appearance, item.role])
+                    item.choice_filter, item.appearance, item.role, item.calculation])
 
     write(defn.items)
 

@@ -93,6 +93,10 @@ def test_a_consistent_survey_has_no_problems():
      ["duplicate_role"]),
     ([Group("g", children=[])], ["no_questions", "empty_group"]),
     ([text("a", label={"fr": "a"})], ["unlisted_language"]),
+    ([Question("a", "calculate")], ["calculation_mismatch"]),
+    ([text("a", calculation="1 + 1")], ["calculation_mismatch"]),
+    ([text("a"), Question("b", "calculate", calculation="${a} +")], ["bad_expression"]),
+    ([Question("b", "calculate", calculation="${nobody} + 1")], ["unknown_reference"]),
 ])
 def test_validation_finds_each_problem(items, expected):
     assert codes(survey(items, YES_NO)) == expected

@@ -295,3 +295,20 @@ def test_times_of_day_and_dates_with_times_are_asked_and_checked_without_javascr
     assert send({"at": "07:45", "since": "2024-09-01 18:30"}).status_code == 302
     stored = db.session.scalar(select(Response))
     assert {a.question: a.value for a in stored.answers} == {"at": "07:45", "since": "2024-09-01T18:30"}
+
+
+def test_a_calculation_is_worked_out_and_stored_never_taken_from_the_sender(client, campaign):
+    items = [q("adults", "integer", "Adults?", "מבוגרים?"), q("children", "integer", "Children?", "ילדים?"),
+             {"kind": "question", "name": "size", "type": "calculate", "label": {},
+              "calculation": "${adults} + ${children}"},
+             q("why", "text", "Why so many?", "למה רבים כל כך?", relevant="${size} > 5")]
+    form = survey_operations.create_survey(campaign, slug="household", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "household", "items": items})
+    assert survey_operations.publish(form, actor=None) is not None  # a calculation needs no label
+    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
+            "answers": {"adults": 2, "children": 4, "size": "1", "why": "Cousins"}}
+    response = client.post("/s/household/responses", json=body)
+    assert response.status_code == 201, response.get_json()
+    stored = db.session.scalar(select(Response))
+    assert {a.question: a.value for a in stored.answers} == {"adults": "2", "children": "4", "size": "6",
+                                                             "why": "Cousins"}

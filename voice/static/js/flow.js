@@ -89,36 +89,56 @@
     return value;
   }
 
+  /* The values expressions read: the answers, typed, and what each calculation gives on them
+     (flow.evaluation_answers). */
   function evaluation(s, answers) {
     var index = questions(s);
     var values = {};
     Object.keys(answers).forEach(function (name) {
       if (index[name]) { values[name] = typed(index[name], answers[name]); }
     });
+    if (Object.keys(index).some(function (name) { return index[name].type === 'calculate'; })) {
+      walk(s, answers, function (name, relevant, value) {
+        if (index[name].type === 'calculate') { values[name] = relevant ? value : ''; }
+      });
+    }
     return values;
+  }
+
+  /* What a calculate question stores, as text (flow.calculated). */
+  function calculated(question, values) {
+    if (!tree(question.calculation || '')) { return ''; }
+    try {
+      return String(Expr.toString(Expr.evaluate(tree(question.calculation), values)));
+    } catch (e) { return ''; }
   }
 
   function relevantOn(page, name, values) {
     return (page.relevant[name] || []).every(function (condition) { return holds(condition, values); });
   }
 
-  /* Every question in form order with its relevance, decided on the answers that stand
-     before it: ODK clears a skipped question, so its stale answer decides nothing. */
+  /* Every question in form order with its relevance and the answer that stands, decided on
+     the answers that stand before it: ODK clears a skipped question, so its stale answer
+     decides nothing. A calculation's answer is what it gives on them (flow._walk). */
   function walk(s, answers, visit) {
     var index = questions(s);
     var kept = {};
     s.pages.forEach(function (page) {
       page.questions.forEach(function (name) {
         var relevant = relevantOn(page, name, kept);
-        visit(name, relevant);
-        if (relevant && !empty(answers[name])) { kept[name] = typed(index[name], answers[name]); }
+        var value = answers[name];
+        if (index[name].type === 'calculate') { value = relevant ? calculated(index[name], kept) : ''; }
+        visit(name, relevant, value);
+        if (relevant && !empty(value)) { kept[name] = typed(index[name], value); }
       });
     });
   }
 
+  /* Whether each question is to be shown: relevant, but calculations, which nobody answers. */
   function relevance(s, answers) {
+    var index = questions(s);
     var result = {};
-    walk(s, answers, function (name, relevant) { result[name] = relevant; });
+    walk(s, answers, function (name, relevant) { result[name] = relevant && index[name].type !== 'calculate'; });
     return result;
   }
 
@@ -147,8 +167,8 @@
   /* Drop answers that later changes made irrelevant, in form order (flow.prune). */
   function prune(s, answers) {
     var kept = {};
-    walk(s, answers, function (name, relevant) {
-      if (relevant && !empty(answers[name])) { kept[name] = answers[name]; }
+    walk(s, answers, function (name, relevant, value) {
+      if (relevant && !empty(value)) { kept[name] = value; }
     });
     return kept;
   }
@@ -249,8 +269,10 @@
     var page = s.pages[index];
     page.questions.forEach(function (name) {
       var question = all[name];
-      if (question.type === 'note' || !relevantOn(page, name, evaluation(s, accepted))) { return; }
-      var given = answer(s, question, answers[name], accepted);
+      var values = evaluation(s, accepted);
+      if (question.type === 'note' || !relevantOn(page, name, values)) { return; }
+      var given = question.type === 'calculate' ? { value: calculated(question, values) }
+        : answer(s, question, answers[name], accepted);
       var code = given.code || problem(s, question, given.value, accepted);
       if (code) {
         result.errors[name] = { code: code, message: ownMessage(s, question, code, language) };
