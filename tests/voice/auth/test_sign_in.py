@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from voice.extensions import db
@@ -97,3 +98,18 @@ def test_next_parameter_cannot_leave_the_site(client, users):
     response = client.post("/auth/sign-in?next=//evil.example/", data={
         "email": "admin@example.org", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d/evil.example", "/%0a/evil.example",
+                                    "/\\evil.example", "https://evil.example/", "/no/such/page",
+                                    "/auth/sign-out"])
+def test_next_must_be_a_page_of_this_app(client, users, target):
+    response = client.post(f"/auth/sign-in?next={target}", data={
+        "email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_next_page_of_this_app_keeps_its_query(client, users):
+    response = client.post("/auth/sign-in?next=/auth/users%3Fpage%3D2", data={
+        "email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/auth/users?page=2"
