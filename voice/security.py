@@ -10,7 +10,7 @@ from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -89,7 +89,21 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# Two years: browsers then refuse plain HTTP to this site, even for a typed http:// address.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000"
+
+
+def _needs_signed_in_user() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and getattr(view, "access", PUBLIC) != PUBLIC
+
+
 def add_security_headers(response):
+    if request.is_secure or current_app.config["HTTPS"]:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    if _needs_signed_in_user():
+        # Nothing a signed-in page shows stays in a shared computer's or a proxy's cache.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -3,10 +3,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from voice import create_app
 from voice.extensions import db
 from voice.models import AuditEvent, LoginSession
 
-from ...helpers import PASSWORD, csrf_token, post_form, sign_in
+from ...helpers import CSRF_INPUT, PASSWORD, csrf_token, post_form, sign_in
 
 
 def test_sign_in_page_renders_with_csrf_and_headers(client):
@@ -113,3 +114,49 @@ def test_next_page_of_this_app_keeps_its_query(client, users):
     response = client.post("/auth/sign-in?next=/auth/users%3Fpage%3D2", data={
         "email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf_token(client)})
     assert response.headers["Location"] == "/auth/users?page=2"
+
+
+def _app_with(app, tmp_path, **settings):
+    return create_app({key: app.config[key] for key in ("SECRET_KEY", "SERVER_NAME", "SQLALCHEMY_DATABASE_URI",
+                                                          "ARGON2_TIME_COST", "ARGON2_MEMORY_COST")}
+                      | {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"), **settings})
+
+
+def _sign_in_over(other, base_url: str):
+    with other.app_context():
+        browser = other.test_client()
+        page = browser.get("/auth/sign-in", base_url=base_url)
+        # Over HTTPS, Flask-WTF also checks that the form came from this site, as browsers say.
+        response = browser.post("/auth/sign-in", base_url=base_url, headers={"Referer": f"{base_url}/auth/sign-in"},
+                                data={
+            "email": "admin@example.org", "password": PASSWORD,
+            "csrf_token": CSRF_INPUT.search(page.get_data(as_text=True)).group(1)})
+        db.session.remove()
+        db.engine.dispose()
+    return page, response
+
+
+def test_https_deployment_sends_secure_cookies_and_hsts(app, users, tmp_path):
+    page, response = _sign_in_over(_app_with(app, tmp_path, HTTPS=True), "https://voice.test")
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def _secure_page(other, headers: dict) -> bool:
+    with other.app_context():
+        page = other.test_client().get("/auth/sign-in", headers=headers)
+        db.engine.dispose()
+    return "Strict-Transport-Security" in page.headers
+
+
+def test_https_is_recognised_behind_a_trusted_proxy_only(app, users, tmp_path):
+    ended_tls = {"X-Forwarded-Proto": "https"}
+    assert _secure_page(_app_with(app, tmp_path, TRUSTED_PROXIES=1), ended_tls)
+    assert not _secure_page(_app_with(app, tmp_path), ended_tls)  # no proxy: the header is a client's
+
+
+def test_plain_http_development_keeps_cookies_usable(app, users, tmp_path):
+    page, response = _sign_in_over(_app_with(app, tmp_path), "http://voice.test")
+    assert response.status_code == 302 and "Secure" not in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in page.headers
