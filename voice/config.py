@@ -121,7 +121,9 @@ DEFAULTS: dict[str, Any] = {
     # Argon2id cost; the defaults of argon2-cffi follow RFC 9106's second recommendation.
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
+    # Failed sign-ins allowed per minute: for one account from one address, and from one address.
     "SIGN_IN_FAILURES_PER_MINUTE": 5,
+    "SIGN_IN_FAILURES_PER_ADDRESS_PER_MINUTE": 20,
     "INTAKE_PER_HOUR": 60,
     # How long a process trusts the committee's summary tables before it checks them again.
     "REVIEW_FRESHNESS_SECONDS": 30,

@@ -5,6 +5,9 @@ to start if a route has neither, so a new route cannot be left open by forgettin
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from functools import wraps
 from typing import Callable
 
@@ -68,11 +71,28 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; with no hash (no such account) the same work is done
+    against a stand-in, so that how long a failed sign-in takes does not tell who has one."""
     try:
-        return password_hasher().verify(password_hash, password)
+        return password_hasher().verify(password_hash or _stand_in_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _stand_in_hash() -> str:
+    """A hash of a password nobody knows, at the configured cost; made once per app."""
+    stored = current_app.extensions
+    if "voice.stand_in_hash" not in stored:
+        stored["voice.stand_in_hash"] = hash_password(secrets.token_urlsafe(32))
+    return stored["voice.stand_in_hash"]
+
+
+def address_key(scope: str, address: str | None) -> str:
+    """A stand-in for a client's address in rate limits: an HMAC under the app's secret key,
+    which cannot be turned back into the address without that key, so no address is stored."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(secret, f"{scope}|{address or '-'}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 CONTENT_SECURITY_POLICY = "; ".join([

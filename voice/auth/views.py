@@ -46,7 +46,7 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(form.email.data, form.password.data)
+            user = operations.authenticate(form.email.data, form.password.data, request.remote_addr)
         except operations.SignInThrottled:
             flash(_("Too many failed sign-ins for this account. Wait a minute and try again."), "error")
             return render_template("auth/sign_in.html", form=form), 429

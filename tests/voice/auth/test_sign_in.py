@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from voice import create_app
 from voice.extensions import db
-from voice.models import AuditEvent, LoginSession
+from voice.models import AuditEvent, LoginSession, SignInFailure
 
 from ...helpers import CSRF_INPUT, PASSWORD, csrf_token, post_form, sign_in
 
@@ -76,6 +77,42 @@ def test_failed_sign_ins_are_throttled_per_account(client, users):
     assert "Too many failed sign-ins" in response.get_data(as_text=True)
     # ...but only for that account.
     assert sign_in(client, "analyst@example.org").status_code == 302
+
+
+def _sign_in_from(client, address: str, email: str, password: str = PASSWORD):
+    return client.post("/auth/sign-in", environ_base={"REMOTE_ADDR": address}, data={
+        "email": email, "password": password, "csrf_token": csrf_token(client)})
+
+
+def test_a_guesser_cannot_lock_the_owner_out(app, users):
+    guesser, owner = app.test_client(), app.test_client()
+    for _ in range(5):
+        assert _sign_in_from(guesser, "203.0.113.7", "admin@example.org", "wrong").status_code == 200
+    assert _sign_in_from(guesser, "203.0.113.7", "admin@example.org").status_code == 429
+    assert _sign_in_from(owner, "198.51.100.9", "admin@example.org").status_code == 302
+
+
+def test_one_address_cannot_try_many_accounts(app, users):
+    app.config["SIGN_IN_FAILURES_PER_ADDRESS_PER_MINUTE"] = 3
+    guesser, owner = app.test_client(), app.test_client()
+    for role in ("admin", "analyst", "committee"):
+        assert _sign_in_from(guesser, "203.0.113.7", f"{role}@example.org", "wrong").status_code == 200
+    assert _sign_in_from(guesser, "203.0.113.7", "canvasser@example.org").status_code == 429
+    assert _sign_in_from(owner, "198.51.100.9", "canvasser@example.org").status_code == 302
+    assert all("203.0.113.7" not in key for key in db.session.scalars(select(SignInFailure.address_key)))
+
+
+@pytest.mark.parametrize("email", ["nobody@example.org", "admin@example.org", "canvasser@example.org"])
+def test_a_failed_sign_in_does_the_same_work_whether_or_not_the_account_exists(client, users, monkeypatch, email):
+    users["canvasser"].active = False
+    db.session.commit()
+    # The stand-in hash is made at the first unknown e-mail of a process (which it only slows).
+    sign_in(client, "nobody@example.org", "warm up")
+    checks = []
+    verify = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, *args: checks.append(1) or verify(self, *args))
+    assert sign_in(client, email, "not the password").status_code == 200
+    assert len(checks) == 1
 
 
 def test_throttle_message_is_translated(client, users):
