@@ -75,9 +75,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; with no hash (no such account) the same work is done
     against a stand-in, so that how long a failed sign-in takes does not tell who has one."""
     try:
-        return password_hasher().verify(password_hash or _stand_in_hash(), password) and password_hash is not None
+        password_hasher().verify(password_hash or _stand_in_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return bool(password_hash)
 
 
 def _stand_in_hash() -> str:
