@@ -9,6 +9,7 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, resident, review, sessions, surveys
 from .config import build_config
@@ -30,6 +31,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.instance_path = instance_path
     os.makedirs(instance_path, exist_ok=True)
     app.config.from_mapping(build_config(instance_path, os.environ, config))
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the trusted proxies saw them (rate limits, HTTPS).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)

@@ -36,6 +36,20 @@ def _min_group_size(value: str) -> int:
     return number
 
 
+def _proxy_count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number of at least 0")
+    return number
+
+
+def _yes_no(value: str) -> bool:
+    answers = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+    if value.lower() not in answers:
+        raise ValueError("must be 1 or 0")
+    return answers[value.lower()]
+
+
 def _broker_url(value: str) -> str:
     if not value.startswith(("redis://", "rediss://", "amqp://", "memory://")):
         raise ValueError("must be a redis://, rediss://, amqp:// or memory:// URL")
@@ -79,6 +93,11 @@ SETTINGS: Mapping[str, Setting] = {
         "INTAKE_PER_HOUR", _min_group_size, "online survey submissions allowed per address per hour (default 60)"),
     "VOICE_PHONE_REGIONS": Setting(
         "PHONE_REGIONS", _regions, "country codes whose phone numbers are redacted (default IL,US)"),
+    "VOICE_TRUSTED_PROXIES": Setting(
+        "TRUSTED_PROXIES", _proxy_count,
+        "reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (default 0)"),
+    "VOICE_HTTPS": Setting(
+        "HTTPS", _yes_no, "1 when served over HTTPS: secure cookies and HSTS (default 0)"),
 }
 
 # Read by the test suite, not by the app: known so that they do not trip the unknown check.
@@ -90,6 +109,8 @@ DEFAULTS: dict[str, Any] = {
     "CELERY_QUEUE": "voice",
     "RATELIMIT_STORAGE_URL": None,
     "PHONE_REGIONS": ("IL", "US"),
+    "TRUSTED_PROXIES": 0,
+    "HTTPS": False,
     "LANGUAGES": ("en", "es", "he", "ar", "ru", "am", "fr"),
     "BABEL_DEFAULT_LOCALE": "en",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -100,7 +121,9 @@ DEFAULTS: dict[str, Any] = {
     # Argon2id cost; the defaults of argon2-cffi follow RFC 9106's second recommendation.
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
+    # Failed sign-ins allowed per minute: for one account from one address, and from one address.
     "SIGN_IN_FAILURES_PER_MINUTE": 5,
+    "SIGN_IN_FAILURES_PER_ADDRESS_PER_MINUTE": 20,
     "INTAKE_PER_HOUR": 60,
     # How long a process trusts the committee's summary tables before it checks them again.
     "REVIEW_FRESHNESS_SECONDS": 30,
@@ -147,4 +170,7 @@ def build_config(instance_path: str, environ: Mapping[str, str], overrides: Mapp
     config.update(overrides or {})
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
+    if config["HTTPS"]:
+        # Cookies that a browser never sends over plain HTTP, so no network can read them.
+        config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     return config

@@ -5,12 +5,15 @@ to start if a route has neither, so a new route cannot be left open by forgettin
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from functools import wraps
 from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -68,11 +71,29 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; with no hash (no such account) the same work is done
+    against a stand-in, so that how long a failed sign-in takes does not tell who has one."""
     try:
-        return password_hasher().verify(password_hash, password)
+        password_hasher().verify(password_hash or _stand_in_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return bool(password_hash)
+
+
+def _stand_in_hash() -> str:
+    """A hash of a password nobody knows, at the configured cost; made once per app."""
+    stored = current_app.extensions
+    if "voice.stand_in_hash" not in stored:
+        stored["voice.stand_in_hash"] = hash_password(secrets.token_urlsafe(32))
+    return stored["voice.stand_in_hash"]
+
+
+def address_key(scope: str, address: str | None) -> str:
+    """A stand-in for a client's address in rate limits: an HMAC under the app's secret key,
+    which cannot be turned back into the address without that key, so no address is stored."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(secret, f"{scope}|{address or '-'}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -89,7 +110,21 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# Two years: browsers then refuse plain HTTP to this site, even for a typed http:// address.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000"
+
+
+def _needs_signed_in_user() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and getattr(view, "access", PUBLIC) != PUBLIC
+
+
 def add_security_headers(response):
+    if request.is_secure or current_app.config["HTTPS"]:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    if _needs_signed_in_user():
+        # Nothing a signed-in page shows stays in a shared computer's or a proxy's cache.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

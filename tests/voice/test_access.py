@@ -217,3 +217,23 @@ def test_route_matrix(app, users, sample_values, who):
         if not ok:
             failures.append(f"{method} {url} as {who}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_pages_for_signed_in_users_are_never_kept_by_caches(app, users, sample_values):
+    """A shared computer's or a proxy's cache must not keep a page only a signed-in user may see."""
+    clients = {}
+    failures = []
+    for rule in app.url_map.iter_rules():
+        allowed, method = ACCESS[rule.endpoint]
+        if method != "GET":
+            continue
+        role = "admin" if allowed == ANYONE or "admin" in allowed else allowed[0]
+        if role not in clients:
+            clients[role] = app.test_client()
+            assert sign_in(clients[role], f"{role}@example.org").status_code == 302
+        response = clients[role].get(_url_for_rule(rule, sample_values))
+        response.close()
+        stored = "no-store" not in response.headers.get("Cache-Control", "")
+        if allowed != ANYONE and stored:
+            failures.append(f"GET {rule.rule} as {role}: {response.status_code} without no-store")
+    assert not failures, "\n".join(failures)

@@ -26,10 +26,13 @@ def test_environment_settings_are_parsed():
         "VOICE_SUPPRESSION_MIN": "10",
         "VOICE_CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "VOICE_PHONE_REGIONS": "il, us,et",
+        "VOICE_TRUSTED_PROXIES": "2",
+        "VOICE_HTTPS": "1",
         "PATH": "/usr/bin",
     })
     assert values == {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@localhost/db", "SUPPRESSION_MIN": 10,
-                      "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "PHONE_REGIONS": ("IL", "US", "ET")}
+                      "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "PHONE_REGIONS": ("IL", "US", "ET"),
+                      "TRUSTED_PROXIES": 2, "HTTPS": True}
 
 
 @pytest.mark.parametrize("environ, fragment", [
@@ -39,6 +42,9 @@ def test_environment_settings_are_parsed():
     ({"VOICE_DATABASE_URL": "not a url"}, "not a database URL"),
     ({"VOICE_CELERY_BROKER_URL": "http://x"}, "redis://"),
     ({"VOICE_PHONE_REGIONS": "Israel"}, "two-letter"),
+    ({"VOICE_TRUSTED_PROXIES": "-1"}, "at least 0"),
+    ({"VOICE_TRUSTED_PROXIES": "yes"}, "VOICE_TRUSTED_PROXIES='yes'"),
+    ({"VOICE_HTTPS": "on please"}, "must be 1 or 0"),
 ])
 def test_bad_settings_fail_at_start_with_a_clear_message(environ, fragment, tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="Invalid configuration") as error:

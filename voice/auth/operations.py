@@ -10,7 +10,7 @@ from flask_login import login_user, logout_user
 from ..extensions import db
 from ..models import AuditEvent, LoginSession, SignInFailure, User
 from ..models.base import as_utc, utcnow
-from ..security import verify_password
+from ..security import address_key, verify_password
 
 THROTTLE_WINDOW = timedelta(minutes=1)
 # A signed-in browser left idle this long must sign in again.
@@ -20,7 +20,8 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 
 
 class SignInThrottled(Exception):
-    """Too many failed sign-ins for this account in the last minute."""
+    """Too many failed sign-ins for this account from this address, or from this address at all,
+    in the last minute."""
 
 
 def load_signed_in_user(token: str) -> User | None:
@@ -39,18 +40,29 @@ def load_signed_in_user(token: str) -> User | None:
     return login.user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user whose credentials these are, or None; raises SignInThrottled when locked."""
+def authenticate(email: str, password: str, address: str | None) -> User | None:
+    """The user whose credentials these are, or None; raises SignInThrottled when locked.
+
+    Failures are counted per account and address, so that someone guessing a password from
+    one address cannot lock the owner out of an account (the owner signs in from theirs), and
+    per address across all accounts, so that one address cannot try many accounts either.
+    """
     email = User.normalise_email(email)
-    limit = current_app.config["SIGN_IN_FAILURES_PER_MINUTE"]
+    key = address_key("sign-in", address)
+    config = current_app.config
     # Counted per e-mail, known or not, so that throttling does not reveal which accounts exist.
-    if SignInFailure.recent_count(email, THROTTLE_WINDOW) >= limit:
+    if (SignInFailure.recent_count(THROTTLE_WINDOW, email=email, address_key=key)
+            >= config["SIGN_IN_FAILURES_PER_MINUTE"]
+            or SignInFailure.recent_count(THROTTLE_WINDOW, address_key=key)
+            >= config["SIGN_IN_FAILURES_PER_ADDRESS_PER_MINUTE"]):
         raise SignInThrottled()
     user = User.by_email(email)
-    if user is not None and user.active and verify_password(user.password_hash, password):
+    # Checked for an unknown or disabled account too: the same work, the same time taken.
+    matches = verify_password(user.password_hash if user else None, password)
+    if user is not None and user.active and matches:
         return user
     SignInFailure.forget_before(utcnow() - timedelta(hours=1))
-    db.session.add(SignInFailure(email=email))
+    db.session.add(SignInFailure(email=email, address_key=key))
     AuditEvent.record("user.sign_in_failed", record_type="users",
                       record_id=user.id if user else None, email=email)
     db.session.commit()

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from .. import accounts
 from ..extensions import db
@@ -17,9 +20,21 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a link send people elsewhere.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """``target`` when it is a page of this app (its query kept), else the home page.
+
+    Only a path the app's own URL map resolves is followed: a lenient check (a tab, a
+    backslash, ``//``) would let a link send people to another site after they sign in.
+    """
+    parts = urlsplit(target or "")
+    root = request.script_root + "/"
+    if (target and not parts.scheme and not parts.netloc and parts.path.startswith(root)
+            and target.isprintable() and "\\" not in target):
+        try:
+            current_app.create_url_adapter(request).match(parts.path[len(root) - 1:], method="GET")
+        except HTTPException:
+            pass
+        else:
+            return urlunsplit(("", "", parts.path, parts.query, ""))
     return url_for("home.index")
 
 
@@ -31,7 +46,7 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(form.email.data, form.password.data)
+            user = operations.authenticate(form.email.data, form.password.data, request.remote_addr)
         except operations.SignInThrottled:
             flash(_("Too many failed sign-ins for this account. Wait a minute and try again."), "error")
             return render_template("auth/sign_in.html", form=form), 429

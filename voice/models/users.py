@@ -74,20 +74,27 @@ class LoginSession(CreatedMixin, db.Model):
 
 
 class SignInFailure(db.Model):
-    """One failed sign-in, kept for a minute's throttling (stored so all processes agree)."""
+    """One failed sign-in, kept for a minute's throttling (stored so all processes agree).
+
+    ``address_key`` is an HMAC of the address it came from (``voice.security.address_key``),
+    never the address itself.
+    """
 
     __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_email_at", "email", "at"),)
+    __table_args__ = (Index("ix_sign_in_failures_email_at", "email", "at"),
+                      Index("ix_sign_in_failures_address_key_at", "address_key", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
+    address_key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @classmethod
-    def recent_count(cls, email: str, window: timedelta) -> int:
+    def recent_count(cls, window: timedelta, **match: str) -> int:
+        """Failures in the last ``window`` with these column values (e.g. ``email=...``)."""
         since = utcnow() - window
         return db.session.scalar(
-            select(func.count()).select_from(cls).where(cls.email == email, cls.at >= since)) or 0
+            select(func.count()).select_from(cls).filter_by(**match).where(cls.at >= since)) or 0
 
     @classmethod
     def forget_before(cls, moment: datetime) -> None:

@@ -3,12 +3,10 @@
 Counters live in Redis when ``VOICE_RATELIMIT_STORAGE_URL`` is a redis:// URL, else in the
 database (``rate_counters``), so that two gunicorn workers, or two machines, count the same
 resident together. The address is never stored: the key is an HMAC of the address under the
-app's secret key, which cannot be reversed to the address without that key.
+app's secret key (``voice.security.address_key``).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 
 import redis
@@ -19,13 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import RateCounter
+from ..security import address_key
 
 WINDOW_SECONDS = 3600
-
-
-def address_key(scope: str, address: str | None) -> str:
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(secret, f"{scope}|{address or '-'}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _redis(url: str) -> redis.Redis:

@@ -223,7 +223,7 @@ def _answer_page(form: flow.Form, progress: SurveyProgress):
         operations.forget(progress)  # the survey's own consent question was not agreed to: store nothing
         _remember(form, None)
         return render_template("resident/declined.html", **_common(form, language))
-    if not ratelimit.hit("intake", request.remote_addr, limit=current_app.config["INTAKE_PER_HOUR"]):
+    if not _within_allowance(form.survey, progress.uuid):
         abort(429)
     try:
         stored = operations.submit(form, progress)
@@ -232,6 +232,22 @@ def _answer_page(form: flow.Form, progress: SurveyProgress):
     _remember(form, None)
     return redirect(url_for("resident.thanks", survey=form.survey.slug, key=stored.response.uuid,
                             **({"lang": language} if language in current_app.config["LANGUAGES"] else {})))
+
+
+def _within_allowance(survey: Survey, key: uuid_module.UUID | None) -> bool:
+    """Spend one of the address's submissions, unless ``key`` is already stored: a replay (a
+    retry after a lost answer) stores nothing new, so it must not use a resident's allowance."""
+    if key is not None and Response.by_uuid(survey.id, key) is not None:
+        return True
+    return ratelimit.hit("intake", request.remote_addr, limit=current_app.config["INTAKE_PER_HOUR"])
+
+
+def _submitted_uuid() -> uuid_module.UUID | None:
+    payload = request.get_json(silent=True)
+    try:
+        return uuid_module.UUID(str(payload["uuid"]))
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 @bp.route("/s/<survey>/thanks/<uuid:key>")
@@ -259,7 +275,7 @@ def submit_json(survey: str):
         return _json_error(404, _("This survey is not open for answers."))
     if not request.is_json:
         return _json_error(415, _("Send the response as JSON (Content-Type: application/json)."))
-    if not ratelimit.hit("intake", request.remote_addr, limit=current_app.config["INTAKE_PER_HOUR"]):
+    if not _within_allowance(survey_row, _submitted_uuid()):
         return _json_error(429, _("Too many requests. Please wait a minute and try again."))
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):

@@ -1,12 +1,10 @@
-"""Every committee table as CSV or XLSX, built from the same protected figures as the pages."""
+"""Every committee table (a header and rows) for CSV or XLSX, built from the same protected figures as
+the pages; ``voice.spreadsheets`` writes them."""
 from __future__ import annotations
 
-import csv
-import io
-from typing import Any, Sequence
+from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from .privacy import TOTAL, Cell
 
@@ -74,22 +72,3 @@ def trend_table(view: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def _value(value: float | None, n: int) -> Any:
     return hidden_text(n) if value is None else value
 
-
-def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

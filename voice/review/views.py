@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from weasyprint import CSS, HTML
 
+from .. import spreadsheets
 from ..extensions import db
 from ..models import Action, Campaign, Geography, Indicator
 from ..labels import session_kind_choices
@@ -237,9 +238,9 @@ def export(slug: str):
                         "trend": exports.trend_table}[table](joined_view)
     name = f"{selection.campaign.slug}-{table}-{selection.args['period']}"
     if fmt == "csv":
-        return Response(exports.to_csv(header, rows), mimetype="text/csv",
+        return Response(spreadsheets.to_csv([header, *rows]), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(exports.to_xlsx(header, rows, table),
+    return Response(spreadsheets.to_xlsx([(table, [header, *rows])]),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 

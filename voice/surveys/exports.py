@@ -7,23 +7,19 @@ carries the stable names; the XLSX has a second sheet naming each column in word
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterator
 
-from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from .. import spreadsheets
 from ..models import Geography, Response, Survey
 from ..models.base import as_utc, labels_in
 from ..intake.definition import SurveyDefinition, iter_questions
 
 FIXED = ("uuid", "version", "received_at", "channel", "language", "geography", "consent")
-# A spreadsheet treats a cell starting with one of these as a formula: residents' words
-# must never run as one (CSV injection), so such cells get a leading apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -138,30 +134,16 @@ def _number(value: str) -> object:
             return value
 
 
-def _safe(cell: object) -> object:
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
+def _rows(table: Table, responses) -> Iterator[list[object]]:
+    yield [column.key for column in table.columns]
+    for response in responses:
+        yield table.row(response)
 
 
 def to_csv(table: Table, responses) -> bytes:
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow([column.key for column in table.columns])
-    for response in responses:
-        writer.writerow([_safe(cell) for cell in table.row(response)])
-    return ("\ufeff" + output.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+    return spreadsheets.to_csv(_rows(table, responses))
 
 
 def to_xlsx(table: Table, responses, *, sheet_title: str, columns_title: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.append([column.key for column in table.columns])
-    for response in responses:
-        sheet.append([_safe(cell) for cell in table.row(response)])
-    names = workbook.create_sheet(columns_title[:31])
-    for column in table.columns:
-        names.append([column.key, _safe(column.title)])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    names = [[column.key, column.title] for column in table.columns]
+    return spreadsheets.to_xlsx([(sheet_title, _rows(table, responses)), (columns_title, names)])

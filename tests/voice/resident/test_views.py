@@ -312,3 +312,58 @@ def test_a_calculation_is_worked_out_and_stored_never_taken_from_the_sender(clie
     stored = db.session.scalar(select(Response))
     assert {a.question: a.value for a in stored.answers} == {"adults": "2", "children": "4", "size": "6",
                                                              "why": "Cousins"}
+
+
+@pytest.mark.usefixtures("mid_window")
+def test_replays_of_a_stored_submission_do_not_spend_the_allowance(app, client, survey):
+    app.config["INTAKE_PER_HOUR"] = 1
+    body = payload()
+    assert client.post(f"{URL}/responses", json=body).status_code == 201
+    for _ in range(3):  # a tablet or a browser retrying after a lost answer
+        replay = client.post(f"{URL}/responses", json=body)
+        assert replay.status_code == 200 and replay.json["status"] == "already_stored"
+    assert client.post(f"{URL}/responses", json=payload()).status_code == 429
+
+
+@pytest.mark.usefixtures("mid_window")
+def test_last_page_whose_uuid_is_stored_does_not_spend_the_allowance(app, client, survey):
+    app.config["INTAKE_PER_HOUR"] = 1
+    key = start(client, "en")
+    answer(client, {"role": "youth", "kids": "0"}, language="en")
+    # The same resident's answers already arrived through the JSON intake, using the allowance.
+    body = payload(uuid=key, answers={"role": "youth", "kids": 0, "hard": "x"})
+    assert client.post(f"{URL}/responses", json=body).status_code == 201
+    response = answer(client, {"hard": "x"}, language="en")
+    assert response.status_code == 302 and f"/thanks/{key}" in response.headers["Location"]
+    assert count(Response) == 1
+
+
+def _proxied_app(app, tmp_path, database_url, proxies: int):
+    settings = {key: app.config[key] for key in ("SECRET_KEY", "SERVER_NAME")}
+    return create_app({**settings, "TESTING": True, "INSTANCE_PATH": str(tmp_path / "proxied"),
+                       "SQLALCHEMY_DATABASE_URI": database_url, "INTAKE_PER_HOUR": 1,
+                       "TRUSTED_PROXIES": proxies})
+
+
+def _post_through_proxy(proxied, forwarded_for: str):
+    with proxied.app_context():
+        response = proxied.test_client().post(f"{URL}/responses", json=payload(),
+                                              headers={"X-Forwarded-For": forwarded_for})
+        db.session.remove()
+        db.engine.dispose()
+    return response.status_code
+
+
+@pytest.mark.usefixtures("mid_window")
+def test_behind_a_trusted_proxy_each_resident_has_an_allowance(app, survey, database_url, tmp_path):
+    proxied = _proxied_app(app, tmp_path, database_url, proxies=1)
+    assert _post_through_proxy(proxied, "203.0.113.7") == 201
+    assert _post_through_proxy(proxied, "198.51.100.9") == 201  # another resident, same proxy
+    assert _post_through_proxy(proxied, "203.0.113.7") == 429
+
+
+@pytest.mark.usefixtures("mid_window")
+def test_without_trusted_proxies_a_forwarded_address_is_not_believed(app, survey, database_url, tmp_path):
+    direct = _proxied_app(app, tmp_path, database_url, proxies=0)
+    assert _post_through_proxy(direct, "203.0.113.7") == 201
+    assert _post_through_proxy(direct, "198.51.100.9") == 429  # a forged header gives no new allowance

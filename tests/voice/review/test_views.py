@@ -56,6 +56,41 @@ def test_exports_apply_suppression(client, signed_in, town):
     assert client.get("/review/town/export?table=raw&format=csv").status_code == 404
 
 
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _export_cells(client, table: str, fmt: str) -> list:
+    response = client.get(f"/review/town/export?table={table}&format={fmt}&period=2026")
+    assert response.status_code == 200
+    if fmt == "csv":
+        return [cell for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+                for cell in row]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    return [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+
+
+def test_exports_never_write_a_label_as_a_live_formula(client, signed_in, town):
+    """A place, indicator or code label starting with =, +, -, @, tab or CR goes out as text."""
+    town["north"].name = '=HYPERLINK("http://evil.example","North")'
+    town["south"].name = "\t=1+1"
+    town["cost"].labels = {"en": "@SUM(1+1)"}
+    town["capacity"].labels = {"en": "+cmd|' /C calc'!A0"}
+    town["indicator"].name = {"en": "-2+3"}
+    db.session.commit()
+    signed_in("committee")
+    for table in ("codes", "joined", "barriers", "trend"):
+        for fmt in ("csv", "xlsx"):
+            cells = _export_cells(client, table, fmt)
+            live = [cell for cell in cells if isinstance(cell, str) and cell.startswith(FORMULA_STARTS)]
+            assert not live, (table, fmt, live)
+    joined = _export_cells(client, "joined", "xlsx")
+    assert '\'=HYPERLINK("http://evil.example","North")' in joined
+    assert 62.0 in joined  # numbers stay numbers
+    assert "'@SUM(1+1)" in _export_cells(client, "codes", "csv")
+
+
 def test_report_html_and_pdf_in_the_members_language(client, signed_in, town):
     signed_in("committee")
     html = client.get("/review/town/report?period=2026&lang=he").get_data(as_text=True)
