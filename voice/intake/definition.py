@@ -135,6 +135,8 @@ class Question:
     appearance: str | None = None
     role: str | None = None  # None | "geography" | "group:<key>"
     calculation: str | None = None  # the expression a calculate question stores
+    default: str | None = None  # the answer an interview starts with (a multi-select's: space-separated)
+    read_only: bool = False  # shown, never changed: it keeps its default
 
     kind = "question"
 
@@ -148,25 +150,28 @@ class Question:
             "choice_list": self.choice_list, "choice_filter": self.choice_filter,
             "appearance": self.appearance, "role": self.role,
         }
-        if self.calculation is not None:  # absent otherwise: definitions stored before it stay the same
+        # Absent unless set, so that definitions stored before these existed stay the same.
+        if self.calculation is not None:
             data["calculation"] = self.calculation
+        if self.default is not None:
+            data["default"] = self.default
+        if self.read_only:
+            data["read_only"] = True
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Question:
-        required = data.get("required", False)
-        if not isinstance(required, bool):
-            raise DefinitionError("required must be true or false")
         return cls(
             name=_text(data, "name"), type=_text(data, "type"),
-            label=_texts(data, "label"), hint=_texts(data, "hint"), required=required,
+            label=_texts(data, "label"), hint=_texts(data, "hint"), required=_flag(data, "required"),
             required_message=_texts(data, "required_message"),
             relevant=_optional(data, "relevant"), constraint=_optional(data, "constraint"),
             constraint_message=_texts(data, "constraint_message"),
             choice_list=_optional(data, "choice_list"),
             choice_filter=_optional(data, "choice_filter"),
             appearance=_optional(data, "appearance"), role=_optional(data, "role"),
-            calculation=_optional(data, "calculation"),
+            calculation=_optional(data, "calculation"), default=_optional(data, "default"),
+            read_only=_flag(data, "read_only"),
         )
 
 
@@ -257,6 +262,13 @@ def _text(data: dict, key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str):
         raise DefinitionError(f"{key} must be text")
+    return value
+
+
+def _flag(data: dict, key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise DefinitionError(f"{key} must be true or false")
     return value
 
 

@@ -314,6 +314,8 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
             continue
         if question.type == "calculate":  # never taken from the sender: worked out here
             value, code = calculated(question, values), None
+        elif question.read_only:  # shown, never changed: the sender cannot change it either
+            value, code = initial(question), None
         else:
             value, code = _answer(form, question, submitted.get(question.name), answers, language)
         code = code or _problem(form, question, value, answers)
@@ -325,6 +327,19 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
             answers[question.name] = value
             checked.answers[question.name] = value
     return checked
+
+
+def initial(question: Question) -> Any:
+    """The answer a question starts with: its default (a multi-select's as a list), else none."""
+    if question.default is None or question.type in ("note", "calculate"):
+        return [] if question.type == "select_multiple" else ""
+    return question.default.split() if question.type == "select_multiple" else question.default
+
+
+def initial_answers(form: Form) -> dict[str, Any]:
+    """What an interview starts with: every default, as ODK fills them in when a form opens."""
+    starting = {question.name: initial(question) for question in form.questions().values()}
+    return {name: value for name, value in starting.items() if value not in ("", [])}
 
 
 def standing_before(form: Form, index: int, answers: dict[str, Any]) -> dict[str, Any]:

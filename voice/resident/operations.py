@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..extensions import db
-from ..intake.flow import Form, has_consent, next_page, prune
+from ..intake.flow import Form, has_consent, initial_answers, next_page, prune
 from ..intake.responses import Stored, store_response
 from ..models import SurveyProgress
 from ..models.base import utcnow
@@ -21,9 +21,10 @@ def start_progress(form: Form, key: uuid_module.UUID, language: str) -> SurveyPr
     progress = db.session.get(SurveyProgress, key)
     if progress is None or progress.survey_id != form.survey.id:
         SurveyProgress.forget_older_than(PROGRESS_KEPT)
-        first = next_page(form, -1, {})
+        starting = initial_answers(form)
+        first = next_page(form, -1, starting)
         progress = SurveyProgress(uuid=key, survey_id=form.survey.id, survey_version_id=form.version.id,
-                                  language=language, consent=True, page=first or 0, answers={})
+                                  language=language, consent=True, page=first or 0, answers=starting)
         db.session.merge(progress)
     db.session.commit()
     return db.session.get(SurveyProgress, key)

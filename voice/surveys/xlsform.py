@@ -27,8 +27,8 @@ or user identifiers are left out with a notice (we do not collect contact detail
 survey questions: DESIGN.md's privacy rules). Everything else is
 refused: repeats, media questions and media columns, ``*_from_file`` and external
 choices, geo,
-barcode, range, rank, and the columns ``default``,
-``repeat_count``, ``read_only``, ``trigger``, ``parameters``; a ``required`` that is an
+barcode, range, rank, and the columns ``repeat_count``, ``trigger``, ``parameters``; a
+``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
 
@@ -151,7 +151,7 @@ def _column_name(code: str) -> str:
 
 # --- Import ---------------------------------------------------------------------------
 
-_UNSUPPORTED_COLUMNS = ("default", "repeat_count", "read_only", "readonly",
+_UNSUPPORTED_COLUMNS = ("repeat_count",
                         "trigger", "parameters", "save_to")
 _SUPPORTED_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
@@ -378,6 +378,11 @@ def _to_json(data: DefinitionData) -> dict:
         raise refusal("survey", None, None, "pyxform", {"detail": repr(err)}) from None
 
 
+def _default(value) -> str | None:
+    """A default as text: pyxform gives a number or a date as written in the sheet."""
+    return None if value in (None, "") else str(value)
+
+
 def _required(value: str) -> bool | None:
     """yes/no as XLSForm spells them; None for anything else (an expression)."""
     lowered = value.strip().lower()
@@ -513,7 +518,8 @@ class _Mapper:
             choice_list=list_name if type_ in SELECT_TYPES else None,
             choice_filter=self.expression(child, "choice_filter"),
             appearance=control.get("appearance"), role=role,
-            calculation=self.expression(child, "calculate") if type_ == "calculate" else None)
+            calculation=self.expression(child, "calculate") if type_ == "calculate" else None,
+            default=_default(child.get("default")), read_only=_required(str(bind.get("readonly", ""))) is True)
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (
@@ -563,7 +569,7 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
                  + ["required"] + _translated("required_message", defn)
                  + ["relevant", "constraint"] + _translated("constraint_message", defn)
-                 + ["choice_filter", "appearance", "role", "calculation"])
+                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only"])
 
     def texts(values: dict[str, str]) -> list[str | None]:
         return [values.get(code) for code in defn.languages]
@@ -582,7 +588,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                     _export_type(item), item.name, *texts(item.label), *texts(item.hint),
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
-                    item.choice_filter, item.appearance, item.role, item.calculation])
+                    item.choice_filter, item.appearance, item.role, item.calculation, item.default,
+                    "yes" if item.read_only else None])
 
     write(defn.items)
 

@@ -31,6 +31,7 @@ function outcome(vector) {
     });
   }
   if (vector.pruned) { result.pruned = Flow.prune(s, answers); }
+  if (vector.initial) { result.initial = Flow.initialAnswers(s); }
   if (vector.check) {
     const checked = Flow.checkPage(s, vector.check.page, answers, vector.check.language || 'en');
     const errors = {};

@@ -18,7 +18,7 @@ VECTORS_PATH = HERE / "data" / "flow_vectors.json"
 VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
 CASES = VECTORS["cases"]
 JS_MODULE = REPO / "voice" / "static" / "js" / "flow.js"
-EXPECTATIONS = ("next", "previous", "shown", "choices", "pruned", "check")
+EXPECTATIONS = ("next", "previous", "shown", "choices", "pruned", "check", "initial")
 
 
 def form(name: str) -> flow.Form:
@@ -52,6 +52,7 @@ def python_outcome(vector: dict) -> dict:
         "choices": lambda: {name: [value for value, _label in flow.options(survey, questions[name], answers, "en")]
                             for name in vector["choices"]},
         "pruned": lambda: flow.prune(survey, answers),
+        "initial": lambda: flow.initial_answers(survey),
         "check": lambda: checked_page(vector),
     }
     return {key: computed[key]() for key in EXPECTATIONS if key in vector}

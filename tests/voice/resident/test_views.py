@@ -367,3 +367,25 @@ def test_without_trusted_proxies_a_forwarded_address_is_not_believed(app, survey
     direct = _proxied_app(app, tmp_path, database_url, proxies=0)
     assert _post_through_proxy(direct, "203.0.113.7") == 201
     assert _post_through_proxy(direct, "198.51.100.9") == 429  # a forged header gives no new allowance
+
+
+def test_defaults_start_the_survey_and_a_read_only_answer_cannot_be_changed(client, campaign):
+    items = [{"kind": "group", "name": "visit", "label": {"en": "Visit", "he": "ביקור"}, "appearance": "field-list",
+              "relevant": None, "children": [
+                  q("round", "integer", "Round", "סבב", default="2", read_only=True),
+                  q("people", "integer", "People?", "כמה אנשים?", default="4")]}]
+    form = survey_operations.create_survey(campaign, slug="visit", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "visit", "items": items})
+    survey_operations.publish(form, actor=None)
+    page = client.get("/s/visit?lang=en").get_data(as_text=True)
+    client.post("/s/visit?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                          "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
+    page = client.get("/s/visit").get_data(as_text=True)
+    assert re.search(r'<fieldset class="read-only" disabled>\s*<label for="q-round"', page)
+    assert 'name="round" value="2"' in page and 'name="people" value="4"' in page
+    response = client.post("/s/visit", data={
+        "csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+        "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": "next", "round": "9", "people": "5"})
+    assert response.status_code == 302
+    stored = db.session.scalar(select(Response))
+    assert {a.question: a.value for a in stored.answers} == {"round": "2", "people": "5"}

@@ -376,3 +376,12 @@ def test_a_calculation_imports_and_round_trips():
     size = questions(defn)["size"]
     assert (size.type, size.calculation, size.label) == ("calculate", "${adults} + 1", {})
     assert_round_trips(defn)
+
+
+def test_defaults_and_read_only_import_and_round_trip():
+    defn = import_xlsform(xlsx([HEADER + ["default", "read_only"], ["integer", "round", "Round", 2, "yes"],
+                                ["select_multiple yn", "m", "M", "yes no", None]],
+                               choices=[["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]))
+    found = {name: (q.default, q.read_only) for name, q in questions(defn).items()}
+    assert found == {"round": ("2", True), "m": ("yes no", False)}
+    assert_round_trips(defn)

@@ -14,7 +14,7 @@
  *      nextPage(s, index, answers, step, apart) -> index or null; prune(s, answers);
  *      choices(s, question, answers) -> names; checkPage(s, index, answers, language) ->
  *      {answers, errors: {name: {code, message}}}; stored(question, value); typed; holds;
- *      label; empty; questions(s) -> {name: question}.
+ *      label; empty; questions(s) -> {name: question}; initialAnswers(s) -> the defaults.
  */
 (function (root, factory) {
   'use strict';
@@ -272,7 +272,8 @@
       var values = evaluation(s, accepted);
       if (question.type === 'note' || !relevantOn(page, name, values)) { return; }
       var given = question.type === 'calculate' ? { value: calculated(question, values) }
-        : answer(s, question, answers[name], accepted);
+        : question.read_only ? { value: initial(question) }  // shown, never changed
+          : answer(s, question, answers[name], accepted);
       var code = given.code || problem(s, question, given.value, accepted);
       if (code) {
         result.errors[name] = { code: code, message: ownMessage(s, question, code, language) };
@@ -282,6 +283,26 @@
       }
     });
     return result;
+  }
+
+  /* The answer a question starts with: its default (a multi-select's as a list), else none
+     (flow.initial). */
+  function initial(question) {
+    var none = question.type === 'select_multiple' ? [] : '';
+    if (question.default === undefined || question.default === null) { return none; }
+    if (question.type === 'note' || question.type === 'calculate') { return none; }
+    return question.type === 'select_multiple' ? question.default.split(/\s+/).filter(Boolean) : question.default;
+  }
+
+  /* What an interview starts with: every default (flow.initial_answers). */
+  function initialAnswers(s) {
+    var index = questions(s);
+    var answers = {};
+    Object.keys(index).forEach(function (name) {
+      var value = initial(index[name]);
+      if (!empty(value)) { answers[name] = value; }
+    });
+    return answers;
   }
 
   /* The value as the server will store it (flow._parse): a replay then compares equal. */
@@ -295,6 +316,6 @@
   return {
     relevance: relevance, shown: shown, nextPage: nextPage, prune: prune, choices: choices,
     checkPage: checkPage, stored: stored, typed: typed, holds: holds, label: label, empty: empty,
-    questions: questions
+    questions: questions, initialAnswers: initialAnswers
   };
 });

@@ -247,7 +247,7 @@
   }
 
   function startInterview(t, d, s) {
-    var answers = {};
+    var answers = Flow.initialAnswers(s);  // defaults, as the online survey starts with
     Object.keys(questionIndex(s)).forEach(function (name) {
       var q = questionIndex(s)[name];
       if (q.type === 'geography' && d.geography) { answers[name] = d.geography; }  // the door's place
