@@ -221,21 +221,43 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
     survey passes the resident's answers; the canvass bundle passes none and asks for
     ``every_choice`` (the tablet filters the choices as answers come, and fills them in)."""
     relevant = relevant_questions(form, {**earlier, **shown})
+    standing = prune(form, {**earlier, **shown})
     entries = []
     for question in page.questions:
         if question.type == "calculate":
             continue  # nothing to draw: the server works it out
+        label = labels_in(question.label, language, form.definition.default_language)
+        hint = labels_in(question.hint, language, form.definition.default_language)
         entries.append({
             "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
             "shown": question.name in relevant,
-            "label": labels_in(question.label, language, form.definition.default_language),
-            "hint": labels_in(question.hint, language, form.definition.default_language),
+            "label": label, "hint": hint,
+            "label_parts": with_answers(label, standing), "hint_parts": with_answers(hint, standing),
             "options": (options(form, question, {**earlier, **shown}, language, filtered=not every_choice)
                         if question.type in ("select_one", "select_multiple", "geography") else []),
             "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
             "error": (errors or {}).get(question.name),
         })
     return entries
+
+
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9._-]*)\}")
+
+
+def with_answers(text: str, answers: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """A label or hint cut into (text, None) and (answer, question name) parts: ODK shows the
+    answer where a text says ``${name}`` (the value, as stored; a multi-select's space-separated)."""
+    parts: list[tuple[str, str | None]] = []
+    position = 0
+    for match in REFERENCE.finditer(text or ""):
+        if match.start() > position:
+            parts.append((text[position:match.start()], None))
+        value = answers.get(match.group(1), "")
+        parts.append((" ".join(value) if isinstance(value, list) else str(value), match.group(1)))
+        position = match.end()
+    if position < len(text or ""):
+        parts.append((text[position:], None))
+    return parts
 
 
 def _parse(question: Question, text: str) -> tuple[Any, str | None]:

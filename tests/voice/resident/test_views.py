@@ -389,3 +389,25 @@ def test_defaults_start_the_survey_and_a_read_only_answer_cannot_be_changed(clie
     assert response.status_code == 302
     stored = db.session.scalar(select(Response))
     assert {a.question: a.value for a in stored.answers} == {"round": "2", "people": "5"}
+
+
+def test_a_label_shows_the_answers_it_names_as_odk_does(client, campaign):
+    items = [q("kids", "integer", "Children?", "ילדים?"),
+             {"kind": "question", "name": "size", "type": "calculate", "label": {},
+              "calculation": "${kids} + 2"},
+             q("seen", "note", "You told us ${kids} children: ${size} at home.", "סיפרת על ${kids} ילדים.",
+               hint={"en": "Not ${kids}? Go back.", "he": "לא ${kids}? אפשר לחזור."})]
+    form = survey_operations.create_survey(campaign, slug="echo", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "echo", "items": items})
+    survey_operations.publish(form, actor=None)
+    page = client.get("/s/echo?lang=en").get_data(as_text=True)
+    client.post("/s/echo?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                         "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
+    page = client.get("/s/echo").get_data(as_text=True)
+    client.post("/s/echo", data={"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+                                 "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": "next",
+                                 "kids": "3"})
+    page = client.get("/s/echo").get_data(as_text=True)
+    assert ('You told us <output data-ref="kids">3</output> children: <output data-ref="size">5</output> at home.'
+            in page)
+    assert 'Not <output data-ref="kids">3</output>? Go back.' in page

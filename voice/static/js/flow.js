@@ -14,7 +14,8 @@
  *      nextPage(s, index, answers, step, apart) -> index or null; prune(s, answers);
  *      choices(s, question, answers) -> names; checkPage(s, index, answers, language) ->
  *      {answers, errors: {name: {code, message}}}; stored(question, value); typed; holds;
- *      label; empty; questions(s) -> {name: question}; initialAnswers(s) -> the defaults.
+ *      label; empty; questions(s) -> {name: question}; initialAnswers(s) -> the defaults;
+ *      display(value) -> an answer as ${name} shows it in a label.
  */
 (function (root, factory) {
   'use strict';
@@ -294,6 +295,12 @@
     return question.type === 'select_multiple' ? question.default.split(/\s+/).filter(Boolean) : question.default;
   }
 
+  /* An answer as a label shows it (flow.with_answers): a multi-select's space-separated. */
+  function display(value) {
+    if (empty(value)) { return ''; }
+    return Array.isArray(value) ? value.join(' ') : String(value);
+  }
+
   /* What an interview starts with: every default (flow.initial_answers). */
   function initialAnswers(s) {
     var index = questions(s);
@@ -316,6 +323,6 @@
   return {
     relevance: relevance, shown: shown, nextPage: nextPage, prune: prune, choices: choices,
     checkPage: checkPage, stored: stored, typed: typed, holds: holds, label: label, empty: empty,
-    questions: questions, initialAnswers: initialAnswers
+    questions: questions, initialAnswers: initialAnswers, display: display
   };
 });

@@ -46,6 +46,16 @@
     });
     var field = document.getElementById('survey-shown');
     if (field) { field.value = shown.join(' '); }
+    showAnswers(answers);
+  }
+
+  /* ODK's ${name} outputs in labels and hints follow the answers as they change; one this
+     page does not know (a calculation) keeps what the server drew. */
+  function showAnswers(answers) {
+    Array.prototype.forEach.call(form.querySelectorAll('output[data-ref]'), function (output) {
+      var name = output.getAttribute('data-ref');
+      if (name in answers) { output.textContent = Flow.display(answers[name]); }
+    });
   }
 
   form.addEventListener('input', update);

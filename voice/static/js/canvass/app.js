@@ -401,6 +401,10 @@
         draft.answers[name] = read(node, question);  // a choice the new answers rule out is dropped
       }
     });
+    var standing = Flow.prune(s, draft.answers);  // calculations included: a note may show them
+    Array.prototype.forEach.call(form.querySelectorAll('output[data-ref]'), function (output) {
+      output.textContent = Flow.display(standing[output.getAttribute('data-ref')]);
+    });
     var last = nextPage(s, draft.page, draft, 1) === null;
     document.getElementById('interview-next').textContent = last ? s.messages[draft.language].finish : s.messages[draft.language].next;
   }
