@@ -99,6 +99,23 @@ _NAME_CUES = re.compile(
     r"|ስሜ",
     re.IGNORECASE,
 )
+# Someone else named by their relation to the resident ("my neighbour Miriam Cohen"). Only
+# cased scripts: the capital letter tells the name from the words that follow; in Hebrew,
+# Arabic and Amharic any word could follow, so no relation cue is tried there.
+_RELATION_CUES = re.compile(
+    r"\bmy (?:neighbou?r|friend|son|daughter|wife|husband|partner|mother|mom|mum|father|dad|brother"
+    r"|sister|cousin|aunt|uncle|grand(?:mother|father|son|daughter|ma|pa)|boss|landlord|landlady"
+    r"|teacher|doctor|caseworker|colleague)s?\b"
+    r"|\bmis? (?:vecin[oa]|amig[oa]|hij[oa]|espos[oa]|madre|padre|herman[oa]|prim[oa]|t[ií][oa]"
+    r"|abuel[oa]|jef[ae]|maestr[oa]|m[eé]dic[oa]|caser[oa])s?\b"
+    r"|\b(?:mon|ma|mes) (?:voisine?|amie?|fils|fille|femme|mari|m[eè]re|p[eè]re|fr[eè]re|s[œo]e?ur"
+    r"|cousine?|oncle|tante|patron|patronne|propri[eé]taire|m[eé]decin)s?\b"
+    r"|\bмо(?:й|я|и) (?:сосед(?:ка)?|друг|подруга|сын|дочь|жена|муж|мама|мать|папа|отец|брат|сестра"
+    r"|начальник|врач|учитель(?:ница)?)\b",
+    re.IGNORECASE,
+)
+# Card numbers: 13 to 19 digits, in groups or not, passing the Luhn check.
+_CARD = re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d\-])")
 # Substrings every cue contains: a cheap test before the slow alternation.
 _NAME_ANCHORS = ("name", "call", "llam", "nombre", "dicen", "appel", "nom", "c'est", "c’est",
                  "nomme", "зовут", "имя", "фамилия", "שמי", "קוראים", "השם", "سمي", "دعى",
@@ -144,6 +161,21 @@ def _ids(text):
         yield Redaction("ID", m.start(1), m.end(1))
 
 
+def _luhn_ok(digits):
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (1 + i % 2)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _cards(text):
+    """A card number identifies its holder: redacted as an ID."""
+    for m in _CARD.finditer(text):
+        if _luhn_ok(re.sub(r"\D", "", m.group())):
+            yield Redaction("ID", m.start(), m.end())
+
+
 def _phones(text, regions):
     if not _PHONE_GATE.search(text):
         return
@@ -165,9 +197,10 @@ def _urls(text):
 
 
 def _names(text):
-    if not _NAME_ANCHOR.search(text.lower()):  # == any(anchor in text.lower() ...)
-        return
-    for cue in _NAME_CUES.finditer(text):
+    cues = list(_RELATION_CUES.finditer(text))
+    if _NAME_ANCHOR.search(text.lower()):  # == any(anchor in text.lower() ...)
+        cues += _NAME_CUES.finditer(text)
+    for cue in cues:
         start = end = None
         pos = cue.end()
         for count in range(3):
@@ -209,6 +242,7 @@ def find_pii(text, language=None, *, phone_regions=("IL", "US")):
         found += _urls(text)
     if _DIGIT.search(text):  # every ID, phone and address has a digit
         found += _ids(text)
+        found += _cards(text)
         found += _phones(text, regions)
         for pattern in _ADDRESS:
             found += [Redaction("ADDRESS", m.start(), m.end()) for m in pattern.finditer(text)]

@@ -102,6 +102,12 @@ def _group_topics(texts, ids, language, *, n_topics, n_terms, n_keywords, n_exam
     except ValueError:  # every text was stop words only
         return []
     n_topics = min(n_topics, X.shape[1])
+    # With no more distinct texts than topics (residents writing the same words), NMF rebuilds
+    # X exactly, and scikit-learn's final error for a sparse X, a difference of norms, rounds
+    # below zero before its square root ("invalid value in sqrt"); for a dense X it sums
+    # squares. So few distinct texts have few terms, and the dense X is small.
+    if n_topics >= _distinct_rows(X):
+        X = X.toarray()
     # NMF topics are a suggestion for a human to read, not an estimate: a run stopped at
     # max_iter is still useful, so its ConvergenceWarning is not worth failing over.
     with warnings.catch_warnings():
@@ -125,3 +131,10 @@ def _group_topics(texts, ids, language, *, n_topics, n_terms, n_keywords, n_exam
             keywords=tuple([t for t in top if t not in excluded][:n_keywords]),
             size=int(len(members)), example_ids=tuple(ids[i] for i in central)))
     return suggestions
+
+
+def _distinct_rows(X) -> int:
+    X = X.tocsr()
+    X.sort_indices()
+    return len({(X.indices[start:end].tobytes(), X.data[start:end].tobytes())
+                for start, end in zip(X.indptr, X.indptr[1:])})

@@ -99,3 +99,23 @@ def test_language_adds_home_phone_region():
 
 def test_call_me_followed_by_non_name():
     assert find_pii("Please call me Monday or call me back", "en") == []
+
+
+@pytest.mark.parametrize("text, language, canary", [
+    ("my neighbour Miriam Cohen cannot get to the clinic", "en", "Miriam Cohen"),
+    ("My neighbor Miriam Cohen says so", "en", "Miriam Cohen"),
+    ("mi vecina Miriam Cohen no tiene coche", "es", "Miriam Cohen"),
+    ("ma voisine Miriam Cohen n'a pas de voiture", "fr", "Miriam Cohen"),
+    ("моя соседка Мирьям Коэн не может прийти", "ru", "Мирьям Коэн"),
+    ("my card 4111 1111 1111 1111 was charged twice", "en", "4111 1111 1111 1111"),
+    ("card 4111-1111-1111-1111", "en", "4111-1111-1111-1111"),
+    ("pagué con 5500005555555559", "es", "5500005555555559"),
+])
+def test_names_after_a_relation_and_card_numbers_are_redacted(text, language, canary):
+    redacted, _spans = redact(text, language)
+    assert canary not in redacted and ("[NAME]" in redacted or "[ID]" in redacted)
+
+
+def test_relation_words_without_a_capitalised_name_stay():
+    assert find_pii("my neighbour says the bus is late", "en") == []
+    assert find_pii("an order number 1234567890123 is not a card (Luhn fails)", "en") == []

@@ -1,4 +1,5 @@
 import random
+import warnings
 
 import pytest
 
@@ -64,3 +65,15 @@ def test_unknown_language_uses_every_stop_list():
 def test_misaligned_input_refused():
     with pytest.raises(ValueError, match="2 texts, 1 ids"):
         suggest_emerging_themes(["a", "b"], ["x"])
+
+
+def test_as_many_topics_as_distinct_texts_fit_without_a_runtime_warning():
+    """Residents often write the very same words. Three distinct texts and three topics: NMF
+    rebuilds the matrix exactly, which used to end in the square root of a rounding error
+    below zero ("invalid value encountered in sqrt")."""
+    texts = ["parking tickets"] * 6 + ["noise at night"] * 6 + ["dark street lights"] * 6
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        suggestions = suggest_emerging_themes(texts, list(range(len(texts))), n_topics=3)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+    assert sorted(s.size for s in suggestions) == [6, 6, 6]

@@ -7,10 +7,10 @@ import re
 import yaml
 
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditEvent, Code
 from ..nlp_adapter import Codebook, CodebookError, codebook_from_database, import_codebook
 from ..problems import N_, Invalid, Problem
-from .codes import checked_hash
+from .codes import checked_hash, snapshot
 
 
 def export_yaml() -> str:
@@ -90,16 +90,31 @@ def parse_yaml(text: str) -> Codebook:
                                line=_line_of(str(error), None, by_index, by_key))]) from error
 
 
-def import_yaml(text: str, *, actor) -> int:
-    """All or nothing: the number of codes imported, or ``Invalid`` with every problem."""
+def import_yaml(text: str, *, actor, retire_missing: bool = False) -> tuple[int, int]:
+    """All or nothing: the number of codes imported and of codes retired (with
+    ``retire_missing``, the active codes the file leaves out), or ``Invalid`` with every problem."""
     codebook = parse_yaml(text)
     before = codebook_from_database()
     import_codebook(codebook, actor=actor)
+    retired = _retire_missing(codebook, actor) if retire_missing else 0
     try:
         after_hash = checked_hash()
     except Invalid as error:
         raise Invalid([problem.at(line=1) for problem in error.problems]) from error
     AuditEvent.record("codebook.import_yaml", record_type="codes", actor=actor, before=before.to_dict(),
-                      after=codebook.to_dict(), codebook_before=before.content_hash(), codebook_after=after_hash)
+                      after=codebook.to_dict(), codebook_before=before.content_hash(), codebook_after=after_hash,
+                      retired=retired)
     db.session.commit()
-    return len(codebook)
+    return len(codebook), retired
+
+
+def _retire_missing(codebook: Codebook, actor) -> int:
+    """Retire, never delete: a retired code is no longer offered or tagged, its tags stay."""
+    keys = {entry.key for entry in codebook}
+    missing = [code for code in Code.active() if code.key not in keys]
+    for code in missing:
+        before = snapshot(code)
+        code.retired = True
+        AuditEvent.record("code.retire", code, actor=actor, before=before, after=snapshot(code),
+                          reason="missing from the imported codebook")
+    return len(missing)

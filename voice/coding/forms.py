@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, StringField,
+from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -60,6 +60,9 @@ class SplitForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("Codebook file (YAML)"), validators=[FileAllowed(["yaml", "yml"], _l("Choose a .yaml file."))])
     text = TextAreaField(_l("Or paste the YAML"), validators=[Optional(), Length(max=500_000)])
+    retire_missing = BooleanField(_l("Retire the codes that are not in the file"), default=False,
+                                  description=_l("Retired codes are no longer suggested or tagged; their tags "
+                                                 "and history are kept."))
 
 
 class ReviewFilterForm(FlaskForm):

@@ -215,12 +215,15 @@ def import_codebook_file():
             flash(_("Choose a file or paste the codebook."), "error")
         else:
             try:
-                count = codebook_yaml.import_yaml(text, actor=current_user)
+                count, retired = codebook_yaml.import_yaml(text, actor=current_user,
+                                                           retire_missing=form.retire_missing.data)
             except Invalid as error:  # shown line by line on the page, not flashed
                 problems = error.problems
             else:
                 flash(_("Imported %(count)s codes. %(stale)s items will be tagged again.", count=count,
                         stale=count_stale_items()), "success")
+                if retired:
+                    flash(_("%(count)s codes not in the file were retired.", count=retired), "success")
                 return redirect(url_for("coding.codebook"))
     elif request.method == "POST":
         _flash_form_errors(form)

@@ -91,6 +91,12 @@ class IndicatorValue(db.Model):
         return set(db.session.scalars(query.group_by(cls.geography_id)))
 
     @classmethod
+    def group_values_of(cls, indicator: Indicator, group_key: str) -> set[str]:
+        """The values of ``group_key`` the indicator is broken down by, in any place."""
+        query = select(cls.group_value).where(cls.indicator_id == indicator.id, cls.group_key == group_key)
+        return set(db.session.scalars(query.group_by(cls.group_value)))
+
+    @classmethod
     def periods_of(cls, indicator: Indicator) -> list[str]:
         return sorted(db.session.scalars(select(cls.period).where(cls.indicator_id == indicator.id)
                                          .group_by(cls.period)))

@@ -196,10 +196,14 @@ def single_codes(table: dict[tuple, int]) -> dict[int, int]:
     return counts
 
 
-def grid_from(table: dict[tuple, int], *, cols: bool, hits_key: str | None = None, hits: bool = True) -> Grid:
+def grid_from(table: dict[tuple, int], *, cols: bool, hits_key: str | None = None, hits: bool = True,
+              all_rows: Iterable = (), all_cols: Iterable = ()) -> Grid:
     """A ``tally`` by (row[, column]) as a Grid of residents, with those raising ``hits_key``
     (no numerator when ``hits`` is False; zero everywhere when ``hits_key`` is None). Without
-    ``cols``, any dimension after the row is summed over."""
+    ``cols``, any dimension after the row is summed over. ``all_rows`` and ``all_cols``: the
+    values a view may show although nobody has them (the cube has no row for them); they are
+    cells of 0, hidden and protected like any small count, so that the total minus the shown
+    cells cannot reveal "nobody here"."""
     counts, raised = Counter(), Counter()
     for (key, row, *rest), count in table.items():
         target = counts if key == RESIDENTS else raised if key == hits_key else None
@@ -208,8 +212,8 @@ def grid_from(table: dict[tuple, int], *, cols: bool, hits_key: str | None = Non
         col = rest[0] if cols else TOTAL
         for cell in {(row, col), (row, TOTAL), (TOTAL, col), (TOTAL, TOTAL)}:
             target[cell] += count
-    rows = sorted({row for row, _ in counts if row != TOTAL}, key=_sort_key)
-    columns = sorted({col for _, col in counts if col != TOTAL}, key=_sort_key) if cols else []
+    rows = sorted({row for row, _ in counts if row != TOTAL} | set(all_rows), key=_sort_key)
+    columns = sorted({col for _, col in counts if col != TOTAL} | set(all_cols), key=_sort_key) if cols else []
     result = Grid(rows=rows, cols=columns)
     for row in rows + [TOTAL]:
         for col in columns + [TOTAL]:
@@ -233,22 +237,25 @@ class Lift:
     dim: str  # "geography", "language", "channel" or the group key
     selected: Any
     mapping: dict | None = None  # geography: each place -> the sibling of the selected one holding it (-1: none)
+    values: tuple = ()  # every value the filter offers, residents or not (a place with nobody is a 0, not absent)
 
 
-def lifts(f: Filters, geography: Geography | None) -> tuple[Filters, list[Lift]]:
-    """The filters without their narrowing ones, and those as lifts (the geography only when known)."""
+def lifts(f: Filters, geography: Geography | None, languages: Iterable[str] = ()) -> tuple[Filters, list[Lift]]:
+    """The filters without their narrowing ones, and those as lifts (the geography only when
+    known); ``languages``: the campaign's."""
     found = []
     if f.geography_ids and geography is not None:
-        found.append(Lift("geography", geography.id, sibling_mapping(geography)))
+        mapping = sibling_mapping(geography)
+        found.append(Lift("geography", geography.id, mapping, tuple(sorted(set(mapping.values())))))
         f = replace(f, geography_ids=None)
     if f.language:
-        found.append(Lift("language", f.language))
+        found.append(Lift("language", f.language, values=tuple(languages)))
         f = replace(f, language=None)
     if f.channel:
-        found.append(Lift("channel", f.channel))
+        found.append(Lift("channel", f.channel, values=tuple(channels(f.campaign_id))))
         f = replace(f, channel=None)
     if f.group_key and f.group_value:
-        found.append(Lift(f.group_key, f.group_value))
+        found.append(Lift(f.group_key, f.group_value, values=tuple(group_values(f.campaign_id, f.group_key))))
         f = replace(f, group_key=None, group_value=None)
     return f, found
 

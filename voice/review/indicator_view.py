@@ -97,19 +97,23 @@ def _voices(indicator: Indicator, f: agg.Filters, group_key: str, locale: str, n
     """Who in the same geography and group raised the indicator's linked codes. Protected over
     every geography (not only those in view), so that two views with different geography
     filters hide the same cells and cannot be subtracted from each other. One question to the
-    cube, by place and group, for all the code keys below."""
+    cube, by place and group, for all the code keys below. Every place and group the view of
+    this indicator can show is a row or column, residents or not, so that a place with nobody
+    is a protected 0 rather than missing (its total minus the shown places would reveal it)."""
     linked = linked_code_ids(indicator)
     barriers = linked_code_ids(indicator, "barrier")
     linked_key, barriers_key = code_key(linked), code_key(barriers)
     table = agg.tally(agg.Filters(f.campaign_id, f.period), ("geography", group_key),
                       [linked_key, barriers_key, *(code_key([code_id]) for code_id in barriers)])
     codes = agg.codes_by_id()
+    places, groups = IndicatorValue.geography_ids_of(indicator), IndicatorValue.group_values_of(indicator, group_key)
 
     def by_place(hits_key: str | None) -> Grid:
         """Groups summed, for the barriers."""
-        return protect_grid(agg.grid_from(table, cols=False, hits_key=hits_key), n)
+        return protect_grid(agg.grid_from(table, cols=False, hits_key=hits_key, all_rows=places), n)
 
-    residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key), n)
+    residents = protect_grid(agg.grid_from(table, cols=True, hits_key=linked_key, all_rows=places,
+                                           all_cols=groups), n)
     per_barrier = [{"code": codes[code_id], "label": labels_in(codes[code_id].labels, locale),
                     "grid": by_place(code_key([code_id]))} for code_id in barriers]
     return Voices([codes[i] for i in linked], residents, by_place(barriers_key), per_barrier)

@@ -20,6 +20,8 @@ column totals (``protect_grid``):
    linear algebra: its unit vector lies in the row space of the equations restricted to the
    hidden figures), hide the smallest visible figure in a line through it, and repeat. At
    the end no hidden figure is determined by any combination of the visible ones.
+   Counts are never negative, so hidden figures adding up to 0 are each 0: a hidden zero that
+   the equations force to zero (found by linear programming) counts as determined too.
 
 Limits, said plainly: this protects against exact recovery. Bounds on a hidden cell (it is
 between 5 and 9, say) can still follow from the visible figures; zero is hidden like any
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Hashable
 
 import numpy as np
+from scipy.optimize import linprog
 
 TOTAL = "__total__"
 
@@ -98,7 +101,8 @@ def _primary(cell: Cell, n: int, baseline: Cell | None) -> bool:
 
 
 def determined(grid: Grid) -> list[tuple]:
-    """Hidden figures that the visible ones pin down exactly."""
+    """Hidden figures that the visible ones pin down exactly: by the equations alone, or once
+    the hidden figures that cannot be negative are forced to zero (``_forced_zeros``)."""
     keys = grid.keys()
     hidden = [key for key in keys if grid.cell(*key).hidden]
     if not hidden:
@@ -118,6 +122,9 @@ def determined(grid: Grid) -> list[tuple]:
     if not rows:
         return []
     matrix = np.array(rows)
+    zeros = _forced_zeros(matrix, [grid.cell(*key) for key in hidden])
+    if zeros:
+        matrix = np.vstack([matrix, np.eye(len(hidden))[sorted(zeros)]])
     rank = np.linalg.matrix_rank(matrix)
     found = []
     for key, i in index.items():
@@ -126,6 +133,34 @@ def determined(grid: Grid) -> list[tuple]:
         if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
             found.append(key)
     return found
+
+
+def _forced_zeros(matrix: np.ndarray, cells: list[Cell]) -> set[int]:
+    """Hidden figures (by index) that are zero and that the equations force to zero, because no
+    count is negative: in a line whose hidden figures add up to 0, every one of them is 0.
+
+    A hidden zero can be positive in some table agreeing with the visible figures exactly when
+    some change ``d`` of the hidden figures keeps every equation (``matrix @ d = 0``), raises
+    it, and lowers none of the other zeros. Such changes add up, so one linear programme
+    finds them all: maximise the number of zeros raised by at least 1 (``t`` <= ``d``)."""
+    forced: set[int] = set()
+    for values in ([cell.count for cell in cells], [cell.hits for cell in cells]):
+        zeros = [i for i, value in enumerate(values) if value == 0]
+        if not zeros:
+            continue
+        size, width = matrix.shape[1], len(zeros)
+        # variables: d (one per hidden figure), then t (one per zero)
+        objective = np.concatenate([np.zeros(size), -np.ones(width)])
+        equations = np.hstack([matrix, np.zeros((matrix.shape[0], width))])
+        bounded = np.zeros((width, size + width))  # t_j - d_zero_j <= 0
+        for j, i in enumerate(zeros):
+            bounded[j, size + j], bounded[j, i] = 1, -1
+        bounds = [(0, None) if i in zeros else (None, None) for i in range(size)] + [(0, 1)] * width
+        result = linprog(objective, A_ub=bounded, b_ub=np.zeros(width), A_eq=equations,
+                         b_eq=np.zeros(matrix.shape[0]), bounds=bounds, method="highs")
+        raised = result.x[size:] if result.success else np.zeros(width)
+        forced.update(i for j, i in enumerate(zeros) if raised[j] < 0.5)
+    return forced
 
 
 def protect_grid(grid: Grid, n: int, baseline: Grid | None = None) -> Grid:

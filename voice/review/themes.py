@@ -23,7 +23,7 @@ def dashboard(campaign: Campaign, f: agg.Filters, locale: str, *, geography: Geo
     previous_period = f.period.previous() if f.period else None
     # One question to the cube: both periods by quarter, the narrowing filters lifted, so that
     # the selected figures and every neighbour the cross-filter check needs come from it.
-    wider, found = agg.lifts(f, geography)
+    wider, found = agg.lifts(f, geography, campaign.languages or [])
     table = agg.lifted_tally(wider, found, [f.period, previous_period] if f.period else [])
     cells, total, hidden_total = _protected_codes(table, found, 0, n)
     previous: dict[int, Cell] = {}
@@ -70,7 +70,7 @@ def _hide_by_filters(cells: dict[int, Cell], table, found: list[agg.Lift], perio
         residents = {value: count for (key, value), count in by_value.items() if key == agg.RESIDENTS}
         wider_total = sum(residents.values())
         wider_counts = agg.single_codes(by_value)
-        values = sorted(set(residents) | {lift.selected}, key=lambda v: (v is None, str(v)))
+        values = sorted(set(residents) | set(lift.values) | {lift.selected}, key=lambda v: (v is None, str(v)))
         population_grid = protect_grid(_column(values, residents, wider_total, None), n)
         if population_grid.cells[(lift.selected, TOTAL)].hidden:
             hide_population = True

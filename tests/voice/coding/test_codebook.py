@@ -176,3 +176,32 @@ def test_a_broken_import_stores_nothing_and_names_every_line(client, tagged, sig
                        {"text": "codes:\n  - key: theme.child\n    kind: theme\n    label: {en: C}\n"
                                 "    parent: theme.nowhere\n"})
     assert "Line 5:" in parent.get_data(as_text=True)
+
+
+def test_an_import_retires_the_codes_left_out_of_the_file_only_when_asked(client, tagged, signed_in):
+    analyst = signed_in("analyst")
+    transport = _code("barrier.transport")
+    item = db.session.scalar(select(Tag.item_id).where(Tag.code_id == transport.id))
+    db.session.add(Tag(item_id=item, code_id=transport.id, source="human", applies=True, coder_id=analyst.id))
+    db.session.commit()
+    data = __import__("yaml").safe_load(client.get("/coding/codebook/export.yaml").get_data(as_text=True))
+    data["codes"] = [code for code in data["codes"] if code["key"] != "barrier.transport"]
+    text = __import__("yaml").safe_dump(data, allow_unicode=True)
+    assert 'name="retire_missing"' in client.get("/coding/codebook/import").get_data(as_text=True)
+
+    post_form(client, "/coding/codebook/import", {"text": text})  # the box left unticked: nothing retired
+    assert not _code("barrier.transport").retired
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "code.retire")) == 0
+
+    page = post_form(client, "/coding/codebook/import", {"text": text, "retire_missing": "y"}, follow_redirects=True)
+    assert "1 codes not in the file were retired." in page.get_data(as_text=True)
+    db.session.expire_all()
+    transport = _code("barrier.transport")
+    assert transport.retired and transport not in Code.active()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "code.retire"))
+    assert event.record_id == str(transport.id) and event.actor_id == analyst.id
+    assert (event.details["before"]["retired"], event.details["after"]["retired"]) == (False, True)
+    run_tagging()  # no longer tagged by the machine; the coder's tag and the code's row stay
+    sources = set(db.session.scalars(select(Tag.source).where(Tag.code_id == transport.id)))
+    assert sources == {"human"}
+    assert "barrier.transport" not in {entry.key for entry in codebook_from_database()}

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from voice.extensions import db
 from voice.jobs import queue_job
-from voice.models import Code, ReviewFactState
+from voice.models import ALL_GROUPS, Code, Geography, IndicatorValue, ReviewFactState
 from voice.review import aggregates as agg
 from voice.review.facts import fingerprint
 from voice.review.indicator_view import joined_view
@@ -151,3 +151,28 @@ def test_dashboard_lifted_figures_match_the_directly_filtered_ones(app, town, pe
                         if period is not None and row["previous"] is not None:
                             assert row["previous"].hits == agg.code_counts(f.in_period(period.previous())).get(
                                 row["code"].id, 0)
+
+
+def test_a_place_where_nobody_answered_cannot_be_worked_out_as_zero(app, town):
+    """East has nobody. Its figures read "fewer than 5"; had North's 13 and South's 9 both
+    been shown beside the town's 22, East would be exactly 0: so one of them is hidden too,
+    on the dashboard (each place's own view) and in the joined view (a row per place)."""
+    east = Geography(code="T-E", name="East", level="neighbourhood", parent=town["city"])
+    db.session.add(east)
+    db.session.flush()
+    db.session.add(IndicatorValue(indicator_id=town["indicator"].id, geography_id=east.id, period="2025",
+                                  group_key=ALL_GROUPS, group_value=ALL_GROUPS, value=65.0, denominator=100))
+    db.session.commit()
+    cid = town["campaign"].id
+    with app.test_request_context("/?lang=en"):
+        def shown(place):
+            f = agg.Filters(cid, Y2026, agg.geography_ids_under(place) if place else None)
+            view = dashboard(town["campaign"], f, "en", geography=place, quotes=False)
+            return None if view["residents"].hidden else view["residents"].count
+
+        assert shown(None) == 22 and shown(east) is None
+        assert [shown(town["north"]), shown(town["south"])].count(None) >= 1
+        joined = joined_view(town["campaign"], agg.Filters(cid, Y2026), town["indicator"], "en")
+    rows = {row["geography"].code: row["residents"] for row in joined["rows"]}
+    assert rows["T-E"].hidden and rows["T-E"].count == 0
+    assert [rows["T-N"].hidden, rows["T-S"].hidden].count(True) >= 1
