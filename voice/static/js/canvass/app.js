@@ -83,7 +83,7 @@
       var waiting = records.filter(function (r) { return r.state === 'waiting'; }).length;
       var conflicts = records.length - waiting;
       var lastSync = result[1];
-      var when = lastSync ? new Date(lastSync).toLocaleString() : T.never;
+      var when = lastSync ? whenText(lastSync, bundle && bundle.turfs.length ? bundle.turfs[0].time_zone : null) : T.never;
       status.querySelector('[data-waiting]').textContent = fmt(T.waiting, { count: waiting });
       status.querySelector('[data-waiting]').setAttribute('data-count', waiting);
       status.querySelector('[data-last-sync]').textContent = fmt(T.last_sync, { when: when });
@@ -166,11 +166,30 @@
     return d.last_outcome ? { outcome: d.last_outcome, come_back_at: d.come_back_at || null } : null;
   }
 
-  function whenText(iso) {
+  /* Times are read and typed in the campaign's time zone (the turf's), whatever the tablet's clock says. */
+  function whenText(iso, zone) {
     try {
       return new Date(iso).toLocaleString(document.documentElement.lang || undefined,
-        { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+        { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+          timeZone: zone || 'UTC', timeZoneName: 'short' });
     } catch (e) { return iso; }
+  }
+
+  /* The zone's wall clock at a moment, read as if it were UTC (milliseconds). */
+  function wallClock(ms, zone) {
+    var parts = {};
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric',
+      day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(ms))
+      .forEach(function (part) { parts[part.type] = parseInt(part.value, 10); });
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  }
+
+  /* A datetime-local value ("2026-03-27T19:00") typed in the zone, as the UTC moment (ISO). */
+  function zonedIso(value, zone) {
+    var n = value.split(/[-T:]/).map(function (x) { return parseInt(x, 10); });
+    var wall = Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5] || 0);
+    var guess = wall - (wallClock(wall, zone) - wall);
+    return new Date(wall - (wallClock(guess, zone) - guess)).toISOString();  // twice: the offset may change
   }
 
   function doorsView() {
@@ -200,7 +219,7 @@
               d.block ? h('span', { 'class': 'muted', text: d.block }) : null,
               last ? h('span', { 'class': 'badge outcome-' + last.outcome, text: outcomeName(last.outcome) }) : null,
               last && last.come_back_at ? h('span', { 'class': 'come-back', 'data-come-back': last.come_back_at,
-                text: fmt(T.come_back_when, { when: whenText(last.come_back_at) }) }) : null
+                text: fmt(T.come_back_when, { when: whenText(last.come_back_at, t.time_zone) }) }) : null
             ])]);
           }))
         ]));
@@ -218,7 +237,7 @@
     function record(outcome) {
       if (outcome === 'come_back' && !when.value) { message.textContent = T.come_back_needed; message.hidden = false; when.focus(); return; }
       var payload = { uuid: Store.uuid4(), turf: t.id, door: d.id, outcome: outcome, note: note.value.trim(),
-        come_back_at: outcome === 'come_back' ? new Date(when.value).toISOString() : null,
+        come_back_at: outcome === 'come_back' ? zonedIso(when.value, t.time_zone || 'UTC') : null,
         recorded_at: new Date().toISOString() };
       Store.enqueue([{ uuid: payload.uuid, kind: 'visit', canvasser: bundle.canvasser.id, payload: payload }]).then(function () {
         outcomes[t.id + '/' + d.id] = { outcome: outcome, come_back_at: payload.come_back_at };
@@ -240,7 +259,7 @@
         h('div', { 'class': 'outcome-grid' }, OUTCOMES.map(function (outcome) {
           return h('button', { type: 'button', 'class': 'button big', 'data-outcome': outcome, onclick: function () { record(outcome); } }, [outcomeName(outcome)]);
         })),
-        h('div', { 'class': 'field' }, [h('label', { 'for': 'come-back-at', text: T.come_back_at }), when]),
+        h('div', { 'class': 'field' }, [h('label', { 'for': 'come-back-at', text: T.come_back_at + ' (' + (t.time_zone || 'UTC') + ')' }), when]),
         h('div', { 'class': 'field' }, [h('label', { 'for': 'visit-note', text: T.note }), note])
       ])
     ]);
