@@ -115,16 +115,17 @@
     return d ? d.address : String(record.payload.door || '');
   }
 
-  /* Signing out wipes this tablet, so it is held while anything of this canvasser's would be
-     lost with it: a record neither sent nor in an exported file, or an unfinished interview. */
+  /* Every sign-out ends on the sign-in page, which clears this tablet or keeps it
+     (signed_out.js). Here, in the app, the canvasser is first stopped while anything of theirs
+     is held, so that they can send or export it: a record neither sent nor in an exported
+     file, or an unfinished interview. */
   function guardSignOut(form) {
     form.addEventListener('submit', function (event) {
-      if (form.getAttribute('data-wiped') === 'true') { return; }
+      if (form.getAttribute('data-checked') === 'true') { return; }
       event.preventDefault();
       Promise.all([Store.queue(), Store.drafts()]).then(function (held) {
-        var unsaved = held[0].filter(function (r) { return !r.exported_at; });  // in no exported file either
-        var drafts = held[1];
-        var ownRecords = unsaved.filter(mine); var ownDrafts = drafts.filter(mine);
+        var ownRecords = held[0].filter(function (r) { return !r.exported_at; }).filter(mine);
+        var ownDrafts = held[1].filter(mine);
         if (ownRecords.length || ownDrafts.length) {
           var message = status.querySelector('[data-sign-out-held]');
           message.textContent = fmt(T.sign_out_held, { count: ownRecords.length, drafts: ownDrafts.length });
@@ -132,12 +133,8 @@
           message.focus();
           return;
         }
-        // Another canvasser's unsent work stays for them to send; otherwise the tablet is wiped.
-        var othersLeft = unsaved.length > 0 || drafts.length > 0;
-        (othersLeft ? Promise.resolve() : Store.wipe()).then(function () {
-          form.setAttribute('data-wiped', 'true');
-          form.submit();
-        });
+        form.setAttribute('data-checked', 'true');
+        form.submit();
       });
     });
   }
@@ -439,13 +436,24 @@
     var names = page.questions.filter(function (name) { return name !== s.consent_question; });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
+    var saveState = h('p', { 'class': 'save-state muted', role: 'status', 'data-save-state': 'idle' });
+    var saving = 0;
+    /* "Saved" only once the answer's own transaction has completed (strict: on disk). */
     function answered(event) {
       var node = event.target.closest('.question');
       if (!node) { return; }
       var name = node.getAttribute('data-name');
       draft.answers[name] = read(node, questionIndex(s)[name]);
       refresh(s, draft);
-      Store.saveDraft(draft);
+      var mark = ++saving;
+      saveState.setAttribute('data-save-state', 'saving');
+      saveState.textContent = T.saving;
+      Store.saveDraft(draft).then(function () {
+        if (mark === saving) { saveState.setAttribute('data-save-state', 'saved'); saveState.textContent = T.saved; }
+      }, function () {
+        saveState.setAttribute('data-save-state', 'failed');
+        saveState.textContent = T.save_failed;
+      });
     }
     var form = h('form', { id: 'interview-page', novalidate: true, oninput: answered, onchange: answered,
       onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
@@ -467,6 +475,7 @@
         names.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
         summary, form
       ]),
+      saveState,
       h('p', {}, [cancelLink(draft)])
     ]);
     refresh(s, draft);
