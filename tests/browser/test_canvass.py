@@ -200,16 +200,23 @@ def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, 
 
 def test_come_back_time_refused_record_and_a_sign_out_that_loses_nothing(chromium, live_app, canvass_field):
     live_app.config["CANVASS_RETRY_MS"] = 200
+    with live_app.app_context():  # the campaign's zone, not the tablet's clock (UTC here)
+        db.session.get(Turf, canvass_field["turf"]).campaign.time_zone = "America/New_York"
+        db.session.commit()
     with LiveServer(live_app) as server:
         context, page, errors = open_tablet(chromium, server)
 
-        # "Come back later" with a time: the door list says when.
+        # "Come back later" with a time, typed in the campaign's zone: the door list says when.
         page.click("a[data-door='n-2']")
+        assert "America/New_York" in page.inner_text("label[for=come-back-at]")
         page.fill("#come-back-at", "2026-11-24T17:30")
         page.click("[data-outcome='come_back']")
         come_back = page.wait_for_selector("a[data-door='n-2'] [data-come-back]")
-        assert come_back.inner_text().startswith("Come back:") and "30" in come_back.inner_text()
-        page.wait_for_selector("[data-waiting][data-count='0']", timeout=30000)
+        assert come_back.inner_text().startswith("Come back:") and "05:30 PM EST" in come_back.inner_text()
+        wait_until(page, "() => CanvassStore.queue().then(q => q.length === 0)", timeout=30)
+        with live_app.app_context():
+            stored = db.session.scalar(select(Visit.come_back_at).where(Visit.door_id == "n-2"))
+            assert (stored.hour, stored.minute) == (22, 30)  # 17:30 in New York, stored in UTC
 
         # Offline, a visit is recorded; meanwhile the turf is given to another canvasser, so
         # the server refuses the visit when it arrives: the tablet keeps it and lists it.
