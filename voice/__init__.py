@@ -18,6 +18,7 @@ from .i18n import (available_locales, check_catalogs, language_name, locale_info
                    save_locale_choice, select_locale)
 from .labels import role_choices
 from .security import add_security_headers, check_every_route_declares_access
+from .timezones import format_local, site_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(save_locale_choice)
     app.after_request(remember_requested_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(format_local, "localtime")  # |localtime(campaign.time_zone)
     app.context_processor(template_globals)
     _register_error_pages(app)
 
@@ -62,7 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def template_globals() -> dict[str, Any]:
     return {"locale_info": locale_info(), "locales": available_locales(),
-            "role_names": dict(role_choices()), "language_name": language_name}
+            "role_names": dict(role_choices()), "language_name": language_name,
+            "site_zone": site_zone}
 
 
 def _register_error_pages(app: Flask) -> None:

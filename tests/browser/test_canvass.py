@@ -200,16 +200,23 @@ def test_twenty_interviews_offline_then_sync(chromium, live_app, canvass_field, 
 
 def test_come_back_time_refused_record_and_a_sign_out_that_loses_nothing(chromium, live_app, canvass_field):
     live_app.config["CANVASS_RETRY_MS"] = 200
+    with live_app.app_context():  # the campaign's zone, not the tablet's clock (UTC here)
+        db.session.get(Turf, canvass_field["turf"]).campaign.time_zone = "America/New_York"
+        db.session.commit()
     with LiveServer(live_app) as server:
         context, page, errors = open_tablet(chromium, server)
 
-        # "Come back later" with a time: the door list says when.
+        # "Come back later" with a time, typed in the campaign's zone: the door list says when.
         page.click("a[data-door='n-2']")
+        assert "America/New_York" in page.inner_text("label[for=come-back-at]")
         page.fill("#come-back-at", "2026-11-24T17:30")
         page.click("[data-outcome='come_back']")
         come_back = page.wait_for_selector("a[data-door='n-2'] [data-come-back]")
-        assert come_back.inner_text().startswith("Come back:") and "30" in come_back.inner_text()
-        page.wait_for_selector("[data-waiting][data-count='0']", timeout=30000)
+        assert come_back.inner_text().startswith("Come back:") and "05:30 PM EST" in come_back.inner_text()
+        wait_until(page, "() => CanvassStore.queue().then(q => q.length === 0)", timeout=30)
+        with live_app.app_context():
+            stored = db.session.scalar(select(Visit.come_back_at).where(Visit.door_id == "n-2"))
+            assert (stored.hour, stored.minute) == (22, 30)  # 17:30 in New York, stored in UTC
 
         # Offline, a visit is recorded; meanwhile the turf is given to another canvasser, so
         # the server refuses the visit when it arrives: the tablet keeps it and lists it.
@@ -237,9 +244,104 @@ def test_come_back_time_refused_record_and_a_sign_out_that_loses_nothing(chromiu
         wait_until(page, "() => CanvassStore.queue().then(q => q.length === 1 && !!q[0].exported_at)")
         page.click("form.sign-out button")
         page.wait_for_url("**/auth/sign-in")
-        names = page.evaluate("() => indexedDB.databases().then(found => found.map(d => d.name))")
-        assert "community-voice-canvass" not in names
-        assert not [key for key in page.evaluate("() => caches.keys()") if key.startswith("canvass-")]
+        assert_cleared(page)
+        assert errors == []
+        context.close()
+
+
+def tablet_holds(page) -> dict:
+    """What the canvass database holds, per store (read on any page of the site)."""
+    return page.evaluate("""() => new Promise(done => {
+        const request = indexedDB.open('community-voice-canvass');
+        request.onsuccess = () => {
+            const tx = request.result.transaction(['kv', 'drafts', 'queue']), held = {};
+            ['kv', 'drafts', 'queue'].forEach(name => {
+                tx.objectStore(name).count().onsuccess = e => { held[name] = e.target.result; };
+            });
+            tx.oncomplete = () => { request.result.close(); done(held); };
+        };
+    })""")
+
+
+def assert_cleared(page) -> None:
+    note = page.wait_for_selector("#tablet-settled[data-state=cleared]")
+    assert "This tablet was cleared" in note.inner_text()
+    assert tablet_holds(page) == {"kv": 0, "drafts": 0, "queue": 0}
+    assert not [key for key in page.evaluate("() => caches.keys()") if key.startswith("canvass-")]
+
+
+def start_interview(page, door: str) -> None:
+    page.click(f"a[data-door='{door}']")
+    page.click("[data-start]")
+    page.click("[data-language='en']")
+    page.click("[data-consent='yes']")
+
+
+def sign_in(page, server, email: str = "canvasser@example.org") -> None:
+    page.goto(f"{server.url}/auth/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{server.url}/canvass/")
+    page.wait_for_selector("#canvass-app[data-ready=true]")
+
+
+def test_every_answer_shown_as_saved_survives_a_killed_page(chromium, live_app, canvass_field):
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        start_interview(page, "n-5")
+        page.check("input[name=role][value=parent]")
+        page.wait_for_selector("[data-save-state=saved]")
+        assert page.locator("[data-save-state]").inner_text() == "Saved on this tablet"
+        page.fill("#q-kids", "2")
+        page.click("#interview-next")
+        page.type("#q-hard", "No bus after six")
+        page.wait_for_selector("[data-save-state=saved]")
+        shown = page.locator("#q-hard").input_value()
+        page.close(run_before_unload=False)  # killed: no unload, no last chance to write
+
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/canvass/")
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        page.click(".canvass-drafts a.door-link")
+        page.wait_for_selector("#q-hard")
+        assert page.locator("#q-hard").input_value() == shown == "No bus after six"
+        page.click("#interview-back")
+        assert page.locator("#q-kids").input_value() == "2"
+        assert page.locator("input[name=role][value=parent]").is_checked()
+        assert errors == []
+        context.close()
+
+
+def test_a_sign_out_from_any_page_keeps_or_clears_the_tablet_by_the_same_rule(chromium, live_app, canvass_field):
+    live_app.config["CANVASS_RETRY_MS"] = 200
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        start_interview(page, "n-6")
+        page.fill("#q-kids", "1")
+        page.wait_for_selector("[data-save-state=saved]")
+        page.goto(f"{server.url}/")  # the site's sign-out, not the app's
+        page.click("form.sign-out button")
+        page.wait_for_url("**/auth/sign-in")
+        kept = page.wait_for_selector("#tablet-settled[data-state=kept]")
+        assert "unfinished interviews: 1" in kept.inner_text()
+        assert tablet_holds(page)["drafts"] == 1  # the interview is still there
+        screenshot(page, "canvass-signed-out-kept")
+
+        sign_in(page, server)
+        page.click(".canvass-drafts a.door-link")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("text=Cancel the interview")
+        page.click("a[data-door='n-7']")
+        page.click("[data-outcome='not_home']")
+        page.wait_for_selector("a[data-door='n-7'] .badge")  # queued
+        wait_until(page, "() => CanvassStore.queue().then(q => q.length === 0)", timeout=30)  # sent: nothing to lose
+        page.goto(f"{server.url}/")
+        page.click("form.sign-out button")
+        page.wait_for_url("**/auth/sign-in")
+        assert_cleared(page)
+        screenshot(page, "canvass-signed-out-cleared")
         assert errors == []
         context.close()
 

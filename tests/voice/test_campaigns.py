@@ -9,7 +9,7 @@ from ..helpers import post_form
 
 FORM = {"name": "North side listening 2026", "slug": "north-2026", "description": "Door to door and forums",
         "languages": ["he", "ar", "en"], "group_keys": "role, age_band, role", "starts_on": "2026-03-01",
-        "ends_on": "2026-06-30"}
+        "ends_on": "2026-06-30", "time_zone": "Asia/Jerusalem"}
 
 
 def test_analyst_creates_and_edits_a_campaign(client, signed_in):
@@ -59,3 +59,14 @@ def test_group_keys_accept_the_commas_of_every_keyboard(client, signed_in):
     signed_in("analyst")
     post_form(client, "/campaigns/new", {**FORM, "group_keys": "role، age_band፣ language、role"})
     assert Campaign.by_slug("north-2026").group_keys == ["role", "age_band", "language"]
+
+
+def test_a_campaign_has_a_checked_time_zone(client, signed_in):
+    signed_in("analyst")
+    assert 'value="UTC"' in client.get("/campaigns/new").get_data(as_text=True)  # the default
+    page = post_form(client, "/campaigns/new", {**FORM, "time_zone": "Mars/Olympus"})
+    assert "is not a time zone name" in page.get_data(as_text=True)
+    assert db.session.scalar(select(Campaign)) is None
+    post_form(client, "/campaigns/new", {**FORM, "time_zone": " America/New_York "})
+    assert Campaign.by_slug("north-2026").time_zone == "America/New_York"
+    assert "America/New_York" in client.get("/campaigns/").get_data(as_text=True)

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..fields import SLUG, CheckboxesField
 from ..i18n import split_commas
+from ..timezones import DEFAULT_ZONE, is_zone
 
 GROUP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -24,6 +25,11 @@ class CampaignForm(FlaskForm):
         description=_l("Comma-separated keys that break results down, e.g. role, age_band, language."))
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    time_zone = StringField(
+        _l("Time zone"), default=DEFAULT_ZONE, validators=[DataRequired(), Length(max=64)],
+        render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false", "dir": "ltr"},
+        description=_l("Every date and time of this campaign is shown and typed in this zone, "
+                       "e.g. Asia/Jerusalem, America/New_York, Europe/Paris."))
 
     def validate_slug(self, field):
         if not SLUG.match(field.data or ""):
@@ -38,6 +44,12 @@ class CampaignForm(FlaskForm):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+    def validate_time_zone(self, field):
+        field.data = (field.data or "").strip()
+        if not is_zone(field.data):
+            raise ValidationError(_l("“%(zone)s” is not a time zone name. Use a name such as Asia/Jerusalem "
+                                     "or America/New_York.", zone=field.data))
 
     def group_key_list(self) -> list[str]:
         return split_commas(self.group_keys.data)

@@ -8,6 +8,7 @@ from ..i18n import language_choices
 from ..models import Campaign
 from ..refusals import refused_on_field
 from ..security import roles_required
+from ..timezones import zone_names
 from . import operations
 from .forms import CampaignForm
 
@@ -40,10 +41,11 @@ def _save(campaign: Campaign | None):
             saved = operations.save_campaign(
                 campaign, name=form.name.data, slug=form.slug.data, description=form.description.data,
                 languages=form.languages.data, group_keys=form.group_key_list(),
-                starts_on=form.starts_on.data, ends_on=form.ends_on.data, actor=current_user)
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                time_zone=form.time_zone.data, actor=current_user)
             flash(_("Campaign “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("campaigns.index"))
-    return render_template("campaigns/form.html", form=form, campaign=campaign)
+    return render_template("campaigns/form.html", form=form, campaign=campaign, zone_names=zone_names())
 
 
 @bp.route("/new", methods=["GET", "POST"])

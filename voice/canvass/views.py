@@ -73,6 +73,8 @@ def _app_strings() -> dict[str, str]:
         "come_back_needed": _("Choose when to come back."),
         "outcome_completed": _("Completed"), "outcome_not_home": _("Not home"), "outcome_refused": _("Refused"),
         "outcome_come_back": _("Come back later"), "outcome_moved": _("Moved"), "outcome_unsafe": _("Unsafe"),
+        "saving": _("Saving…"), "saved": _("Saved on this tablet"),
+        "save_failed": _("This answer could not be saved on the tablet. Give it again."),
         "kind_visit": _("Visit"), "kind_response": _("Interview"), "in_progress": _("Interviews in progress"),
     }
 

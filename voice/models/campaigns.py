@@ -31,6 +31,8 @@ class Campaign(CreatedMixin, db.Model):
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # IANA name (voice.timezones): the zone people read and type this campaign's times in.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     geography_scope: Mapped["Geography | None"] = relationship()
 

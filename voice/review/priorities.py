@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Code, ListeningSession
-from ..models.base import as_utc, labels_in
+from ..models.base import labels_in
 from ..nlp_adapter import redaction_preview
+from ..timezones import local
 from . import aggregates as agg
 from .presentation import geography_label, threshold
 
@@ -48,5 +49,5 @@ def room_priorities(campaign: Campaign, f: agg.Filters, locale: str) -> list[Roo
                 text=text, language=language, votes=votes if isinstance(votes, int) and votes >= n else None,
                 attendance=session.attendance if (session.attendance or 0) >= n else None,
                 codes=[labels.get(key, key) for key in priority.get("codes", [])], session_kind=session.kind,
-                place=geography_label(session.geography, locale), held_on=as_utc(session.held_at).date()))
+                place=geography_label(session.geography, locale), held_on=local(session.held_at, campaign.time_zone).date()))
     return sorted(rows, key=lambda row: (-(row.votes or 0), row.held_on))

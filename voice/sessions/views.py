@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import get_locale, gettext as _
@@ -11,9 +9,10 @@ from ..extensions import db
 from ..i18n import language_choices
 from ..models import Campaign, Code, Comment, ListeningSession, VoiceItem
 from ..labels import session_kind_choices
-from ..models.base import labels_in
+from ..models.base import labels_in, utcnow
 from ..nlp_adapter import redaction_preview
 from ..security import roles_required
+from ..timezones import local, to_utc
 from . import operations
 from .forms import (CommentForm, ImportForm, ReviewForm, SessionFilterForm, SessionForm, TagForm, key_label,
                     read_tallies, review_items, value_label)
@@ -88,14 +87,16 @@ def _session_form(campaign: Campaign, session: ListeningSession | None) -> tuple
     form.geography.choices = [("", _("Not recorded")),
                               *((str(g.id), g.name) for g in operations.campaign_geographies(campaign))]
     form.facilitator.choices = [(str(u.id), u.display_name) for u in operations.facilitators()]
+    form.held_time.description = _("In the campaign's time zone, %(zone)s.", zone=campaign.time_zone)
     if not form.is_submitted():
         if session is None:
-            now = datetime.now()
+            now = local(utcnow(), campaign.time_zone)
             form.held_on.data, form.held_time.data = now.date(), now.time().replace(second=0, microsecond=0)
             form.languages.data = list(campaign.languages[:1])
             form.facilitator.data = str(current_user.id)
         else:
-            form.held_on.data, form.held_time.data = session.held_at.date(), session.held_at.time()
+            held = local(session.held_at, campaign.time_zone)
+            form.held_on.data, form.held_time.data = held.date(), held.time()
             form.geography.data = str(session.geography_id or "")
             form.facilitator.data = str(session.facilitator_id or "")
             for entry, priority in zip(form.priorities.entries, session.priorities or []):
@@ -134,7 +135,7 @@ def _save(campaign: Campaign, session: ListeningSession | None):
             try:
                 saved = operations.save_session(
                     session, campaign=campaign, kind=form.kind.data, title=form.title.data.strip(),
-                    held_at=datetime.combine(form.held_on.data, form.held_time.data, timezone.utc),
+                    held_at=to_utc(form.held_on.data, form.held_time.data, campaign.time_zone),
                     place=form.place.data, geography_id=_int(form.geography.data),
                     languages=form.languages.data, facilitator_id=facilitator_id,
                     partner_organisation=form.partner_organisation.data, attendance=form.attendance.data,

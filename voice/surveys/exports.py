@@ -8,7 +8,7 @@ carries the stable names; the XLSX has a second sheet naming each column in word
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, time, timedelta
 from typing import Iterator
 
 from sqlalchemy import Select, select
@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import spreadsheets
 from ..models import Geography, Response, Survey
-from ..models.base import as_utc, labels_in
+from ..models.base import labels_in
+from ..timezones import local_iso, to_utc
 from ..intake.definition import SurveyDefinition, iter_questions
 
 FIXED = ("uuid", "version", "received_at", "channel", "language", "geography", "consent")
@@ -40,11 +41,11 @@ def responses_query(survey: Survey, filters: Filters) -> Select:
     if filters.geography:
         query = query.join(Geography, Response.geography_id == Geography.id).where(
             Geography.code == filters.geography)
+    zone = survey.campaign.time_zone  # the days people pick are the campaign's days
     if filters.since:
-        query = query.where(Response.received_at >= datetime.combine(filters.since, time(), timezone.utc))
+        query = query.where(Response.received_at >= to_utc(filters.since, time(), zone))
     if filters.until:
-        query = query.where(Response.received_at < datetime.combine(filters.until + timedelta(days=1), time(),
-                                                                    timezone.utc))
+        query = query.where(Response.received_at < to_utc(filters.until + timedelta(days=1), time(), zone))
     return query.options(selectinload(Response.answers), selectinload(Response.geography),
                          selectinload(Response.version)).order_by(Response.received_at.desc(), Response.id.desc())
 
@@ -63,6 +64,7 @@ class Table:
 
     def __init__(self, survey: Survey, language: str = ""):
         self.language = language
+        self.time_zone = survey.campaign.time_zone
         self.questions = {}
         self.choice_labels: dict[str, dict[str, str]] = {}
         for version in reversed(survey.versions or []):
@@ -102,9 +104,8 @@ class Table:
 
     def row(self, response: Response) -> list[object]:
         answers = {answer.question: answer.value for answer in response.answers}
-        received = as_utc(response.received_at)
         cells: list[object] = [str(response.uuid), response.version.number if response.version else "",
-                               received.isoformat(timespec="seconds") if received else "", response.channel,
+                               local_iso(response.received_at, self.time_zone), response.channel,
                                response.language, response.geography.code if response.geography else "",
                                1 if response.consent else 0]
         for column in self.columns[len(FIXED):]:

@@ -67,6 +67,24 @@ def test_facilitator_creates_a_session_with_tallies_and_priorities(client, signe
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.create")).actor_id == facilitator.id
 
 
+@pytest.mark.parametrize("day, utc_hour", [("2026-01-15", 17), ("2026-07-15", 16)])  # winter, summer time
+def test_a_session_is_typed_and_shown_in_the_campaigns_time_zone(client, signed_in, campaign, day, utc_hour):
+    campaign.time_zone = "Asia/Jerusalem"
+    db.session.commit()
+    signed_in("facilitator")
+    response = post_form(client, "/sessions/new?campaign=north", session_form(held_on=day, held_time="19:00"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session = db.session.scalar(select(ListeningSession))
+    stored = session.held_at.replace(tzinfo=timezone.utc) if session.held_at.tzinfo is None else session.held_at
+    assert stored.astimezone(timezone.utc).hour == utc_hour
+    zone = "IST" if day.endswith("01-15") else "IDT"
+    for page in (client.get("/sessions/").get_data(as_text=True),
+                 client.get(f"/sessions/{session.id}").get_data(as_text=True)):
+        assert f"7:00\u202fPM {zone}" in page or f"7:00 PM {zone}" in page
+    edit = client.get(f"/sessions/{session.id}/edit").get_data(as_text=True)
+    assert 'value="19:00"' in edit and "Asia/Jerusalem" in edit
+
+
 def test_tallies_must_add_up_to_the_attendance(client, signed_in, campaign):
     signed_in("facilitator")
     response = post_form(client, "/sessions/new?campaign=north", session_form(attendance="15"))

@@ -72,3 +72,18 @@ def test_committee_never_reaches_responses(client, signed_in, survey):
     for path in ("/surveys/growing-up/responses", "/surveys/growing-up/responses.csv",
                  "/surveys/growing-up/responses.xlsx"):
         assert client.get(path).status_code == 403
+
+
+def test_exports_and_the_table_show_times_in_the_campaigns_zone(client, signed_in, survey):
+    survey.campaign.time_zone = "America/New_York"
+    response = store(survey, "en", {"role": "youth", "area": "S1", "kids": "0", "hard": "Buses"})
+    response.received_at = datetime(2026, 1, 6, 2, 30, tzinfo=timezone.utc)  # still the 5th in New York
+    db.session.commit()
+    signed_in("analyst")
+    rows = list(csv.reader(io.StringIO(client.get("/surveys/growing-up/responses.csv").get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    assert dict(zip(rows[0], rows[1]))["received_at"] == "2026-01-05 21:30:00-05:00"
+    sheet = load_workbook(io.BytesIO(client.get("/surveys/growing-up/responses.xlsx").get_data())).worksheets[0]
+    assert [row for row in sheet.iter_rows(values_only=True)][1][2] == "2026-01-05 21:30:00-05:00"
+    page = client.get("/surveys/growing-up/responses?since=2026-01-05&until=2026-01-05").get_data(as_text=True)
+    assert "2026-01-05 21:30:00-05:00" in page  # the New York day, not the UTC one

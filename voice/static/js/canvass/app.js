@@ -83,7 +83,7 @@
       var waiting = records.filter(function (r) { return r.state === 'waiting'; }).length;
       var conflicts = records.length - waiting;
       var lastSync = result[1];
-      var when = lastSync ? new Date(lastSync).toLocaleString() : T.never;
+      var when = lastSync ? whenText(lastSync, bundle && bundle.turfs.length ? bundle.turfs[0].time_zone : null) : T.never;
       status.querySelector('[data-waiting]').textContent = fmt(T.waiting, { count: waiting });
       status.querySelector('[data-waiting]').setAttribute('data-count', waiting);
       status.querySelector('[data-last-sync]').textContent = fmt(T.last_sync, { when: when });
@@ -115,16 +115,17 @@
     return d ? d.address : String(record.payload.door || '');
   }
 
-  /* Signing out wipes this tablet, so it is held while anything of this canvasser's would be
-     lost with it: a record neither sent nor in an exported file, or an unfinished interview. */
+  /* Every sign-out ends on the sign-in page, which clears this tablet or keeps it
+     (signed_out.js). Here, in the app, the canvasser is first stopped while anything of theirs
+     is held, so that they can send or export it: a record neither sent nor in an exported
+     file, or an unfinished interview. */
   function guardSignOut(form) {
     form.addEventListener('submit', function (event) {
-      if (form.getAttribute('data-wiped') === 'true') { return; }
+      if (form.getAttribute('data-checked') === 'true') { return; }
       event.preventDefault();
       Promise.all([Store.queue(), Store.drafts()]).then(function (held) {
-        var unsaved = held[0].filter(function (r) { return !r.exported_at; });  // in no exported file either
-        var drafts = held[1];
-        var ownRecords = unsaved.filter(mine); var ownDrafts = drafts.filter(mine);
+        var ownRecords = held[0].filter(function (r) { return !r.exported_at; }).filter(mine);
+        var ownDrafts = held[1].filter(mine);
         if (ownRecords.length || ownDrafts.length) {
           var message = status.querySelector('[data-sign-out-held]');
           message.textContent = fmt(T.sign_out_held, { count: ownRecords.length, drafts: ownDrafts.length });
@@ -132,12 +133,8 @@
           message.focus();
           return;
         }
-        // Another canvasser's unsent work stays for them to send; otherwise the tablet is wiped.
-        var othersLeft = unsaved.length > 0 || drafts.length > 0;
-        (othersLeft ? Promise.resolve() : Store.wipe()).then(function () {
-          form.setAttribute('data-wiped', 'true');
-          form.submit();
-        });
+        form.setAttribute('data-checked', 'true');
+        form.submit();
       });
     });
   }
@@ -166,11 +163,30 @@
     return d.last_outcome ? { outcome: d.last_outcome, come_back_at: d.come_back_at || null } : null;
   }
 
-  function whenText(iso) {
+  /* Times are read and typed in the campaign's time zone (the turf's), whatever the tablet's clock says. */
+  function whenText(iso, zone) {
     try {
       return new Date(iso).toLocaleString(document.documentElement.lang || undefined,
-        { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+        { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+          timeZone: zone || 'UTC', timeZoneName: 'short' });
     } catch (e) { return iso; }
+  }
+
+  /* The zone's wall clock at a moment, read as if it were UTC (milliseconds). */
+  function wallClock(ms, zone) {
+    var parts = {};
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric',
+      day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(ms))
+      .forEach(function (part) { parts[part.type] = parseInt(part.value, 10); });
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  }
+
+  /* A datetime-local value ("2026-03-27T19:00") typed in the zone, as the UTC moment (ISO). */
+  function zonedIso(value, zone) {
+    var n = value.split(/[-T:]/).map(function (x) { return parseInt(x, 10); });
+    var wall = Date.UTC(n[0], n[1] - 1, n[2], n[3], n[4], n[5] || 0);
+    var guess = wall - (wallClock(wall, zone) - wall);
+    return new Date(wall - (wallClock(guess, zone) - guess)).toISOString();  // twice: the offset may change
   }
 
   function doorsView() {
@@ -200,7 +216,7 @@
               d.block ? h('span', { 'class': 'muted', text: d.block }) : null,
               last ? h('span', { 'class': 'badge outcome-' + last.outcome, text: outcomeName(last.outcome) }) : null,
               last && last.come_back_at ? h('span', { 'class': 'come-back', 'data-come-back': last.come_back_at,
-                text: fmt(T.come_back_when, { when: whenText(last.come_back_at) }) }) : null
+                text: fmt(T.come_back_when, { when: whenText(last.come_back_at, t.time_zone) }) }) : null
             ])]);
           }))
         ]));
@@ -218,7 +234,7 @@
     function record(outcome) {
       if (outcome === 'come_back' && !when.value) { message.textContent = T.come_back_needed; message.hidden = false; when.focus(); return; }
       var payload = { uuid: Store.uuid4(), turf: t.id, door: d.id, outcome: outcome, note: note.value.trim(),
-        come_back_at: outcome === 'come_back' ? new Date(when.value).toISOString() : null,
+        come_back_at: outcome === 'come_back' ? zonedIso(when.value, t.time_zone || 'UTC') : null,
         recorded_at: new Date().toISOString() };
       Store.enqueue([{ uuid: payload.uuid, kind: 'visit', canvasser: bundle.canvasser.id, payload: payload }]).then(function () {
         outcomes[t.id + '/' + d.id] = { outcome: outcome, come_back_at: payload.come_back_at };
@@ -240,7 +256,7 @@
         h('div', { 'class': 'outcome-grid' }, OUTCOMES.map(function (outcome) {
           return h('button', { type: 'button', 'class': 'button big', 'data-outcome': outcome, onclick: function () { record(outcome); } }, [outcomeName(outcome)]);
         })),
-        h('div', { 'class': 'field' }, [h('label', { 'for': 'come-back-at', text: T.come_back_at }), when]),
+        h('div', { 'class': 'field' }, [h('label', { 'for': 'come-back-at', text: T.come_back_at + ' (' + (t.time_zone || 'UTC') + ')' }), when]),
         h('div', { 'class': 'field' }, [h('label', { 'for': 'visit-note', text: T.note }), note])
       ])
     ]);
@@ -424,13 +440,24 @@
     var names = page.questions.filter(function (name) { return name !== s.consent_question; });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
+    var saveState = h('p', { 'class': 'save-state muted', role: 'status', 'data-save-state': 'idle' });
+    var saving = 0;
+    /* "Saved" only once the answer's own transaction has completed (strict: on disk). */
     function answered(event) {
       var node = event.target.closest('.question');
       if (!node) { return; }
       var name = node.getAttribute('data-name');
       draft.answers[name] = read(node, questionIndex(s)[name]);
       refresh(s, draft);
-      Store.saveDraft(draft);
+      var mark = ++saving;
+      saveState.setAttribute('data-save-state', 'saving');
+      saveState.textContent = T.saving;
+      Store.saveDraft(draft).then(function () {
+        if (mark === saving) { saveState.setAttribute('data-save-state', 'saved'); saveState.textContent = T.saved; }
+      }, function () {
+        saveState.setAttribute('data-save-state', 'failed');
+        saveState.textContent = T.save_failed;
+      });
     }
     var form = h('form', { id: 'interview-page', novalidate: true, oninput: answered, onchange: answered,
       onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
@@ -452,6 +479,7 @@
         names.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
         summary, form
       ]),
+      saveState,
       h('p', {}, [cancelLink(draft)])
     ]);
     refresh(s, draft);

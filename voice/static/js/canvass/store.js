@@ -35,10 +35,12 @@
     return dbPromise;
   }
 
-  function run(storeName, mode, action) {
+  /* One transaction; the promise settles on its oncomplete. "strict" durability (for answers)
+     waits until the write is on disk, so a tablet killed right after keeps it. */
+  function run(storeName, mode, action, durability) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(storeName, mode);
+        var tx = db.transaction(storeName, mode, { durability: durability || 'default' });
         var store = tx.objectStore(storeName);
         var result;
         var request = action(store);
@@ -55,9 +57,10 @@
     set: function (key, value) { return run('kv', 'readwrite', function (s) { return s.put(value, key); }); },
     draft: function (uuid) { return run('drafts', 'readonly', function (s) { return s.get(uuid); }); },
     drafts: function () { return run('drafts', 'readonly', function (s) { return s.getAll(); }); },
+    /* Each answer is its own transaction: saved means that transaction completed. */
     saveDraft: function (draft) {
       draft.updated_at = new Date().toISOString();
-      return run('drafts', 'readwrite', function (s) { return s.put(draft); });
+      return run('drafts', 'readwrite', function (s) { return s.put(draft); }, 'strict');
     },
     dropDraft: function (uuid) { return run('drafts', 'readwrite', function (s) { return s['delete'](uuid); }); },
     queue: function () {
@@ -69,7 +72,7 @@
     enqueue: function (records, draftUuid) {
       return open().then(function (db) {
         return new Promise(function (resolve, reject) {
-          var tx = db.transaction(['queue', 'drafts'], 'readwrite');
+          var tx = db.transaction(['queue', 'drafts'], 'readwrite', { durability: 'strict' });
           var base = Date.now() * 1000;
           records.forEach(function (record, index) {
             record.seq = base + index;
@@ -97,25 +100,57 @@
         return null;
       });
     },
-    /* Forget everything this tablet holds (at sign-out, once nothing is left to send): the
-       next person to sign in must not see this canvasser's doors or interviews. */
-    wipe: function () {
-      var closing = dbPromise ? dbPromise.then(function (db) { db.close(); }) : Promise.resolve();
-      dbPromise = null;
-      return closing.then(function () {
-        return new Promise(function (resolve) {
-          var request = indexedDB.deleteDatabase(DB_NAME);
-          request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
-        });
-      }).then(function () {
-        if (!root.caches) { return null; }
-        return root.caches.keys().then(function (keys) {
-          return Promise.all(keys.filter(function (key) { return key.indexOf('canvass-') === 0; })
-            .map(function (key) { return root.caches['delete'](key); }));
+    /* After any sign-out (the app's button, the site's, an expired session), on the sign-in
+       page: clear the tablet when nothing would be lost, else keep it all for the canvasser who
+       signs in again (mine() hides it from anyone else). The check and the clearing are one
+       transaction, so an answer saved meanwhile in another tab is never cleared. Resolves
+       null on a device that never ran the app, else { cleared, records, drafts }. */
+    settleAfterSignOut: function () {
+      if (!indexedDB.databases) { return Promise.resolve(null); }
+      return indexedDB.databases().then(function (found) {
+        // Opening a database that is not there would create it: only a tablet has one.
+        if (!found.some(function (d) { return d.name === DB_NAME; })) { return null; }
+        return open().then(settle).then(function (held) {
+          return dropCaches().then(function (dropped) { held.cleared = held.cleared && (held.had || dropped); return held; });
         });
       });
     }
   };
+
+  function settle(db) {
+    return new Promise(function (resolve, reject) {
+      var names = ['kv', 'drafts', 'queue'];
+      var tx = db.transaction(names, 'readwrite', { durability: 'strict' });
+      var held = { cleared: false, had: false, records: 0, drafts: 0 };
+      tx.objectStore('queue').getAll().onsuccess = function (event) {
+        var records = event.target.result;
+        held.records = records.filter(function (r) { return !r.exported_at; }).length;  // in no exported file either
+        tx.objectStore('drafts').getAll().onsuccess = function (found) {
+          held.drafts = found.target.result.length;
+          tx.objectStore('kv').count().onsuccess = function (kv) {
+            held.had = records.length + held.drafts + kv.target.result > 0;
+            if (held.records || held.drafts) {
+              tx.objectStore('kv')['delete']('bundle');  // the last canvasser's turf: fetched again at sign-in
+            } else {
+              held.cleared = true;
+              names.forEach(function (name) { tx.objectStore(name).clear(); });
+            }
+          };
+        };
+      };
+      tx.oncomplete = function () { resolve(held); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+    });
+  }
+
+  /* The service worker's copies of the app page and the bundle name the last canvasser. */
+  function dropCaches() {
+    if (!root.caches) { return Promise.resolve(false); }
+    return root.caches.keys().then(function (keys) {
+      var mine = keys.filter(function (key) { return key.indexOf('canvass-') === 0; });
+      return Promise.all(mine.map(function (key) { return root.caches['delete'](key); })).then(function () { return mine.length > 0; });
+    });
+  }
 
   function uuid4() {
     if (root.crypto && root.crypto.randomUUID) { return root.crypto.randomUUID(); }
