@@ -32,8 +32,8 @@ bp = Blueprint("canvass", __name__, url_prefix="/canvass")
 STAFF = ("admin", "analyst")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # What the service worker keeps for a day without signal (besides the bundle).
-SHELL_ASSETS = ("css/voice.css", "js/expressions.js", "js/flow.js", "js/canvass/store.js",
-                "js/canvass/app.js", "img/canvass-icon.svg")
+SHELL_ASSETS = ("css/voice.css", "js/expressions.js", "js/flow.js", "js/position.js",
+                "js/canvass/store.js", "js/canvass/app.js", "img/canvass-icon.svg")
 
 
 # --- The tablet app -------------------------------------------------------------------------

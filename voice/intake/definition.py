@@ -46,6 +46,7 @@ QUESTION_TYPES = (
     "date",
     "time",  # hours:minutes[:seconds], as the resident's clock reads
     "datetime",  # a date and a time, year-month-dayThours:minutes[:seconds]
+    "geopoint",  # "latitude longitude [altitude [accuracy]]", as ODK stores a position
     "note",
     "geography",  # one of the campaign's geographies
     "consent",

@@ -51,6 +51,7 @@ MESSAGES = {
     "date": _l("Enter a date as year-month-day, such as 2024-09-01."),
     "time": _l("Enter a time as hours:minutes, such as 14:30."),
     "datetime": _l("Enter a date and a time, such as 2024-09-01 14:30."),
+    "geopoint": _l("Enter a position as latitude and longitude, such as 31.7767 35.2345."),
     "too_long": _l("Please keep your answer under %(count)d characters.", count=MAX_TEXT),
     "choose_option": _l("Choose one of the options shown."),
     "choose_options": _l("Choose among the options shown."),
@@ -276,11 +277,21 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
     if kind == "datetime":  # stored with a T, whether typed with a T or a space
         day, _sep, clock = text.replace(" ", "T", 1).partition("T")
         return (f"{day}T{clock}", None) if _real_day(day) and CLOCK.fullmatch(clock) else (None, "datetime")
+    if kind == "geopoint":
+        return (" ".join(text.split()), None) if _position(text.split()) else (None, "geopoint")
     if kind == "consent":  # anything but agreement is no answer
         return ("yes", None) if text.lower() in CONSENTED else ("", None)
     if len(text) > MAX_TEXT:
         return None, "too_long"
     return text, None
+
+
+def _position(numbers: list[str]) -> bool:
+    """Latitude and longitude, then optionally altitude and accuracy (metres, not negative)."""
+    if not 2 <= len(numbers) <= 4 or not all(NUMBER.fullmatch(n) for n in numbers):
+        return False
+    values = [float(n) for n in numbers]
+    return -90 <= values[0] <= 90 and -180 <= values[1] <= 180 and (len(values) < 4 or values[3] >= 0)
 
 
 def _real_day(text: str) -> bool:

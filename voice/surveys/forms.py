@@ -25,6 +25,7 @@ def question_types() -> list[tuple[str, str]]:
         ("date", _l("Date")),
         ("time", _l("Time of day")),
         ("datetime", _l("Date and time")),
+        ("geopoint", _l("Position (latitude and longitude)")),
         ("note", _l("Note (no answer)")),
         ("geography", _l("Place (from the campaign's geographies)")),
         ("consent", _l("Consent (tick to agree)")),

@@ -158,7 +158,7 @@ _SUPPORTED_TYPES = {
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
     "time": "time", "datetime": "datetime", "date time": "datetime", "datetime-local": "datetime",
     "dateTime": "datetime",  # pyxform's JSON name for datetime
-    "calculate": "calculate",
+    "calculate": "calculate", "geopoint": "geopoint",
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
@@ -362,7 +362,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     raise refuse("unknown_type")
 
 
-_KNOWN_UNSUPPORTED = ("geopoint", "geotrace", "geoshape", "location", "gps", "barcode",
+_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "location", "gps", "barcode",
                       "range", "rank", "hidden", "trigger",
                       "xml-external", "csv-external", "osm")
 

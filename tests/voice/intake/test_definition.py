@@ -76,7 +76,7 @@ def test_a_consistent_survey_has_no_problems():
 @pytest.mark.parametrize("items, expected", [
     ([text("a"), Group("g", children=[text("a")])], ["duplicate_name"]),
     ([text("1a")], ["invalid_name"]),
-    ([Question("a", "geopoint", {"en": "x"})], ["unknown_type"]),
+    ([Question("a", "geotrace", {"en": "x"})], ["unknown_type"]),
     ([Question("a", "select_one", {"en": "x"}, choice_list="nope")], ["missing_choices"]),
     ([Question("a", "select_one", {"en": "x"})], ["missing_choices"]),
     ([text("a", choice_list="yn")], ["choices_not_allowed"]),

@@ -69,8 +69,8 @@ def test_vector_table_is_broad():
     codes = {error for vector in CASES if "check" in vector for error in vector["check"]["errors"].values()}
     assert set(flow.MESSAGES) <= codes
     kinds = {question.type for name in VECTORS["surveys"] for question in iter_questions(form(name).definition)}
-    assert kinds >= {"select_one", "select_multiple", "integer", "decimal", "date", "time", "datetime", "calculate", "text",
-                     "consent", "note"}
+    assert kinds >= {"select_one", "select_multiple", "integer", "decimal", "date", "time", "datetime",
+                     "calculate", "geopoint", "text", "consent", "note"}
 
 
 @pytest.mark.parametrize("name", sorted(VECTORS["surveys"]))

@@ -411,3 +411,28 @@ def test_a_label_shows_the_answers_it_names_as_odk_does(client, campaign):
     assert ('You told us <output data-ref="kids">3</output> children: <output data-ref="size">5</output> at home.'
             in page)
     assert 'Not <output data-ref="kids">3</output>? Go back.' in page
+
+
+def test_a_position_is_typed_without_javascript_and_checked(client, campaign):
+    items = [q("door", "geopoint", "Where is the door?", "איפה הדלת?", required=True)]
+    form = survey_operations.create_survey(campaign, slug="door", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "door", "items": items})
+    survey_operations.publish(form, actor=None)
+    page = client.get("/s/door?lang=en").get_data(as_text=True)
+    client.post("/s/door?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                         "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
+
+    def send(where):
+        page = client.get("/s/door").get_data(as_text=True)
+        return client.post("/s/door", data={"csrf_token": hidden(page, "csrf_token"), "step": "page",
+                                            "uuid": hidden(page, "uuid"), "page": hidden(page, "page"),
+                                            "shown": hidden(page, "shown"), "action": "next", "door": where})
+
+    page = client.get("/s/door").get_data(as_text=True)
+    assert 'data-locate="q-door"' in page, page[page.find("q-door") - 300:page.find("q-door") + 600]
+    assert re.search(r"Use this device(&#39;|'|’)s position</button>", page), page[page.find("q-door"):][:900]
+    refused = send("31.77")
+    assert refused.status_code == 422
+    assert "Enter a position as latitude and longitude, such as 31.7767 35.2345." in refused.get_data(as_text=True)
+    assert send("31.7767 35.2345").status_code == 302
+    assert db.session.scalar(select(Response)).answers[0].value == "31.7767 35.2345"

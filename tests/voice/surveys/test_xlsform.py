@@ -256,7 +256,7 @@ BROKEN = {
                            ("survey", 3, "type", "missing_type")),
     "unknown type": (xlsx([HEADER, ["text", "a", "A"], ["texte", "b", "B"]]),
                      ("survey", 3, "type", "unknown_type")),
-    "geopoint": (xlsx([HEADER, ["geopoint", "where", "Where"]]),
+    "geotrace": (xlsx([HEADER, ["geotrace", "path", "Path"]]),
                  ("survey", 2, "type", "unsupported_type")),
     "repeat": (xlsx([HEADER, ["begin_repeat", "kids", "Kids"], ["text", "n", "N"],
                      ["end_repeat"]]), ("survey", 2, "type", "repeat")),
@@ -384,4 +384,10 @@ def test_defaults_and_read_only_import_and_round_trip():
                                choices=[["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]))
     found = {name: (q.default, q.read_only) for name, q in questions(defn).items()}
     assert found == {"round": ("2", True), "m": ("yes no", False)}
+    assert_round_trips(defn)
+
+
+def test_a_position_question_imports():
+    defn = import_xlsform(xlsx([HEADER, ["geopoint", "door", "Where is the door?"]]))
+    assert questions(defn)["door"].type == "geopoint"
     assert_round_trips(defn)

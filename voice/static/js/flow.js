@@ -191,6 +191,13 @@
     return list.map(function (c) { return c.name; });
   }
 
+  /* Latitude and longitude, then optionally altitude and accuracy (flow._position). */
+  function position(numbers) {
+    if (numbers.length < 2 || numbers.length > 4 || !numbers.every(function (n) { return NUMBER.test(n); })) { return false; }
+    var values = numbers.map(parseFloat);
+    return values[0] >= -90 && values[0] <= 90 && values[1] >= -180 && values[1] <= 180 && (values.length < 4 || values[3] >= 0);
+  }
+
   function realDay(value) {
     var day = DAY.test(value) ? new Date(value + 'T00:00:00Z') : null;
     return Boolean(day) && !isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value && value.slice(0, 4) !== '0000';
@@ -218,6 +225,10 @@
       var parts = value.replace(' ', 'T').split('T');
       var ok = parts.length === 2 && realDay(parts[0]) && CLOCK.test(parts[1]);
       return ok ? { value: parts[0] + 'T' + parts[1] } : { code: 'datetime' };
+    }
+    if (kind === 'geopoint') {
+      var numbers = value.split(/\s+/).filter(Boolean);
+      return position(numbers) ? { value: numbers.join(' ') } : { code: 'geopoint' };
     }
     if (kind === 'consent') { return { value: CONSENTED.indexOf(value.toLowerCase()) >= 0 ? 'yes' : '' }; }
     if (Array.from(value).length > MAX_TEXT) { return { code: 'too_long' }; }  // characters, not UTF-16 units
