@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from voice.demo.loader import DEMO_SURVEY, load_demo
 from voice.extensions import db
-from voice.models import Response
+from voice.models import Campaign, Response
+from voice.surveys import operations
 
 from .conftest import screenshot
 
@@ -82,3 +83,32 @@ def test_errors_are_announced_and_focused(page, live_server, demo):
     assert summary.get_attribute("role") == "alert"
     assert page.evaluate("document.activeElement.id") == "error-summary"
     screenshot(page, "survey-error-he")
+
+
+def test_a_resident_gives_the_door_position_from_the_device(page, live_server, live_app):
+    """No map and no network: the phone's own position fills the field, with its accuracy."""
+    with live_app.app_context():
+        campaign = Campaign(slug="doors", name="Doors", languages=["en"])
+        db.session.add(campaign)
+        db.session.commit()
+        definition = {"format": 1, "form_id": "door", "version": "1", "title": {"en": "Door"},
+                      "default_language": "en", "languages": ["en"], "choice_lists": {},
+                      "items": [{"kind": "question", "name": "door", "type": "geopoint",
+                                 "label": {"en": "Where is your door?"}, "required": True}]}
+        survey = operations.create_survey(campaign, slug="door", title={}, languages=["en"], actor=None,
+                                          definition=definition)
+        operations.publish(survey, actor=None)
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation({"latitude": 31.7767, "longitude": 35.2345, "accuracy": 8})
+    page.goto(f"{live_server.url}/s/door")
+    page.click("main button[type=submit]")
+    page.click("button[data-locate=q-door]")
+    page.wait_for_function("document.getElementById('q-door').value !== ''")
+    assert page.input_value("#q-door").startswith("31.7767 35.2345 ")
+    assert page.text_content("#q-door-accuracy") == "Accuracy: about 8 m"
+    screenshot(page, "survey-position")
+    page.click("button[value=next]")
+    page.wait_for_url("**/thanks/**")
+    with live_app.app_context():
+        (answer,) = db.session.scalar(select(Response)).answers
+        assert answer.value.startswith("31.7767 35.2345 ") and answer.value.endswith(" 8")
