@@ -24,6 +24,7 @@ from .problems import Invalid, N_, Problem
 MAX_BODY_BYTES = 256 * 1024
 # Deep enough for every shape the app reads (a GeoJSON MultiPolygon feature collection is 7).
 MAX_DEPTH = 16
+TOO_DEEP = N_("This is nested too deeply: at most %(depth)d levels are accepted.")
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -47,8 +48,7 @@ def parse_json(data: bytes, *, status: int = 422) -> Any:
     except UnicodeDecodeError:
         raise _refusal("not_utf8", N_("This is not JSON: it is not UTF-8 text."), status) from None
     if _depth(text) > MAX_DEPTH:
-        raise _refusal("too_deep", N_("The JSON is nested too deeply: at most %(depth)d levels are accepted."),
-                       status, depth=MAX_DEPTH)
+        raise _refusal("too_deep", TOO_DEEP, status, depth=MAX_DEPTH)
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except ValueError as error:

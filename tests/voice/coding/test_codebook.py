@@ -176,3 +176,14 @@ def test_a_broken_import_stores_nothing_and_names_every_line(client, tagged, sig
                        {"text": "codes:\n  - key: theme.child\n    kind: theme\n    label: {en: C}\n"
                                 "    parent: theme.nowhere\n"})
     assert "Line 5:" in parent.get_data(as_text=True)
+
+
+def test_a_deeply_nested_codebook_is_refused_on_its_line(client, tagged, signed_in):
+    """Found by the fuzz test: PyYAML built a few thousand nested brackets recursively (a 500)."""
+    signed_in("analyst")
+    hash_before = codebook_from_database().content_hash()
+    response = post_form(client, "/coding/codebook/import",
+                         {"text": "codes:\n  - key: theme.deep\n    kind: " + "[" * 3000 + "]" * 3000 + "\n"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Line 3:" in page and "nested too deeply" in page
+    assert codebook_from_database().content_hash() == hash_before
