@@ -23,7 +23,8 @@ class QueueImport:
 
 def _record_canvasser(payload: dict, owner: dict, turf_lookup) -> User | None:
     email = owner.get("email") if isinstance(owner, dict) else None
-    user = User.by_email(email) if isinstance(email, str) and email else None
+    # A NUL is in no address, and PostgreSQL refuses it in a query's text.
+    user = User.by_email(email) if isinstance(email, str) and email and "\x00" not in email else None
     if user is None:
         turf = turf_lookup(payload.get("turf"))
         user = db.session.get(User, turf.canvasser_id) if turf is not None and turf.canvasser_id else None

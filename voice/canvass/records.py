@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..fields import SLUG
 from ..intake import flow
 from ..intake.responses import ResponseConflict, UnknownQuestion, store_response
 from ..models import DOOR_OUTCOMES, AuditEvent, Geography, Response, Survey, SurveyVersion, Turf, User, Visit
@@ -230,7 +231,9 @@ def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
     started_at, submitted_at = _moment(data, "started_at", problems), _moment(data, "submitted_at", problems)
     turf, door = _door(data, problems, canvasser)
     slug, version_id = data.get("survey"), data.get("version")
-    survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) if isinstance(slug, str) else None
+    # Only a well-formed short name is looked up: PostgreSQL refuses a NUL in a query's text.
+    survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) if isinstance(slug, str) \
+        and SLUG.match(slug) else None
     version = db.session.get(SurveyVersion, version_id) if row_id(version_id) else None
     if survey is None or version is None or version.survey_id != survey.id:
         problems.append(Problem("unknown_survey", N_("There is no survey %(survey)s with version %(version)s."),

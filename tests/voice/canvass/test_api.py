@@ -292,3 +292,10 @@ def test_a_replay_from_another_canvasser_is_a_conflict_that_reveals_nothing(api,
                                                          "visit.replay_conflict"]
     assert count(Response) == 1 and count(Visit) == 1
     assert db.session.scalar(select(Response.canvasser_id)) != canvasser2.id
+
+
+def test_a_nul_in_a_survey_name_is_refused_not_a_server_error(api, field):
+    """Hole 5's kin: PostgreSQL refuses NUL in a query's text ("cannot contain NUL"), a 500."""
+    answer = api.post("responses", {**response_payload(field), "survey": "door\x00survey"})
+    assert answer.status_code == 422 and answer.get_json()["problems"][0]["field"] == "survey"
+    assert count(Response) == 0

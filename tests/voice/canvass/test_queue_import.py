@@ -86,3 +86,13 @@ def test_import_refuses_implausible_times_and_huge_ids_line_by_line(client, sign
     deep = post_form(client, "/canvass/import-queue",
                      {"upload": (io.BytesIO(b"[" * 5000 + b"]" * 5000), "q.json")}, content_type="multipart/form-data")
     assert deep.status_code == 422 and "nested too deeply" in deep.get_data(as_text=True)
+
+
+def test_a_nul_in_the_queue_owners_address_is_no_server_error(client, signed_in, field):
+    signed_in("analyst")
+    content = json.dumps({"format": "community-voice-canvass-queue", "canvasser": {"email": "canvasser\x00@x"},
+                          "records": [{"kind": "visit", "payload": visit_payload(field)}]}).encode()
+    answer = post_form(client, "/canvass/import-queue", {"upload": (io.BytesIO(content), "q.json")},
+                       content_type="multipart/form-data")
+    assert answer.status_code == 200  # the turf's canvasser is the owner, as without an address
+    assert snapshot()[1] == 1
