@@ -22,7 +22,7 @@ from .problems import Invalid, N_, Problem
 
 # A tablet record or a resident's whole survey is a few kilobytes; this leaves room for long answers.
 MAX_BODY_BYTES = 256 * 1024
-# Deep enough for every shape the app reads (a GeoJSON MultiPolygon feature collection is 7).
+# Deep enough for every shape the app reads (a GeoJSON MultiPolygon feature collection is 8).
 MAX_DEPTH = 16
 TOO_DEEP = N_("This is nested too deeply: at most %(depth)d levels are accepted.")
 

@@ -209,7 +209,7 @@ def test_geography_upload(client, signed_in):
         {"type": "Feature", "properties": {"code": "A", "name": junk, "population": junk}, "geometry": junk}]},
     ).encode())
     _fuzz_upload(client, "/indicators/geographies/import", "upload", _files(_csv_mutations(GEOGRAPHIES), features),
-                 ["places.csv", "places.geojson", "places.xlsx"])
+                 ["places.csv", "places.geojson", "places.geojson", "places.xlsx"])
 
 
 def test_indicator_upload(client, signed_in):
