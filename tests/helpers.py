@@ -1,12 +1,14 @@
 """Helpers for tests: act like a browser (CSRF tokens), and skip or fail on missing parts."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -57,3 +59,18 @@ def require_redis() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+def database_snapshot(*, ignore: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a checksum of its content: equal snapshots mean nothing was
+    stored, changed or deleted in between (``ignore`` leaves out tables that legitimately move,
+    such as the rate-limit counters)."""
+    from voice.extensions import db
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in ignore:
+            continue
+        rows = sorted(repr(tuple(row)) for row in db.session.execute(sa.select(table)))
+        snapshot[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    db.session.commit()  # end the read, so the next request's writes are seen
+    return snapshot

@@ -2,13 +2,13 @@
 same checks and the same once-only storage as the sync API."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from ..extensions import db
+from ..json_body import parse_json
 from ..models import AuditEvent, Turf, User
 from ..problems import Invalid, N_, Problem
-from .records import Conflict, check_response, check_visit, store_canvass_response, store_visit
+from .records import Conflict, check_response, check_visit, row_id, store_canvass_response, store_visit
 
 QUEUE_FORMAT = "community-voice-canvass-queue"
 
@@ -23,7 +23,8 @@ class QueueImport:
 
 def _record_canvasser(payload: dict, owner: dict, turf_lookup) -> User | None:
     email = owner.get("email") if isinstance(owner, dict) else None
-    user = User.by_email(email) if isinstance(email, str) and email else None
+    # A NUL is in no address, and PostgreSQL refuses it in a query's text.
+    user = User.by_email(email) if isinstance(email, str) and email and "\x00" not in email else None
     if user is None:
         turf = turf_lookup(payload.get("turf"))
         user = db.session.get(User, turf.canvasser_id) if turf is not None and turf.canvasser_id else None
@@ -39,10 +40,9 @@ def import_queue(content: bytes, *, actor: User | None) -> QueueImport:
     """
     result = QueueImport()
     try:
-        data = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        result.problems.append(Problem("not_json", N_("The file is not a JSON queue export: %(error)s"),
-                                       {"error": str(exc)}))
+        data = parse_json(content)
+    except Invalid as invalid:
+        result.problems.extend(invalid.problems)
         return result
     if not isinstance(data, dict) or data.get("format") != QUEUE_FORMAT or not isinstance(data.get("records"), list):
         result.problems.append(Problem("not_queue", N_("The file is not a canvass queue export.")))
@@ -57,7 +57,7 @@ def import_queue(content: bytes, *, actor: User | None) -> QueueImport:
                                            {"number": number}, line=number))
             continue
         canvasser = _record_canvasser(payload, owner, lambda turf_id: db.session.get(Turf, turf_id)
-                                      if isinstance(turf_id, int) else None)
+                                      if row_id(turf_id) else None)
         try:
             parsed = check_visit(payload, None) if kind == "visit" else check_response(payload, None)
         except Invalid as invalid:

@@ -11,30 +11,55 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..fields import SLUG
 from ..intake import flow
 from ..intake.responses import ResponseConflict, UnknownQuestion, store_response
-from ..models import DOOR_OUTCOMES, AuditEvent, Geography, Survey, SurveyVersion, Turf, User, Visit
-from ..models.base import as_utc
+from ..models import DOOR_OUTCOMES, AuditEvent, Geography, Response, Survey, SurveyVersion, Turf, User, Visit
+from ..models.base import as_utc, utcnow
 from ..problems import Invalid, N_, Problem
 from ..text import clean_text
 
 MAX_NOTE = 2000
+# Ids are integer columns (PostgreSQL's four bytes): a larger number names no row, and asking
+# the database for it is an error, not an empty answer.
+MAX_ID = 2**31 - 1
+# Device clocks drift and tablets sync days later, but no record predates this app, and none
+# comes from more than a day past the server's clock (time zones and drift stay well inside a
+# day): anything else is a broken clock or a forged value, and a year past 9999, once stored,
+# cannot be read back (every export of the survey failed).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+CLOCK_SKEW = timedelta(days=1)
+# A come-back time is planned ahead: a visit may be booked up to a year on.
+PLANNED_AHEAD = timedelta(days=366)
 
 
 class Conflict(Exception):
-    """A record with this UUID is stored with other content (audited)."""
+    """A record with this UUID is stored with other content, or by another canvasser (audited).
 
-    def __init__(self, kind: str, record_id: int):
-        super().__init__(f"{kind} {record_id} already stored with other content")
+    ``record_id`` is the stored record's id, or None when the sender may not know it.
+    """
+
+    def __init__(self, kind: str, record_id: int | None):
+        super().__init__(f"{kind} {record_id or ''} already stored with other content or by someone else")
         self.kind = kind
         self.record_id = record_id
+
+
+def _refuse_if_not_theirs(kind: str, stored: Visit | Response, canvasser: User) -> None:
+    """Another canvasser's UUID (a copied queue, a forged replay) is a conflict that names nothing
+    of the stored record; audited, so that the supervisor sees who sent it."""
+    if stored.canvasser_id != canvasser.id:
+        AuditEvent.record(f"{kind}.replay_conflict", stored, actor=canvasser, uuid=str(stored.uuid),
+                          sender_is_not_the_canvasser=True)
+        db.session.commit()
+        raise Conflict(kind, None)
 
 
 @dataclass(frozen=True)
@@ -61,17 +86,32 @@ def _uuid(data: dict, key: str, problems: list[Problem], *, required: bool = Tru
         return None
 
 
-def _moment(data: dict, key: str, problems: list[Problem]) -> datetime | None:
+def _moment(data: dict, key: str, problems: list[Problem], *, ahead: timedelta = CLOCK_SKEW) -> datetime | None:
+    """A device's date and time, in UTC, within ``EARLIEST`` and ``ahead`` of the server's clock."""
     raw = data.get(key)
     if raw in (None, ""):
         return None
     try:
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, TypeError, AttributeError, OverflowError):
         problems.append(Problem("not_moment", N_("%(field)s must be a date and time such as 2026-05-01T10:30:00Z."),
                                 {"field": key}, field=key))
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    latest = utcnow() + ahead
+    if not EARLIEST <= moment <= latest:
+        problems.append(Problem("implausible_moment", N_("%(field)s must be between %(earliest)s and %(latest)s."),
+                                {"field": key, "earliest": EARLIEST.date().isoformat(),
+                                 "latest": latest.date().isoformat()}, field=key))
+        return None
+    return moment
+
+
+def row_id(value: Any) -> int | None:
+    """A row id as the database can hold it (an integer column), or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def _door(data: dict, problems: list[Problem], canvasser: User | None) -> tuple[Turf | None, dict | None]:
@@ -83,14 +123,15 @@ def _door(data: dict, problems: list[Problem], canvasser: User | None) -> tuple[
     if not isinstance(door_id, str) or not door_id:
         problems.append(Problem("not_text", N_("%(field)s must be text."), {"field": "door"}, field="door"))
         return None, None
-    turf = db.session.get(Turf, turf_id)
+    turf = db.session.get(Turf, turf_id) if row_id(turf_id) else None
     if turf is None:
-        problems.append(Problem("unknown_turf", N_("There is no turf %(turf)s."), {"turf": turf_id}, field="turf"))
+        problems.append(Problem("unknown_turf", N_("There is no turf %(turf)s."), {"turf": str(turf_id)[:20]},
+                                field="turf"))
         return None, None
     door = next((door for door in turf.doors if door["id"] == door_id), None)
     if door is None:
         problems.append(Problem("unknown_door", N_("The turf %(turf)s has no door %(door)s."),
-                                {"turf": turf_id, "door": door_id}, field="door"))
+                                {"turf": turf_id, "door": door_id[:80]}, field="door"))
         return turf, None
     if canvasser is not None and turf.canvasser_id != canvasser.id:
         raise _refuse("not_your_turf", N_("The turf %(turf)s is not assigned to you."), 403, turf=turf_id)
@@ -119,7 +160,7 @@ def check_visit(data: Any, canvasser: User | None) -> VisitRecord:
     if outcome not in DOOR_OUTCOMES:
         problems.append(Problem("unknown_outcome", N_("%(field)s must be one of %(values)s."),
                                 {"field": "outcome", "values": ", ".join(DOOR_OUTCOMES)}, field="outcome"))
-    come_back_at = _moment(data, "come_back_at", problems)
+    come_back_at = _moment(data, "come_back_at", problems, ahead=PLANNED_AHEAD)
     if outcome == "come_back" and come_back_at is None and not problems:
         problems.append(Problem("no_come_back_time", N_("A come-back visit needs the time to come back."),
                                 field="come_back_at"))
@@ -158,6 +199,7 @@ def store_visit(record: VisitRecord, canvasser: User) -> Outcome:
         else:
             db.session.commit()
             return Outcome("visit", visit.id, visit.uuid, True)
+    _refuse_if_not_theirs("visit", existing, canvasser)
     if not _same_visit(existing, record):
         AuditEvent.record("visit.replay_conflict", existing, actor=canvasser, uuid=str(existing.uuid))
         db.session.commit()
@@ -189,8 +231,10 @@ def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
     started_at, submitted_at = _moment(data, "started_at", problems), _moment(data, "submitted_at", problems)
     turf, door = _door(data, problems, canvasser)
     slug, version_id = data.get("survey"), data.get("version")
-    survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) if isinstance(slug, str) else None
-    version = db.session.get(SurveyVersion, version_id) if isinstance(version_id, int) else None
+    # Only a well-formed short name is looked up: PostgreSQL refuses a NUL in a query's text.
+    survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) if isinstance(slug, str) \
+        and SLUG.match(slug) else None
+    version = db.session.get(SurveyVersion, version_id) if row_id(version_id) else None
     if survey is None or version is None or version.survey_id != survey.id:
         problems.append(Problem("unknown_survey", N_("There is no survey %(survey)s with version %(version)s."),
                                 {"survey": str(slug)[:80], "version": str(version_id)[:20]}, field="survey"))
@@ -229,9 +273,13 @@ def check_response(data: Any, canvasser: User | None) -> ResponseRecord:
 
 def store_canvass_response(record: ResponseRecord, canvasser: User) -> Outcome:
     """Store the interview once; it inherits the door's geography."""
+    existing = Response.by_uuid(record.form.survey.id, record.uuid)
+    if existing is not None:
+        _refuse_if_not_theirs("response", existing, canvasser)
     visit_id = None
     if record.visit_uuid is not None:
-        visit_id = db.session.scalar(select(Visit.id).where(Visit.uuid == record.visit_uuid))
+        visit_id = db.session.scalar(select(Visit.id).where(Visit.uuid == record.visit_uuid,
+                                                            Visit.canvasser_id == canvasser.id))
     try:
         stored = store_response(record.form.version, uuid=record.uuid, channel="canvass", language=record.language,
                                 answers=record.answers, consent=record.consent, canvasser=canvasser,
@@ -239,6 +287,8 @@ def store_canvass_response(record: ResponseRecord, canvasser: User) -> Outcome:
                                 device_submitted_at=record.submitted_at, commit=False)
     except ResponseConflict as exc:
         raise Conflict("response", exc.existing.id)
+    if not stored.created:  # stored by a concurrent request since the look-up above
+        _refuse_if_not_theirs("response", stored.response, canvasser)
     if stored.created:
         place = db.session.scalar(select(Geography.id).where(Geography.code == record.door.get("geography")))
         if place is not None:

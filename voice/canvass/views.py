@@ -18,6 +18,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ..extensions import db
+from ..json_body import request_json
 from ..models import DOOR_OUTCOMES, AuditEvent, Campaign, Turf, User
 from ..problems import Invalid, Problem
 from ..security import public, roles_required
@@ -141,16 +142,16 @@ def _problems(refused: Invalid) -> dict:
 
 
 def _sync(check, store):
-    data = request.get_json(silent=True) if request.is_json else None
-    if data is None:
+    if not request.is_json:
         return jsonify({"error": _("Send the record as JSON."), "problems": []}), 422
     try:
-        outcome = store(check(data, current_user), current_user)
+        outcome = store(check(request_json(malformed_status=422), current_user), current_user)
     except Invalid as refused:
         return jsonify(_problems(refused)), refused.status
     except records.Conflict as conflict:
+        known = {"id": conflict.record_id} if conflict.record_id is not None else {}
         return jsonify({"error": _("Another record with this identifier is already stored. Nothing was changed."),
-                        "id": conflict.record_id, "status": "conflict"}), 409
+                        "status": "conflict", **known}), 409
     return jsonify({"id": outcome.record_id, "uuid": str(outcome.uuid),
                     "status": "created" if outcome.created else "replayed"}), 201 if outcome.created else 200
 

@@ -7,6 +7,7 @@ import re
 import yaml
 
 from ..extensions import db
+from ..json_body import MAX_DEPTH, TOO_DEEP
 from ..models import AuditEvent, Code
 from ..nlp_adapter import Codebook, CodebookError, codebook_from_database, import_codebook
 from ..problems import N_, Invalid, Problem
@@ -67,9 +68,23 @@ def _each_code_problem(codes: list, by_index: dict, by_key: dict) -> list[Proble
     return problems
 
 
+def _refuse_deep_nesting(text: str) -> None:
+    """PyYAML builds nodes recursively (a RecursionError for a few hundred nested brackets), but
+    its parser does not: the parser's events measure the nesting before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise Invalid([Problem("too_deep", TOO_DEEP, {"depth": MAX_DEPTH}, line=event.start_mark.line + 1)])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def parse_yaml(text: str) -> Codebook:
     """The codebook in a file, or ``Invalid`` with every problem and its line; nothing is stored."""
     try:
+        _refuse_deep_nesting(text)
         data = yaml.safe_load(text)
         by_index, by_key = _lines(text)
     except yaml.YAMLError as error:

@@ -1,7 +1,6 @@
 """Import geographies (CSV, workbook or GeoJSON): validate everything, then write all or nothing."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
+from ..json_body import parse_json
 from ..models import AuditEvent, Geography
 from ..problems import Invalid, N_, Problem
 from ..tables import read_table
@@ -39,9 +39,9 @@ def parse_geographies(data: bytes, filename: str) -> tuple[list[tuple[int, dict[
         table = read_table(data, filename)
         return [(line, dict(fields)) for line, fields in table.records()], table.decimal_comma
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise Invalid([Problem("not_geojson", N_("The file is not valid GeoJSON."))])
+        document = parse_json(data)
+    except Invalid as refused:  # with why: not UTF-8, not JSON, nested too deeply
+        raise Invalid([Problem("not_geojson", N_("The file is not valid GeoJSON.")), *refused.problems]) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise Invalid([Problem("not_feature_collection", N_("The GeoJSON must be a FeatureCollection."))])
     rows = []

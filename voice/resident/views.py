@@ -21,8 +21,10 @@ from ..extensions import csrf, db
 from ..i18n import LocaleInfo
 from ..intake import flow
 from ..intake.responses import ResponseConflict, UnknownQuestion
+from ..json_body import request_json
 from ..models import Response, Survey, SurveyProgress, SurveyVersion
 from ..models.base import labels_in
+from ..problems import Invalid
 from ..security import public
 from . import operations, ratelimit
 
@@ -277,7 +279,10 @@ def submit_json(survey: str):
         return _json_error(415, _("Send the response as JSON (Content-Type: application/json)."))
     if not _within_allowance(survey_row, _submitted_uuid()):
         return _json_error(429, _("Too many requests. Please wait a minute and try again."))
-    payload = request.get_json(silent=True)
+    try:
+        payload = request_json()
+    except Invalid as refused:
+        return _json_error(refused.status, refused.problems[0].translated())
     if not isinstance(payload, dict):
         return _json_error(400, _("The request could not be understood. Please go back and try again."))
     errors: dict[str, str] = {}

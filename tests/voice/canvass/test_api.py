@@ -50,7 +50,7 @@ def test_changed_replay_is_refused_and_audited(api, field):
 def test_device_clock_is_not_part_of_the_record(api, field):
     payload = response_payload(field)
     assert api.post("responses", payload).status_code == 201
-    later_clock = {**payload, "submitted_at": "2031-01-01T00:00:00Z"}
+    later_clock = {**payload, "submitted_at": "2026-05-01T11:30:00Z"}  # another clock, still plausible
     assert api.post("responses", later_clock).status_code == 200
 
 
@@ -224,3 +224,78 @@ def test_tablet_gets_every_choice_of_a_filtered_question(api, field):
     assert survey["version"] != field.version.id
     drawn = survey["questions"]["en"]["needs"]
     assert 'value="care"' in drawn and 'value="transport"' in drawn
+
+
+# --- Hardening (issue #16) -----------------------------------------------------------------------
+
+
+def test_a_timestamp_past_the_year_9999_is_refused_and_the_exports_still_work(api, app, field):
+    """Hole 1: such a record was a 500 that committed the row, and every export of the survey
+    failed from then on ("timestamp too large")."""
+    far = {**response_payload(field), "started_at": "9999-12-31T23:59:59-23:59"}
+    answer = api.post("responses", far)
+    assert answer.status_code == 422 and answer.get_json()["problems"][0]["field"] == "started_at"
+    ahead = {**response_payload(field), "submitted_at": "2999-01-01T00:00:00Z"}  # a year the column holds
+    assert api.post("responses", ahead).status_code == 422
+    ancient = visit_payload(field, recorded_at="1970-01-01T00:00:00Z")
+    assert api.post("visits", ancient).status_code == 422
+    assert api.post("visits", visit_payload(field, outcome="come_back",
+                                            come_back_at="9999-12-31T23:59:59-23:59")).status_code == 422
+    assert count(Response) == 0 and count(Visit) == 0
+    assert api.post("responses", response_payload(field)).status_code == 201
+    staff = app.test_client()
+    assert sign_in(staff, "analyst@example.org").status_code == 302
+    for suffix in ("", ".csv", ".xlsx"):
+        assert staff.get(f"/surveys/{field.survey.slug}/responses{suffix}").status_code == 200
+
+
+def test_numbers_beyond_the_integer_columns_are_refused(api, field):
+    """Hole 5: a version or turf of 2**70 was "integer out of range" on PostgreSQL (and an
+    OverflowError on SQLite): a 500."""
+    for payload in ({**response_payload(field), "version": 2**70}, {**response_payload(field), "turf": 2**70},
+                    {**visit_payload(field), "turf": -2**70}):
+        kind = "responses" if "survey" in payload else "visits"
+        answer = api.post(kind, payload)
+        assert answer.status_code == 422, answer.get_json()
+        assert answer.get_json()["error"]
+    assert count(Response) == 0 and count(Visit) == 0
+
+
+def test_deep_or_huge_json_is_refused_with_the_sync_apis_message(api, field):
+    """Hole 5: nesting thousands deep was a RecursionError (a 500 and a traceback per request)."""
+    deep = api.client.post("/canvass/api/responses", data="[" * 5000 + "]" * 5000, content_type="application/json",
+                           headers={"X-CSRFToken": api.token})
+    assert deep.status_code == 422 and "nested too deeply" in deep.get_json()["error"]
+    huge = api.post("visits", {**visit_payload(field), "note": "x" * 300_000})
+    assert huge.status_code == 413 and "too large" in huge.get_json()["error"]
+    assert count(Visit) == 0
+
+
+def test_a_replay_from_another_canvasser_is_a_conflict_that_reveals_nothing(api, app, field, canvasser2):
+    """Hole 9: canvasser B resending A's uuid from B's own turf got "200 replayed" with A's id."""
+    mine = response_payload(field)
+    visit = visit_payload(field)
+    assert api.post("responses", mine).status_code == 201
+    assert api.post("visits", visit).status_code == 201
+    other = app.test_client()
+    assert sign_in(other, "canvasser2@example.org").status_code == 302
+    theirs = Api(other)
+    elsewhere = {"turf": field.other_turf.id, "door": "s-2"}
+    for kind, payload in (("responses", {**mine, **elsewhere}), ("visits", {**visit, **elsewhere}),
+                          ("responses", {**mine, **elsewhere, "answers": {**mine["answers"], "hard": "Other"}})):
+        answer = theirs.post(kind, payload)
+        assert answer.status_code == 409, answer.get_json()
+        assert "id" not in answer.get_json() and answer.get_json()["status"] == "conflict"
+    audited = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == canvasser2.id,
+                                                          AuditEvent.action.like("%.replay_conflict"))).all()
+    assert sorted(event.action for event in audited) == ["response.replay_conflict", "response.replay_conflict",
+                                                         "visit.replay_conflict"]
+    assert count(Response) == 1 and count(Visit) == 1
+    assert db.session.scalar(select(Response.canvasser_id)) != canvasser2.id
+
+
+def test_a_nul_in_a_survey_name_is_refused_not_a_server_error(api, field):
+    """Hole 5's kin: PostgreSQL refuses NUL in a query's text ("cannot contain NUL"), a 500."""
+    answer = api.post("responses", {**response_payload(field), "survey": "door\x00survey"})
+    assert answer.status_code == 422 and answer.get_json()["problems"][0]["field"] == "survey"
+    assert count(Response) == 0

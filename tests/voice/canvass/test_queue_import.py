@@ -69,3 +69,30 @@ def test_import_page_reports_conflicts_and_refusals(client, signed_in, field):
     junk = post_form(client, "/canvass/import-queue", {"upload": (io.BytesIO(b"[1, 2]"), "q.json")},
                      content_type="multipart/form-data")
     assert junk.status_code == 422
+
+
+def test_import_refuses_implausible_times_and_huge_ids_line_by_line(client, signed_in, field):
+    """Hole 1 in the queue file: nothing stored, each record's problem on its line."""
+    signed_in("analyst")
+    far = {**response_payload(field), "started_at": "9999-12-31T23:59:59-23:59"}
+    huge = {**visit_payload(field), "turf": 2**70}
+    answer = post_form(client, "/canvass/import-queue",
+                       {"upload": (io.BytesIO(queue_file(field, [("response", response_payload(field)),
+                                                                 ("response", far), ("visit", huge)])), "q.json")},
+                       content_type="multipart/form-data")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "Record 2:" in page and "Record 3:" in page and "Record 1:" not in page
+    assert snapshot() == (0, 0, [])
+    deep = post_form(client, "/canvass/import-queue",
+                     {"upload": (io.BytesIO(b"[" * 5000 + b"]" * 5000), "q.json")}, content_type="multipart/form-data")
+    assert deep.status_code == 422 and "nested too deeply" in deep.get_data(as_text=True)
+
+
+def test_a_nul_in_the_queue_owners_address_is_no_server_error(client, signed_in, field):
+    signed_in("analyst")
+    content = json.dumps({"format": "community-voice-canvass-queue", "canvasser": {"email": "canvasser\x00@x"},
+                          "records": [{"kind": "visit", "payload": visit_payload(field)}]}).encode()
+    answer = post_form(client, "/canvass/import-queue", {"upload": (io.BytesIO(content), "q.json")},
+                       content_type="multipart/form-data")
+    assert answer.status_code == 200  # the turf's canvasser is the owner, as without an address
+    assert snapshot()[1] == 1

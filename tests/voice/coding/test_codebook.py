@@ -205,3 +205,14 @@ def test_an_import_retires_the_codes_left_out_of_the_file_only_when_asked(client
     sources = set(db.session.scalars(select(Tag.source).where(Tag.code_id == transport.id)))
     assert sources == {"human"}
     assert "barrier.transport" not in {entry.key for entry in codebook_from_database()}
+
+
+def test_a_deeply_nested_codebook_is_refused_on_its_line(client, tagged, signed_in):
+    """Found by the fuzz test: PyYAML built a few thousand nested brackets recursively (a 500)."""
+    signed_in("analyst")
+    hash_before = codebook_from_database().content_hash()
+    response = post_form(client, "/coding/codebook/import",
+                         {"text": "codes:\n  - key: theme.deep\n    kind: " + "[" * 3000 + "]" * 3000 + "\n"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Line 3:" in page and "nested too deeply" in page
+    assert codebook_from_database().content_hash() == hash_before

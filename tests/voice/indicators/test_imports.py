@@ -212,3 +212,11 @@ def test_a_file_the_reader_refuses_is_reported(app):
     assert [str(problem) for problem in result.problems] == ["Line 1: The column Value appears twice."]
     result = import_geographies(b"\x00\x01\x02", "places.csv")
     assert [problem.code for problem in result.problems] == ["not_text"]
+
+
+def test_a_deeply_nested_geojson_is_refused_and_says_why(app):
+    """Found by the fuzz test: Python's JSON parser recursed into a RecursionError (a 500)."""
+    result = import_geographies(b"[" * 3000 + b"]" * 3000, "deep.geojson")
+    assert [str(problem) for problem in result.problems] == [
+        "The file is not valid GeoJSON.", "This is nested too deeply: at most 16 levels are accepted."]
+    assert _count(Geography) == 0

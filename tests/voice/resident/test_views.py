@@ -436,3 +436,15 @@ def test_a_position_is_typed_without_javascript_and_checked(client, campaign):
     assert "Enter a position as latitude and longitude, such as 31.7767 35.2345." in refused.get_data(as_text=True)
     assert send("31.7767 35.2345").status_code == 302
     assert db.session.scalar(select(Response)).answers[0].value == "31.7767 35.2345"
+
+
+def test_json_intake_refuses_deep_huge_and_odd_json_with_a_message(client, survey):
+    """Hole 5: JSON nested 5,000 deep was a RecursionError: a 500 and a traceback per request."""
+    deep = client.post(f"{URL}/responses", data="[" * 5000 + "]" * 5000, content_type="application/json")
+    assert deep.status_code == 400 and "nested too deeply" in deep.json["error"]
+    huge = client.post(f"{URL}/responses", json=payload(answers={"hard": "x" * 300_000}))
+    assert huge.status_code == 413 and huge.json["error"]
+    for body in ('{"uuid": NaN}', '{"language": "\\ud800"}', '{"kids": 1e999}', "\xff"):
+        odd = client.post(f"{URL}/responses", data=body, content_type="application/json")
+        assert odd.status_code == 400 and odd.json["error"], body
+    assert count(Response) == 0
