@@ -102,7 +102,7 @@ def read_sheets(data: bytes, filename: str = "", *,
     tables, problems = {}, []
     for name, rows in named_rows:
         try:
-            tables[name] = _table(rows, sheet=name)
+            tables[name] = table_of(rows, sheet=name)
         except Invalid as invalid:
             problems.extend(invalid.problems)
     if problems:
@@ -112,6 +112,16 @@ def read_sheets(data: bytes, filename: str = "", *,
 
 def read_csv(data: bytes) -> Table:
     """A CSV file in any of the separators and encodings above; refuses one without a header."""
+    rows, delimiter = csv_rows(data)
+    table = table_of(rows)
+    if not table.header:
+        raise Invalid([Problem("empty", EMPTY)])
+    return dataclasses.replace(table, delimiter=delimiter)
+
+
+def csv_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str]:
+    """Every row of a CSV file with the line it starts on, and the separator: for a file that
+    holds several tables one under another (an XLSForm written as CSV)."""
     text = decode(data)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -122,10 +132,7 @@ def read_csv(data: bytes) -> Table:
             start = reader.line_num + 1
     except csv.Error as error:
         raise Invalid([Problem("not_csv", NOT_CSV, {"error": str(error)}, line=reader.line_num)])
-    table = _table(rows)
-    if not table.header:
-        raise Invalid([Problem("empty", EMPTY)])
-    return dataclasses.replace(table, delimiter=delimiter)
+    return rows, delimiter
 
 
 def decode(data: bytes) -> str:
@@ -164,7 +171,7 @@ def _delimiter(text: str) -> str:
     return max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
 
 
-def _table(rows: Iterable[tuple[int, list[Any]]], sheet: str | None = None) -> Table:
+def table_of(rows: Iterable[tuple[int, Sequence[Any]]], sheet: str | None = None) -> Table:
     """Header and rows from (line, raw cells), blank rows and trailing blank cells dropped."""
     kept = []
     for line, raw in rows:

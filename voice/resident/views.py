@@ -245,7 +245,11 @@ def _within_allowance(survey: Survey, key: uuid_module.UUID | None) -> bool:
 
 
 def _submitted_uuid() -> uuid_module.UUID | None:
-    payload = request.get_json(silent=True)
+    """The submission's uuid, read with the same bounds as the submission itself."""
+    try:
+        payload = request_json()
+    except Invalid:
+        return None  # refused just after, with its reason
     try:
         return uuid_module.UUID(str(payload["uuid"]))
     except (TypeError, KeyError, ValueError):

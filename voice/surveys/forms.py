@@ -52,8 +52,9 @@ class SurveyForm(FlaskForm):
 
 
 class XLSFormUploadForm(FlaskForm):
-    file = FileField(_l("XLSForm workbook (.xlsx)"), validators=[
-        FileRequired(_l("Choose a file.")), FileAllowed(["xlsx"], _l("Upload an .xlsx workbook."))])
+    file = FileField(_l("XLSForm (.xlsx, .xls or .csv)"), validators=[
+        FileRequired(_l("Choose a file.")), FileAllowed(["xlsx", "xls", "csv"],
+                                                        _l("Upload an XLSForm: .xlsx, .xls or .csv."))])
     slug = StringField(_l("Address"), validators=[Optional(), Length(max=80), _slug],
                        description=_l("Leave empty to use the form_id of the workbook."))
 

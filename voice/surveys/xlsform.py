@@ -1,6 +1,6 @@
 """Import and export XLSForm workbooks (the ODK spreadsheet format).
 
-Import reads the workbook (.xlsx or .xls) with the one table reader (``voice.tables``) into
+Import reads the workbook (.xlsx or .xls, or pyxform's CSV form) with the one table reader (``voice.tables``) into
 the rows pyxform expects, and pyxform's ``workbook_to_json`` gives the nested form (header
 case, aliases, ``label::Language (code)`` columns and the spellings of ``begin group`` are
 its business). Two passes over that:
@@ -24,7 +24,8 @@ select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
 or user identifiers are left out with a notice (we do not collect contact details through
-survey questions: DESIGN.md's privacy rules). Everything else is
+survey questions: DESIGN.md's privacy rules). ``gps`` and ``location`` are ``geopoint``; a
+``hidden`` field is kept as a calculation of its default. Everything else is
 refused: repeats, media questions and media columns, ``*_from_file`` and external
 choices, geo,
 barcode, range, rank, and the columns ``repeat_count``, ``trigger``, ``parameters``; a
@@ -57,11 +58,12 @@ from ..intake.definition import (
     Question,
     SurveyDefinition,
     iter_items,
+    iter_questions,
     validate_definition,
 )
 from ..intake.expressions import ExpressionError, parse
 from ..problems import N_, Invalid, Problem
-from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, read_sheets
+from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, csv_rows, read_sheets, table_of
 
 __all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_xlsform", "import_xlsform", "read_xlsform",
            "refusal"]
@@ -92,6 +94,7 @@ IMPORT_MESSAGES = {
     "unknown_language": N_("%(language)s is not a language we know. Write the column as "
                            "%(column)s (code), for example label::Hebrew (he)."),
     "pyxform": N_("%(detail)s"),
+    "no_label": N_("The question %(name)s has no label or hint."),
 }
 # Every template an import can produce, definition problems included, for the web layer.
 MESSAGES = {**DEFINITION_MESSAGES, **IMPORT_MESSAGES}
@@ -158,7 +161,8 @@ _SUPPORTED_TYPES = {
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
     "time": "time", "datetime": "datetime", "date time": "datetime", "datetime-local": "datetime",
     "dateTime": "datetime",  # pyxform's JSON name for datetime
-    "calculate": "calculate", "geopoint": "geopoint",
+    "calculate": "calculate", "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
+    "hidden": "calculate",  # a value kept with every answer: its default, as a calculation
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
@@ -203,12 +207,20 @@ def read_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en
     left_out = _refuse_unsupported(rows, data)
     form = _to_json(data)
     defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out)).definition()
+    _refuse_unlabelled(defn, rows)
     for problem in validate_definition(defn):
         # Point a duplicate at its second use: the first is where the author meant it.
         occurrence = 1 if problem.code == "duplicate_name" else 0
         row = rows.row_of(problem.params.get("name"), occurrence)
         raise refusal("survey", row, None, problem.code, dict(problem.params))
     return XLSFormImport(defn, list(left_out.values()))
+
+
+def _refuse_unlabelled(defn: SurveyDefinition, rows: _SurveyRows) -> None:
+    """A question nobody can read is refused, as pyxform refuses it when it writes the XForm."""
+    for question in iter_questions(defn):
+        if question.type != "calculate" and not (question.label or question.hint):
+            raise refusal("survey", rows.row_of(question.name), "label", "no_label", {"name": question.name})
 
 
 def import_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en") -> SurveyDefinition:
@@ -236,9 +248,12 @@ def _read_sheets(content: bytes, filename: str) -> DefinitionData:
     """The workbook's sheets, read by the one table reader, in the shape pyxform converts."""
     if not content:
         raise refusal(None, None, None, "empty_file")
-    if not content.startswith((XLSX_SIGNATURE, XLS_SIGNATURE)):
+    if content.startswith((XLSX_SIGNATURE, XLS_SIGNATURE)):
+        read = read_sheets(content, filename, blank_rows_end=PYXFORM_BLANK_ROWS_END_A_SHEET)
+    elif Path(filename).suffix.lower() == ".csv":
+        read = _csv_sheets(content)
+    else:
         raise refusal(None, None, None, "not_xlsx")
-    read = read_sheets(content, filename, blank_rows_end=PYXFORM_BLANK_ROWS_END_A_SHEET)
     tables = {name.lower(): table for name, table in read.items()}
     if len(tables) == 1 and not set(tables) & SUPPORTED_SHEET_NAMES:
         tables = {"survey": next(iter(tables.values()))}  # as pyxform: a lone sheet is the survey
@@ -249,6 +264,21 @@ def _read_sheets(content: bytes, filename: str) -> DefinitionData:
         header, rows = _pyxform_sheet(tables[name])
         sheets[name], sheets[f"{name}_header"] = rows, [dict.fromkeys(header)] if header else []
     return DefinitionData(sheet_names=list(tables), **sheets)
+
+
+def _csv_sheets(content: bytes) -> dict[str, Table]:
+    """An XLSForm written as CSV, as pyxform reads one: a row whose first cell names a sheet
+    starts it; the rows under it, first cell empty, are that sheet's header and rows."""
+    rows, _delimiter = csv_rows(content)
+    sheets: dict[str, list[tuple[int, list[str]]]] = {}
+    name = None
+    for line, cells in rows:
+        if cells and cells[0].strip():
+            name = cells[0].strip()
+            sheets.setdefault(name, [])
+        if name is not None and any(cell.strip() for cell in cells[1:]):
+            sheets[name].append((line, cells[1:]))
+    return {sheet: table_of(sheet_rows, sheet=sheet) for sheet, sheet_rows in sheets.items()}
 
 
 def _pyxform_sheet(table: Table) -> tuple[list[str], list[dict[str, str]]]:
@@ -362,8 +392,8 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     raise refuse("unknown_type")
 
 
-_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "location", "gps", "barcode",
-                      "range", "rank", "hidden", "trigger",
+_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "barcode",
+                      "range", "rank", "trigger",
                       "xml-external", "csv-external", "osm")
 
 
@@ -376,6 +406,12 @@ def _to_json(data: DefinitionData) -> dict:
         # pyxform assumes well-formed sheets in places; a malformed one must still end
         # as a refusal the author can read, never as a traceback.
         raise refusal("survey", None, None, "pyxform", {"detail": repr(err)}) from None
+
+
+def _literal(value) -> str:
+    """A text as an expression's string literal (a hidden field's value, kept as a calculation)."""
+    text = "" if value is None else str(value)
+    return f'"{text}"' if "'" in text else f"'{text}'"
 
 
 def _default(value) -> str | None:
@@ -518,8 +554,9 @@ class _Mapper:
             choice_list=list_name if type_ in SELECT_TYPES else None,
             choice_filter=self.expression(child, "choice_filter"),
             appearance=control.get("appearance"), role=role,
-            calculation=self.expression(child, "calculate") if type_ == "calculate" else None,
-            default=_default(child.get("default")), read_only=_required(str(bind.get("readonly", ""))) is True)
+            calculation=(_literal(child.get("default")) if child["type"] == "hidden"
+                         else self.expression(child, "calculate") if type_ == "calculate" else None),
+            default=None if child["type"] == "hidden" else _default(child.get("default")), read_only=_required(str(bind.get("readonly", ""))) is True)
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (

@@ -237,3 +237,13 @@ def test_an_address_taken_by_another_form_gets_a_number(client, signed_in, campa
                                    settings=[["form_id"], ["third"]]), "c.xlsx", slug="roster")
     assert response.status_code == 422 and "Another survey already uses the address roster" in \
         response.get_data(as_text=True)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["yes_or_no_question.xls", "yes_or_no_question.csv"])
+def test_xls_and_csv_forms_upload_on_the_page(client, signed_in, campaign, name):
+    signed_in("analyst")
+    response = upload(client, (XLSFORMS / "pyxform" / name).read_bytes(), name)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (survey,) = db.session.scalars(select(Survey))
+    assert [q["name"] for q in _questions(survey.draft["items"])] == ["good_day"]

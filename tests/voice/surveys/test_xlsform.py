@@ -325,7 +325,14 @@ def test_pyxform_row_numbers_are_kept():
     assert (error.sheet, error.line) == ("choices", 3)
 
 
-PYXFORM_FORMS = sorted((SHARED / "pyxform").glob("*.xls*")) if (SHARED / "pyxform").is_dir() else []
+def is_form(path: Path) -> bool:
+    """A workbook, or a CSV whose first cell names the survey sheet (the rest are choice lists)."""
+    if path.suffix != ".csv":
+        return path.suffix in (".xls", ".xlsx")
+    return path.read_text(encoding="utf-8", errors="replace").lstrip().strip('"').lower().startswith("survey")
+
+
+PYXFORM_FORMS = sorted(p for p in (SHARED / "pyxform").glob("*.*") if is_form(p)) if (SHARED / "pyxform").is_dir() else []
 
 
 @needs_shared
@@ -391,3 +398,16 @@ def test_a_position_question_imports():
     defn = import_xlsform(xlsx([HEADER, ["geopoint", "door", "Where is the door?"]]))
     assert questions(defn)["door"].type == "geopoint"
     assert_round_trips(defn)
+
+
+def test_a_form_written_as_csv_imports_with_its_line_numbers(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text('"survey",,,\n,"type","name","label"\n,"integer","kids","Children?"\n,,,\n'
+                    ',"texte","why","Why?"\n"choices",,,\n,"list_name","name","label"\n', encoding="utf-8")
+    refused_form = refused(path)
+    assert (refused_form.sheet, refused_form.line, refused_form.code) == ("survey", 5, "unknown_type")
+    path.write_text('"survey",,,\n,"type","name","label"\n,"gps","door","Door?"\n,"hidden","round",\n',
+                    encoding="utf-8")
+    defn = import_xlsform(path)
+    assert {n: (q.type, q.calculation) for n, q in questions(defn).items()} == {
+        "door": ("geopoint", None), "round": ("calculate", "''")}
