@@ -18,14 +18,25 @@ from .i18n import (available_locales, check_catalogs, language_name, locale_info
 from .labels import role_choices
 from .security import add_security_headers, check_every_route_declares_access
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS = str(PACKAGE_DIR / "migrations")
+
+
+def _shipped_folder(name: str) -> Path:
+    """A wheel carries templates/ and translations/ inside the package (setup.py puts them there);
+    a source checkout, editable installs included, keeps them at the project root."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+TEMPLATES = _shipped_folder("templates")
+TRANSLATIONS = _shipped_folder("translations")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from VOICE_* variables, then ``config`` on top (tests)."""
     app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(PROJECT_ROOT / "templates"))
+                template_folder=str(TEMPLATES))
     instance_path = (config or {}).get("INSTANCE_PATH", app.instance_path)
     app.instance_path = instance_path
     os.makedirs(instance_path, exist_ok=True)
@@ -34,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(PROJECT_ROOT / "translations"))
+                   default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
     login_manager.init_app(app)
     jobs.init_app(app)
@@ -51,7 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_error_pages(app)
 
     check_every_route_declares_access(app)
-    check_catalogs(app)
+    check_catalogs(app, TRANSLATIONS)
     return app
 
 

@@ -61,9 +61,8 @@ def available_locales() -> list[LocaleInfo]:
     return [LocaleInfo.of(code) for code in current_app.config["LANGUAGES"]]
 
 
-def check_catalogs(app: Flask) -> None:
-    """Every configured locale but the source language must ship a compiled catalog."""
-    root = Path(app.root_path).parent / "translations"
+def check_catalogs(app: Flask, root: Path) -> None:
+    """Every configured locale but the source language must ship a compiled catalog in ``root``."""
     missing = [code for code in app.config["LANGUAGES"] if code != "en"
                and not (root / code / "LC_MESSAGES" / "messages.mo").exists()]
     if missing:
