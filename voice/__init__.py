@@ -14,7 +14,7 @@ from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, res
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import (available_locales, check_catalogs, language_name, locale_info, remember_requested_locale,
-                   save_locale_choice, select_locale)
+                   select_locale)
 from .labels import role_choices
 from .security import add_security_headers, check_every_route_declares_access
 
@@ -55,7 +55,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     app.after_request(add_security_headers)
-    app.before_request(save_locale_choice)
     app.after_request(remember_requested_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(template_globals)
