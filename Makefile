@@ -1,4 +1,4 @@
-# Community Voice: `make demo` to try it, `make test` to run the whole suite.
+# Community Voice: `make demo` to try it, `make test` to run the whole suite, `make test-fast` while working.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,24 +6,23 @@ LOCALES := es he ar ru am fr
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-test demo serve test translations check-translations clean
+.PHONY: install install-test demo serve test test-fast translations check-translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The install compiles the catalogs too (setup.py).
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pybabel compile -d translations
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/pybabel compile -d translations
 
 # Installs, creates the SQLite database, loads and tags the demo campaign, and serves it.
 demo: install
 	$(BIN)/voice init-db
-	$(BIN)/voice demo
+	$(BIN)/voice demo --url http://$(HOST):$(PORT)
 	$(BIN)/voice nlp run
 	$(BIN)/voice run --host $(HOST) --port $(PORT)
 
@@ -35,6 +34,12 @@ serve: install
 # missing, except under CI=true, where a missing one fails.
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Unit and flow tests only, on SQLite, in parallel: no browser, PostgreSQL, Redis worker or slow
+# test (even under CI=true, which would otherwise demand PostgreSQL).
+test-fast: install-test
+	env -u CI -u VOICE_TEST_DATABASE_URL $(BIN)/python -m pytest -n auto --maxprocesses=4 \
+	  -m "not browser and not postgres and not redis and not slow" $(PYTEST_ARGS)
 
 # Extract, update and compile the catalogs (no POT-Creation-Date churn between runs).
 translations: $(BIN)/python

@@ -15,19 +15,30 @@ from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, res
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import (available_locales, check_catalogs, language_name, locale_info, remember_requested_locale,
-                   save_locale_choice, select_locale)
+                   select_locale)
 from .labels import role_choices
 from .security import add_security_headers, check_every_route_declares_access
 from .timezones import format_local, site_zone
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS = str(PACKAGE_DIR / "migrations")
+
+
+def _shipped_folder(name: str) -> Path:
+    """A wheel carries templates/ and translations/ inside the package (setup.py puts them there);
+    a source checkout, editable installs included, keeps them at the project root."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+TEMPLATES = _shipped_folder("templates")
+TRANSLATIONS = _shipped_folder("translations")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from VOICE_* variables, then ``config`` on top (tests)."""
     app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(PROJECT_ROOT / "templates"))
+                template_folder=str(TEMPLATES))
     instance_path = (config or {}).get("INSTANCE_PATH", app.instance_path)
     app.instance_path = instance_path
     os.makedirs(instance_path, exist_ok=True)
@@ -40,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(PROJECT_ROOT / "translations"))
+                   default_translation_directories=str(TRANSLATIONS))
     csrf.init_app(app)
     login_manager.init_app(app)
     jobs.init_app(app)
@@ -50,7 +61,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     app.after_request(add_security_headers)
-    app.before_request(save_locale_choice)
     app.after_request(remember_requested_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(format_local, "localtime")  # |localtime(campaign.time_zone)
@@ -58,7 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_error_pages(app)
 
     check_every_route_declares_access(app)
-    check_catalogs(app)
+    check_catalogs(app, TRANSLATIONS)
     return app
 
 

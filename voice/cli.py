@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from babel import Locale
 from flask import Flask
 from flask_migrate import upgrade
 
@@ -29,7 +30,9 @@ def init_db() -> None:
 
 
 @click.command("demo")
-def demo() -> None:
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the server answers (`voice run`'s default), for the sign-in address printed.")
+def demo(url: str) -> None:
     """Fill an empty database with the demo campaign and print how to sign in."""
     try:
         summary = load_demo()
@@ -39,11 +42,10 @@ def demo() -> None:
             "Use an empty database (e.g. VOICE_DATABASE_URL=sqlite:////tmp/voice-demo.sqlite3).")
     click.echo("Demo campaign loaded." if summary.created else "The demo campaign is already loaded.")
     click.echo("  " + ", ".join(f"{count} {name}" for name, count in summary.counts.items()))
-    # The server's address is not known here: `make demo` serves on 127.0.0.1:5000 unless PORT says otherwise.
-    click.echo("Sign in at /auth/sign-in on the server (make demo: http://127.0.0.1:5000) with any of these "
-               "demo accounts:")
-    for role, email, password in summary.users:
-        click.echo(f"  {role:<12} {email:<32} {password}")
+    click.echo(f"Sign in at {url.rstrip('/')}/auth/sign-in with any of these demo accounts. Each opens in "
+               "its own language; the language links at the top of every page switch it.")
+    for role, email, password, locale in summary.users:
+        click.echo(f"  {role:<12} {email:<32} {password}  {Locale.parse(locale).english_name}")
 
 
 @click.group("nlp")

@@ -1,8 +1,9 @@
 """Locale choice and text direction.
 
-The locale comes from ``?lang=``, then the signed-in user's setting, then a cookie, then the
-browser's Accept-Language. Choosing a language with ``?lang=`` is remembered (cookie, and the
-user's setting when signed in) so that the next page stays in it.
+The locale comes from ``?lang=``, then a choice made while signed in, then the signed-in user's
+setting, then a cookie, then the browser's Accept-Language. Choosing a language with ``?lang=``
+is remembered for the next pages (cookie, and the sign-in session when signed in) but never
+changes the user's saved setting: only the account settings page does.
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from .extensions import db
-
 LOCALE_COOKIE = "voice_lang"
+# The language chosen during this sign-in; signing in or out clears the session, and with it this.
+SESSION_LOCALE = "lang"
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ def select_locale() -> str:
     chosen = requested_locale()
     if chosen:
         return chosen
-    if current_user and current_user.is_authenticated and _supported(current_user.locale):
-        return current_user.locale
+    if current_user and current_user.is_authenticated:
+        signed_in_choice = _supported(session.get(SESSION_LOCALE)) or _supported(current_user.locale)
+        if signed_in_choice:
+            return signed_in_choice
     cookie = _supported(request.cookies.get(LOCALE_COOKIE))
     if cookie:
         return cookie
@@ -61,9 +64,8 @@ def available_locales() -> list[LocaleInfo]:
     return [LocaleInfo.of(code) for code in current_app.config["LANGUAGES"]]
 
 
-def check_catalogs(app: Flask) -> None:
-    """Every configured locale but the source language must ship a compiled catalog."""
-    root = Path(app.root_path).parent / "translations"
+def check_catalogs(app: Flask, root: Path) -> None:
+    """Every configured locale but the source language must ship a compiled catalog in ``root``."""
     missing = [code for code in app.config["LANGUAGES"] if code != "en"
                and not (root / code / "LC_MESSAGES" / "messages.mo").exists()]
     if missing:
@@ -77,18 +79,13 @@ def locale_info() -> LocaleInfo:
     return g.locale_info
 
 
-def save_locale_choice() -> None:
-    """A signed-in user's ``?lang=`` choice becomes their setting, which outranks the cookie."""
-    chosen = requested_locale()
-    if chosen and current_user.is_authenticated and current_user.locale != chosen:
-        current_user.locale = chosen
-        db.session.commit()
-
-
 def remember_requested_locale(response):
-    """Keep a ``?lang=`` choice for the next pages, signed in or not."""
+    """Keep a ``?lang=`` choice for the next pages, signed in or not; the user's setting stays."""
     chosen = requested_locale()
     if chosen:
+        if current_user.is_authenticated:
+            # The cookie ranks below the user's setting, so a signed-in choice also lives in the session.
+            session[SESSION_LOCALE] = chosen
         response.set_cookie(LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
                             secure=request.is_secure, httponly=True)
     return response

@@ -23,9 +23,13 @@ def _fingerprint() -> str:
 
 
 def test_demo_fills_an_empty_database(app, runner):
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--url", "http://127.0.0.1:8123"])
     assert result.exit_code == 0, result.output
-    assert "admin@demo.example.org" in result.output and DEMO_PASSWORD in result.output
+    assert "http://127.0.0.1:8123/auth/sign-in" in result.output
+    # Each account is printed with the language it opens in.
+    accounts = {line.split()[1]: line for line in result.output.splitlines() if "@demo.example.org" in line}
+    assert DEMO_PASSWORD in accounts["admin@demo.example.org"] and "English" in accounts["admin@demo.example.org"]
+    assert "Hebrew" in accounts["analyst@demo.example.org"] and "Amharic" in accounts["canvasser@demo.example.org"]
     campaign = Campaign.by_slug("demo")
     assert campaign.is_demo and "(demo)" in campaign.name
     assert {user.role for user in db.session.scalars(select(User))} == set(ROLES)

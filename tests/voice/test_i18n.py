@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from voice import create_app
 from voice.extensions import db
 
-from ..helpers import ROOT, sign_in
+from ..helpers import ROOT, post_form, sign_in
 
 LOCALES = ("es", "he", "ar", "ru", "am", "fr")
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w*\}")
@@ -83,13 +83,28 @@ def test_choosing_a_language_is_remembered(client):
     assert 'lang="he"' in client.get("/auth/sign-in").get_data(as_text=True)
 
 
-def test_a_signed_in_users_choice_becomes_their_setting(client, users, signed_in):
+def test_a_signed_in_users_choice_keeps_the_pages_but_not_their_setting(app, client, users, signed_in):
     users["committee"].locale = "am"
     db.session.commit()
     signed_in("committee")
-    client.get("/?lang=ar")
-    assert users["committee"].locale == "ar"
+    assert 'lang="ar"' in client.get("/?lang=ar").get_data(as_text=True)
+    db.session.refresh(users["committee"])
+    assert users["committee"].locale == "am"
+    # The choice holds for the rest of this sign-in, over the saved setting...
     assert 'lang="ar"' in client.get("/").get_data(as_text=True)
+    # ...and the next sign-in, here on another device, opens in the saved language.
+    other_device = app.test_client()
+    sign_in(other_device, "committee@example.org")
+    assert 'lang="am"' in other_device.get("/").get_data(as_text=True)
+
+
+def test_the_user_settings_page_saves_the_language(client, users, signed_in):
+    admin = signed_in("admin")
+    post_form(client, f"/auth/users/{admin.id}?lang=fr", {
+        "email": "admin@example.org", "display_name": "Test admin", "role": "admin", "locale": "he", "active": "y"},
+        token_from=f"/auth/users/{admin.id}")
+    db.session.refresh(admin)
+    assert admin.locale == "he"
 
 
 def test_the_app_refuses_to_start_without_a_catalog(tmp_path, monkeypatch):

@@ -48,11 +48,11 @@ class DemoRefused(Exception):
 class DemoSummary:
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
-    users: list[tuple[str, str, str]] = field(default_factory=list)  # role, e-mail, password
+    users: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, e-mail, password, language
 
 
-def demo_users() -> list[tuple[str, str, str]]:
-    return [(role, email, DEMO_PASSWORD) for role, email, _name, _locale in DEMO_USERS]
+def demo_users() -> list[tuple[str, str, str, str]]:
+    return [(role, email, DEMO_PASSWORD, locale) for role, email, _name, locale in DEMO_USERS]
 
 
 def load_demo() -> DemoSummary:
