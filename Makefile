@@ -12,9 +12,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The install compiles the catalogs too (setup.py).
+# The install compiles the catalogs too (setup.py). The demo runs from a regular install: an
+# editable one is for working on the code (make test), and setuptools announces it at length.
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet .
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
