@@ -8,7 +8,7 @@
  *
  * Sync sends the queue one record at a time, oldest first. A record leaves the tablet only
  * when the server answers 201 (stored) or 200 (already stored). 409 (same UUID, other
- * content) and 422/403 (refused) keep the record, marked, for the supervisor. A network
+ * content) and 422/403/404/413 (refused, or too large ever to be taken) keep the record, marked, for the supervisor. A network
  * error, 5xx, 429 or an expired CSRF token stops the run and retries with exponential
  * back-off (1 s, 2 s, 4 s … at most a minute, with jitter).
  */
@@ -251,7 +251,8 @@
                     return Store.set('lastSync', new Date().toISOString());
                   }).then(function () { changed(); return true; });
                 }
-                if (answer.status === 409 || answer.status === 422 || answer.status === 403 || answer.status === 404) {
+                if (answer.status === 409 || answer.status === 422 || answer.status === 403 || answer.status === 404 ||
+                    answer.status === 413) {
                   record.state = answer.status === 409 ? 'conflict' : 'refused';
                   record.error = (answer.body && answer.body.error) || String(answer.status);
                   return Store.putRecord(record).then(function () { changed(); return true; });
