@@ -64,3 +64,10 @@ def test_all_problems_are_reported_at_once():
 
 def test_test_only_variables_are_not_settings():
     assert settings_from_environment({"VOICE_TEST_DATABASE_URL": "postgresql://x/y"}) == {}
+
+
+def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(app, client):
+    assert app.config["MAX_CONTENT_LENGTH"] == 32 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/auth/sign-in", data={"email": "a@example.org", "password": "x" * 2000})
+    assert response.status_code == 413

@@ -8,9 +8,9 @@
  *
  * Sync sends the queue one record at a time, oldest first. A record leaves the tablet only
  * when the server answers 201 (stored) or 200 (already stored). 409 (same UUID, other
- * content) and 422/403/404/413 (refused, or too large ever to be taken) keep the record, marked, for the supervisor. A network
- * error, 5xx, 429 or an expired CSRF token stops the run and retries with exponential
- * back-off (1 s, 2 s, 4 s … at most a minute, with jitter).
+ * content) and 422/403/404/413 (refused, or too large ever to be taken) keep the record,
+ * marked, for the supervisor. A network error, 5xx, 429 or an expired CSRF token stops the
+ * run and retries with exponential back-off (1 s, 2 s, 4 s … at most a minute, with jitter).
  */
 (function (root) {
   'use strict';
