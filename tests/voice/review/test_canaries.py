@@ -1,9 +1,6 @@
 """Canaries: personal data planted in every kind of free text residents and facilitators
-write must not reach a committee page, a committee export or a log line once the NLP has run.
-
-The PDF is not read here: neither pypdf nor pdftotext is installed, so the report's HTML, the
-very page WeasyPrint renders into the PDF, is checked instead (and the PDF is fetched, so its
-route runs under caplog too)."""
+write must not reach a committee page, its PDF, a committee export or a log line once the NLP
+has run."""
 from __future__ import annotations
 
 import io
@@ -11,6 +8,7 @@ import logging
 import uuid
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from voice.extensions import db
 from voice.models import Answer, Comment, ListeningSession, Response, Survey, Turf, Visit, VoiceItem
@@ -66,7 +64,8 @@ def _committee_texts(client) -> dict[str, str]:
     pages = {name: client.get(path).get_data(as_text=True) for name, path in (
         ("dashboard", "/review/town?period=2026"), ("dashboard north", "/review/town?period=2026&geography=T-N"),
         ("joined view", "/review/town/indicators?period=2026"), ("report", "/review/town/report?period=2026"))}
-    assert client.get("/review/town/report.pdf?period=2026").data.startswith(b"%PDF")
+    pdf = PdfReader(io.BytesIO(client.get("/review/town/report.pdf?period=2026").data))
+    pages["report.pdf"] = "\n".join(page.extract_text() for page in pdf.pages)
     for table in ("codes", "joined", "barriers", "trend"):
         pages[f"{table}.csv"] = client.get(f"/review/town/export?table={table}&format=csv&period=2026").get_data(
             as_text=True)
@@ -90,3 +89,4 @@ def test_no_canary_reaches_the_committee_or_the_logs(client, signed_in, town, us
             assert canary not in text, f"the {kind} canary is in the {name}"
     assert "[EMAIL]" in pages["dashboard"] and "[NAME]" in pages["dashboard"]  # the planted texts are quoted
     assert "[NAME]" in pages["report"]  # ... and the room's priority is shown
+    assert "[NAME]" in pages["report.pdf"]  # the PDF's text was read, redacted quotes and all
