@@ -47,6 +47,7 @@ QUESTION_TYPES = (
     "time",  # hours:minutes[:seconds], as the resident's clock reads
     "datetime",  # a date and a time, year-month-dayThours:minutes[:seconds]
     "geopoint",  # "latitude longitude [altitude [accuracy]]", as ODK stores a position
+    "range",  # a number from ``parameters`` start to end, in steps of step
     "note",
     "geography",  # one of the campaign's geographies
     "consent",
@@ -78,6 +79,8 @@ MESSAGES = {
     "bad_role": N_("%(name)s has the role %(role)s; a role is geography or group:<key>."),
     "role_not_allowed": N_("The role %(role)s cannot be given to %(name)s, a %(type)s question."),
     "duplicate_role": N_("The role %(role)s is given to more than one question."),
+    "bad_range": N_("%(name)s is a range question but its start, end and step are not numbers "
+                    "with a step above zero that fits between them."),
     "calculation_mismatch": N_("%(name)s needs a calculation if and only if it is a calculate "
                                "question."),
     "empty_group": N_("The group %(name)s has no questions."),
@@ -138,6 +141,7 @@ class Question:
     calculation: str | None = None  # the expression a calculate question stores
     default: str | None = None  # the answer an interview starts with (a multi-select's: space-separated)
     read_only: bool = False  # shown, never changed: it keeps its default
+    parameters: dict[str, str] = field(default_factory=dict)  # a range's start, end and step
 
     kind = "question"
 
@@ -158,6 +162,8 @@ class Question:
             data["default"] = self.default
         if self.read_only:
             data["read_only"] = True
+        if self.parameters:
+            data["parameters"] = dict(self.parameters)
         return data
 
     @classmethod
@@ -172,7 +178,7 @@ class Question:
             choice_filter=_optional(data, "choice_filter"),
             appearance=_optional(data, "appearance"), role=_optional(data, "role"),
             calculation=_optional(data, "calculation"), default=_optional(data, "default"),
-            read_only=_flag(data, "read_only"),
+            read_only=_flag(data, "read_only"), parameters=_string_dict(data, "parameters"),
         )
 
 
@@ -382,6 +388,8 @@ def _check_question(defn: SurveyDefinition, question: Question,
         problems.append(problem("choices_not_allowed", {"name": name}))
     if question.choice_filter and question.type not in SELECT_TYPES:
         problems.append(problem("choice_filter_not_allowed", {"name": name}))
+    if question.type == "range" and not _range_ok(question.parameters):
+        problems.append(problem("bad_range", {"name": name}))
     if (question.type == "calculate") != bool(question.calculation):
         problems.append(problem("calculation_mismatch", {"name": name}))
     for field_name in ("relevant", "constraint", "choice_filter", "calculation"):
@@ -389,6 +397,14 @@ def _check_question(defn: SurveyDefinition, question: Question,
                                       defn.choice_lists.get(question.choice_list or ""))
     problems += _check_role(question)
     return problems
+
+
+def _range_ok(parameters: dict[str, str]) -> bool:
+    try:
+        start, end, step = (float(parameters[key]) for key in ("start", "end", "step"))
+    except (KeyError, ValueError):
+        return False
+    return step > 0 and start != end and abs(end - start) >= step
 
 
 def _check_expression(item: Item, field_name: str, question_names: set[str],

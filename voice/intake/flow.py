@@ -52,6 +52,7 @@ MESSAGES = {
     "time": _l("Enter a time as hours:minutes, such as 14:30."),
     "datetime": _l("Enter a date and a time, such as 2024-09-01 14:30."),
     "geopoint": _l("Enter a position as latitude and longitude, such as 31.7767 35.2345."),
+    "range": _l("Choose a number within the range shown."),
     "too_long": _l("Please keep your answer under %(count)d characters.", count=MAX_TEXT),
     "choose_option": _l("Choose one of the options shown."),
     "choose_options": _l("Choose among the options shown."),
@@ -115,7 +116,7 @@ def typed(question: Question, value: Any) -> Any:
     Numeric text that does not read as a number (mid-typing) stays text."""
     if value in (None, "", []):
         return [] if question.type == "select_multiple" else ""
-    if question.type in ("integer", "decimal"):
+    if question.type in ("integer", "decimal", "range"):
         text = _text(value).replace(",", ".")
         if question.type == "integer" and WHOLE.fullmatch(text):
             return int(text)
@@ -277,6 +278,10 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
     if kind == "datetime":  # stored with a T, whether typed with a T or a space
         day, _sep, clock = text.replace(" ", "T", 1).partition("T")
         return (f"{day}T{clock}", None) if _real_day(day) and CLOCK.fullmatch(clock) else (None, "datetime")
+    if kind == "range":
+        number = text.replace(",", ".")
+        return (format(Decimal(number), "f"), None) if NUMBER.fullmatch(number) and _on_scale(
+            question, Decimal(number)) else (None, "range")
     if kind == "geopoint":
         return (" ".join(text.split()), None) if _position(text.split()) else (None, "geopoint")
     if kind == "consent":  # anything but agreement is no answer
@@ -284,6 +289,12 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
     if len(text) > MAX_TEXT:
         return None, "too_long"
     return text, None
+
+
+def _on_scale(question: Question, number: Decimal) -> bool:
+    """Between the range's start and end (either may be the larger), on one of its steps."""
+    start, end, step = (Decimal(question.parameters[key]) for key in ("start", "end", "step"))
+    return min(start, end) <= number <= max(start, end) and (number - start) % step == 0
 
 
 def _position(numbers: list[str]) -> bool:

@@ -28,7 +28,7 @@ survey questions: DESIGN.md's privacy rules). ``gps`` and ``location`` are ``geo
 ``hidden`` field is kept as a calculation of its default. Everything else is
 refused: repeats, media questions and media columns, ``*_from_file`` and external
 choices, geo,
-barcode, range, rank, and the columns ``repeat_count``, ``trigger``, ``parameters``; a
+barcode, rank, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -154,8 +154,7 @@ def _column_name(code: str) -> str:
 
 # --- Import ---------------------------------------------------------------------------
 
-_UNSUPPORTED_COLUMNS = ("repeat_count",
-                        "trigger", "parameters", "save_to")
+_UNSUPPORTED_COLUMNS = ("repeat_count", "trigger", "save_to")
 _SUPPORTED_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
@@ -163,6 +162,7 @@ _SUPPORTED_TYPES = {
     "dateTime": "datetime",  # pyxform's JSON name for datetime
     "calculate": "calculate", "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
     "hidden": "calculate",  # a value kept with every answer: its default, as a calculation
+    "range": "range",
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
@@ -393,7 +393,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
 
 
 _KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "barcode",
-                      "range", "rank", "trigger",
+                      "rank", "trigger",
                       "xml-external", "csv-external", "osm")
 
 
@@ -556,7 +556,9 @@ class _Mapper:
             appearance=control.get("appearance"), role=role,
             calculation=(_literal(child.get("default")) if child["type"] == "hidden"
                          else self.expression(child, "calculate") if type_ == "calculate" else None),
-            default=None if child["type"] == "hidden" else _default(child.get("default")), read_only=_required(str(bind.get("readonly", ""))) is True)
+            default=None if child["type"] == "hidden" else _default(child.get("default")),
+            read_only=_required(str(bind.get("readonly", ""))) is True,
+            parameters={k: str(v) for k, v in (child.get("parameters") or {}).items()} if type_ == "range" else {})
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (
@@ -606,7 +608,7 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
                  + ["required"] + _translated("required_message", defn)
                  + ["relevant", "constraint"] + _translated("constraint_message", defn)
-                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only"])
+                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters"])
 
     def texts(values: dict[str, str]) -> list[str | None]:
         return [values.get(code) for code in defn.languages]
@@ -626,7 +628,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
                     item.choice_filter, item.appearance, item.role, item.calculation, item.default,
-                    "yes" if item.read_only else None])
+                    "yes" if item.read_only else None,
+                    " ".join(f"{k}={v}" for k, v in item.parameters.items()) or None])
 
     write(defn.items)
 

@@ -95,6 +95,8 @@ def test_a_consistent_survey_has_no_problems():
     ([text("a", label={"fr": "a"})], ["unlisted_language"]),
     ([Question("a", "calculate")], ["calculation_mismatch"]),
     ([text("a", calculation="1 + 1")], ["calculation_mismatch"]),
+    ([Question("a", "range", {"en": "x"}, parameters={"start": "1", "end": "1", "step": "1"})], ["bad_range"]),
+    ([Question("a", "range", {"en": "x"})], ["bad_range"]),
     ([text("a"), Question("b", "calculate", calculation="${a} +")], ["bad_expression"]),
     ([Question("b", "calculate", calculation="${nobody} + 1")], ["unknown_reference"]),
 ])

@@ -70,7 +70,7 @@ def test_vector_table_is_broad():
     assert set(flow.MESSAGES) <= codes
     kinds = {question.type for name in VECTORS["surveys"] for question in iter_questions(form(name).definition)}
     assert kinds >= {"select_one", "select_multiple", "integer", "decimal", "date", "time", "datetime",
-                     "calculate", "geopoint", "text", "consent", "note"}
+                     "calculate", "geopoint", "range", "text", "consent", "note"}
 
 
 @pytest.mark.parametrize("name", sorted(VECTORS["surveys"]))

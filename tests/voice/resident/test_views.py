@@ -448,3 +448,26 @@ def test_json_intake_refuses_deep_huge_and_odd_json_with_a_message(client, surve
         odd = client.post(f"{URL}/responses", data=body, content_type="application/json")
         assert odd.status_code == 400 and odd.json["error"], body
     assert count(Response) == 0
+
+
+def test_a_range_is_asked_with_its_limits_and_checked_on_its_steps(client, campaign):
+    items = [q("stars", "range", "How many stars?", "כמה כוכבים?", parameters={"start": "1", "end": "5", "step": "1"})]
+    form = survey_operations.create_survey(campaign, slug="stars", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "stars", "items": items})
+    survey_operations.publish(form, actor=None)
+    page = client.get("/s/stars?lang=en").get_data(as_text=True)
+    client.post("/s/stars?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                          "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
+
+    def send(stars):
+        page = client.get("/s/stars").get_data(as_text=True)
+        return client.post("/s/stars", data={"csrf_token": hidden(page, "csrf_token"), "step": "page",
+                                             "uuid": hidden(page, "uuid"), "page": hidden(page, "page"),
+                                             "shown": hidden(page, "shown"), "action": "next", "stars": stars})
+
+    page = client.get("/s/stars").get_data(as_text=True)
+    assert 'min="1" max="5" step="1"' in page and "1 – 5" in page
+    refused = send("7")
+    assert refused.status_code == 422 and "Choose a number within the range shown." in refused.get_data(as_text=True)
+    assert send("4").status_code == 302
+    assert db.session.scalar(select(Response)).answers[0].value == "4"

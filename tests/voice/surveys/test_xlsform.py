@@ -411,3 +411,12 @@ def test_a_form_written_as_csv_imports_with_its_line_numbers(tmp_path):
     defn = import_xlsform(path)
     assert {n: (q.type, q.calculation) for n, q in questions(defn).items()} == {
         "door": ("geopoint", None), "round": ("calculate", "''")}
+
+
+def test_a_range_imports_with_its_parameters_and_round_trips():
+    defn = import_xlsform(xlsx([HEADER + ["parameters"], ["range", "share", "Share?", "start=0 end=1 step=0.25"],
+                                ["range", "stars", "Stars?", None]]))
+    found = {name: q.parameters for name, q in questions(defn).items()}
+    assert found == {"share": {"start": "0", "end": "1", "step": "0.25"},
+                     "stars": {"start": "1", "end": "10", "step": "1"}}  # pyxform's own defaults
+    assert_round_trips(defn)

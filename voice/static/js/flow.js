@@ -82,7 +82,7 @@
      Numeric text that does not read as a number (mid-typing) stays text. */
   function typed(question, value) {
     if (empty(value)) { return question.type === 'select_multiple' ? [] : ''; }
-    if (question.type === 'integer' || question.type === 'decimal') {
+    if (question.type === 'integer' || question.type === 'decimal' || question.type === 'range') {
       var number = text(value).replace(/,/g, '.');
       if (question.type === 'integer' && WHOLE.test(number)) { return parseInt(number, 10); }
       return NUMBER.test(number) ? parseFloat(number) : value;
@@ -191,6 +191,28 @@
     return list.map(function (c) { return c.name; });
   }
 
+  /* A number written out as the server stores it (Python's format(Decimal(text), 'f')):
+     no sign but a minus, no leading zeros, 0.5 for .5 and 5 for 5. */
+  function plain(number) {
+    var parts = /^([-+]?)([0-9]*)\.?([0-9]*)$/.exec(number);
+    var whole = parts[2].replace(/^0+(?=[0-9])/, '') || '0';
+    return (parts[1] === '-' ? '-' : '') + whole + (parts[3] ? '.' + parts[3] : '');
+  }
+
+  /* Between the range's start and end, on one of its steps (flow._on_scale). Decimal steps
+     such as 0.25 are compared after scaling to whole numbers, so 0.1 + 0.2 is no problem. */
+  function onScale(question, text) {
+    var p = question.parameters || {};
+    var places = Math.max.apply(null, [text, p.start, p.end, p.step].map(function (n) {
+      var dot = String(n).indexOf('.');
+      return dot < 0 ? 0 : String(n).length - dot - 1;
+    }));
+    var scale = Math.pow(10, places);
+    var at = function (n) { return Math.round(parseFloat(n) * scale); };
+    var number = at(text); var start = at(p.start); var end = at(p.end); var step = at(p.step);
+    return number >= Math.min(start, end) && number <= Math.max(start, end) && (number - start) % step === 0;
+  }
+
   /* Latitude and longitude, then optionally altitude and accuracy (flow._position). */
   function position(numbers) {
     if (numbers.length < 2 || numbers.length > 4 || !numbers.every(function (n) { return NUMBER.test(n); })) { return false; }
@@ -214,10 +236,7 @@
     }
     if (kind === 'decimal') {
       var number = value.replace(/,/g, '.');
-      if (!NUMBER.test(number)) { return { code: 'number' }; }
-      var parts = /^([-+]?)([0-9]*)\.?([0-9]*)$/.exec(number);
-      var whole = parts[2].replace(/^0+(?=[0-9])/, '') || '0';
-      return { value: (parts[1] === '-' ? '-' : '') + whole + (parts[3] ? '.' + parts[3] : '') };
+      return NUMBER.test(number) ? { value: plain(number) } : { code: 'number' };
     }
     if (kind === 'date') { return realDay(value) ? { value: value } : { code: 'date' }; }
     if (kind === 'time') { return CLOCK.test(value) ? { value: value } : { code: 'time' }; }
@@ -225,6 +244,10 @@
       var parts = value.replace(' ', 'T').split('T');
       var ok = parts.length === 2 && realDay(parts[0]) && CLOCK.test(parts[1]);
       return ok ? { value: parts[0] + 'T' + parts[1] } : { code: 'datetime' };
+    }
+    if (kind === 'range') {
+      var scaled = value.replace(/,/g, '.');
+      return NUMBER.test(scaled) && onScale(question, scaled) ? { value: plain(scaled) } : { code: 'range' };
     }
     if (kind === 'geopoint') {
       var numbers = value.split(/\s+/).filter(Boolean);
