@@ -267,75 +267,6 @@ def test_rate_limit_uses_redis_when_configured(app, client, survey):
     assert count(RateCounter) == 0
 
 
-def test_times_of_day_and_dates_with_times_are_asked_and_checked_without_javascript(client, campaign):
-    items = [{"kind": "group", "name": "when", "label": {"en": "When", "he": "מתי"}, "appearance": "field-list",
-              "relevant": None, "children": [q("at", "time", "At what time?", "באיזו שעה?"),
-                                              q("since", "datetime", "Since when?", "ממתי?")]}]
-    form = survey_operations.create_survey(campaign, slug="clock", title={}, languages=["en", "he"], actor=None,
-                                           definition={**definition(), "form_id": "clock", "items": items})
-    survey_operations.publish(form, actor=None)
-    url = "/s/clock"
-    page = client.get(f"{url}?lang=en").get_data(as_text=True)
-    client.post(f"{url}?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
-                                        "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
-    page = client.get(url).get_data(as_text=True)
-    assert '<input type="time"' in page and '<input type="datetime-local"' in page
-
-    def send(data):
-        page = client.get(url).get_data(as_text=True)
-        return client.post(url, data={"csrf_token": hidden(page, "csrf_token"), "step": "page",
-                                      "uuid": hidden(page, "uuid"), "page": hidden(page, "page"),
-                                      "shown": hidden(page, "shown"), "action": "next", **data})
-
-    refused = send({"at": "25:00", "since": "2024-02-30T10:00"})
-    assert refused.status_code == 422
-    text = refused.get_data(as_text=True)
-    assert "Enter a time as hours:minutes, such as 14:30." in text
-    assert "Enter a date and a time, such as 2024-09-01 14:30." in text
-    assert send({"at": "07:45", "since": "2024-09-01 18:30"}).status_code == 302
-    stored = db.session.scalar(select(Response))
-    assert {a.question: a.value for a in stored.answers} == {"at": "07:45", "since": "2024-09-01T18:30"}
-
-
-def test_a_calculation_is_worked_out_and_stored_never_taken_from_the_sender(client, campaign):
-    items = [q("adults", "integer", "Adults?", "מבוגרים?"), q("children", "integer", "Children?", "ילדים?"),
-             {"kind": "question", "name": "size", "type": "calculate", "label": {},
-              "calculation": "${adults} + ${children}"},
-             q("why", "text", "Why so many?", "למה רבים כל כך?", relevant="${size} > 5")]
-    form = survey_operations.create_survey(campaign, slug="household", title={}, languages=["en", "he"], actor=None,
-                                           definition={**definition(), "form_id": "household", "items": items})
-    assert survey_operations.publish(form, actor=None) is not None  # a calculation needs no label
-    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
-            "answers": {"adults": 2, "children": 4, "size": "1", "why": "Cousins"}}
-    response = client.post("/s/household/responses", json=body)
-    assert response.status_code == 201, response.get_json()
-    stored = db.session.scalar(select(Response))
-    assert {a.question: a.value for a in stored.answers} == {"adults": "2", "children": "4", "size": "6",
-                                                             "why": "Cousins"}
-
-
-@pytest.mark.usefixtures("mid_window")
-def test_replays_of_a_stored_submission_do_not_spend_the_allowance(app, client, survey):
-    app.config["INTAKE_PER_HOUR"] = 1
-    body = payload()
-    assert client.post(f"{URL}/responses", json=body).status_code == 201
-    for _ in range(3):  # a tablet or a browser retrying after a lost answer
-        replay = client.post(f"{URL}/responses", json=body)
-        assert replay.status_code == 200 and replay.json["status"] == "already_stored"
-    assert client.post(f"{URL}/responses", json=payload()).status_code == 429
-
-
-@pytest.mark.usefixtures("mid_window")
-def test_last_page_whose_uuid_is_stored_does_not_spend_the_allowance(app, client, survey):
-    app.config["INTAKE_PER_HOUR"] = 1
-    key = start(client, "en")
-    answer(client, {"role": "youth", "kids": "0"}, language="en")
-    # The same resident's answers already arrived through the JSON intake, using the allowance.
-    body = payload(uuid=key, answers={"role": "youth", "kids": 0, "hard": "x"})
-    assert client.post(f"{URL}/responses", json=body).status_code == 201
-    response = answer(client, {"hard": "x"}, language="en")
-    assert response.status_code == 302 and f"/thanks/{key}" in response.headers["Location"]
-    assert count(Response) == 1
 
 
 def _proxied_app(app, tmp_path, database_url, proxies: int):
@@ -369,73 +300,7 @@ def test_without_trusted_proxies_a_forwarded_address_is_not_believed(app, survey
     assert _post_through_proxy(direct, "198.51.100.9") == 429  # a forged header gives no new allowance
 
 
-def test_defaults_start_the_survey_and_a_read_only_answer_cannot_be_changed(client, campaign):
-    items = [{"kind": "group", "name": "visit", "label": {"en": "Visit", "he": "ביקור"}, "appearance": "field-list",
-              "relevant": None, "children": [
-                  q("round", "integer", "Round", "סבב", default="2", read_only=True),
-                  q("people", "integer", "People?", "כמה אנשים?", default="4")]}]
-    form = survey_operations.create_survey(campaign, slug="visit", title={}, languages=["en", "he"], actor=None,
-                                           definition={**definition(), "form_id": "visit", "items": items})
-    survey_operations.publish(form, actor=None)
-    page = client.get("/s/visit?lang=en").get_data(as_text=True)
-    client.post("/s/visit?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
-                                          "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
-    page = client.get("/s/visit").get_data(as_text=True)
-    assert re.search(r'<fieldset class="read-only" disabled>\s*<label for="q-round"', page)
-    assert 'name="round" value="2"' in page and 'name="people" value="4"' in page
-    response = client.post("/s/visit", data={
-        "csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
-        "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": "next", "round": "9", "people": "5"})
-    assert response.status_code == 302
-    stored = db.session.scalar(select(Response))
-    assert {a.question: a.value for a in stored.answers} == {"round": "2", "people": "5"}
 
-
-def test_a_label_shows_the_answers_it_names_as_odk_does(client, campaign):
-    items = [q("kids", "integer", "Children?", "ילדים?"),
-             {"kind": "question", "name": "size", "type": "calculate", "label": {},
-              "calculation": "${kids} + 2"},
-             q("seen", "note", "You told us ${kids} children: ${size} at home.", "סיפרת על ${kids} ילדים.",
-               hint={"en": "Not ${kids}? Go back.", "he": "לא ${kids}? אפשר לחזור."})]
-    form = survey_operations.create_survey(campaign, slug="echo", title={}, languages=["en", "he"], actor=None,
-                                           definition={**definition(), "form_id": "echo", "items": items})
-    survey_operations.publish(form, actor=None)
-    page = client.get("/s/echo?lang=en").get_data(as_text=True)
-    client.post("/s/echo?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
-                                         "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
-    page = client.get("/s/echo").get_data(as_text=True)
-    client.post("/s/echo", data={"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
-                                 "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": "next",
-                                 "kids": "3"})
-    page = client.get("/s/echo").get_data(as_text=True)
-    assert ('You told us <output data-ref="kids">3</output> children: <output data-ref="size">5</output> at home.'
-            in page)
-    assert 'Not <output data-ref="kids">3</output>? Go back.' in page
-
-
-def test_a_position_is_typed_without_javascript_and_checked(client, campaign):
-    items = [q("door", "geopoint", "Where is the door?", "איפה הדלת?", required=True)]
-    form = survey_operations.create_survey(campaign, slug="door", title={}, languages=["en", "he"], actor=None,
-                                           definition={**definition(), "form_id": "door", "items": items})
-    survey_operations.publish(form, actor=None)
-    page = client.get("/s/door?lang=en").get_data(as_text=True)
-    client.post("/s/door?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
-                                         "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
-
-    def send(where):
-        page = client.get("/s/door").get_data(as_text=True)
-        return client.post("/s/door", data={"csrf_token": hidden(page, "csrf_token"), "step": "page",
-                                            "uuid": hidden(page, "uuid"), "page": hidden(page, "page"),
-                                            "shown": hidden(page, "shown"), "action": "next", "door": where})
-
-    page = client.get("/s/door").get_data(as_text=True)
-    assert 'data-locate="q-door"' in page, page[page.find("q-door") - 300:page.find("q-door") + 600]
-    assert re.search(r"Use this device(&#39;|'|’)s position</button>", page), page[page.find("q-door"):][:900]
-    refused = send("31.77")
-    assert refused.status_code == 422
-    assert "Enter a position as latitude and longitude, such as 31.7767 35.2345." in refused.get_data(as_text=True)
-    assert send("31.7767 35.2345").status_code == 302
-    assert db.session.scalar(select(Response)).answers[0].value == "31.7767 35.2345"
 
 
 def test_json_intake_refuses_deep_huge_and_odd_json_with_a_message(client, survey):
@@ -450,24 +315,108 @@ def test_json_intake_refuses_deep_huge_and_odd_json_with_a_message(client, surve
     assert count(Response) == 0
 
 
+# --- XLSForm question types, each published and answered the way a resident would ---------------
+
+def published(campaign, slug: str, items: list) -> str:
+    """A two-language survey of ``items`` at /s/<slug>, published; its address."""
+    form = survey_operations.create_survey(campaign, slug=slug, title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": slug, "items": items})
+    assert survey_operations.publish(form, actor=None) is not None
+    return f"/s/{slug}"
+
+
+def consented(client, url: str) -> str:
+    """Consent in English, as the first page asks; the page the survey then shows."""
+    page = client.get(f"{url}?lang=en").get_data(as_text=True)
+    client.post(f"{url}?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
+                                        "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
+    return client.get(url).get_data(as_text=True)
+
+
+def send_page(client, url: str, data: dict):
+    """Post the page the resident is on, without JavaScript."""
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+                                  "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": "next",
+                                  **data})
+
+
+def stored_answers() -> dict:
+    return {a.question: a.value for a in db.session.scalar(select(Response)).answers}
+
+
+def test_times_of_day_and_dates_with_times_are_asked_and_checked_without_javascript(client, campaign):
+    url = published(campaign, "clock", [
+        {"kind": "group", "name": "when", "label": {"en": "When", "he": "מתי"}, "appearance": "field-list",
+         "relevant": None, "children": [q("at", "time", "At what time?", "באיזו שעה?"),
+                                         q("since", "datetime", "Since when?", "ממתי?")]}])
+    page = consented(client, url)
+    assert '<input type="time"' in page and '<input type="datetime-local"' in page
+    refused = send_page(client, url, {"at": "25:00", "since": "2024-02-30T10:00"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Enter a time as hours:minutes, such as 14:30." in text
+    assert "Enter a date and a time, such as 2024-09-01 14:30." in text
+    assert send_page(client, url, {"at": "07:45", "since": "2024-09-01 18:30"}).status_code == 302
+    assert stored_answers() == {"at": "07:45", "since": "2024-09-01T18:30"}
+
+
+def test_a_calculation_is_worked_out_and_stored_never_taken_from_the_sender(client, campaign):
+    url = published(campaign, "household", [  # a calculation needs no label to be published
+        q("adults", "integer", "Adults?", "מבוגרים?"), q("children", "integer", "Children?", "ילדים?"),
+        {"kind": "question", "name": "size", "type": "calculate", "label": {}, "calculation": "${adults} + ${children}"},
+        q("why", "text", "Why so many?", "למה רבים כל כך?", relevant="${size} > 5")])
+    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
+            "answers": {"adults": 2, "children": 4, "size": "1", "why": "Cousins"}}
+    response = client.post(f"{url}/responses", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert stored_answers() == {"adults": "2", "children": "4", "size": "6", "why": "Cousins"}
+
+
+def test_defaults_start_the_survey_and_a_read_only_answer_cannot_be_changed(client, campaign):
+    url = published(campaign, "visit", [
+        {"kind": "group", "name": "visit", "label": {"en": "Visit", "he": "ביקור"}, "appearance": "field-list",
+         "relevant": None, "children": [q("round", "integer", "Round", "סבב", default="2", read_only=True),
+                                         q("people", "integer", "People?", "כמה אנשים?", default="4")]}])
+    page = consented(client, url)
+    assert re.search(r'<fieldset class="read-only" disabled>\s*<label for="q-round"', page)
+    assert 'name="round" value="2"' in page and 'name="people" value="4"' in page
+    assert send_page(client, url, {"round": "9", "people": "5"}).status_code == 302
+    assert stored_answers() == {"round": "2", "people": "5"}
+
+
+def test_a_label_shows_the_answers_it_names_as_odk_does(client, campaign):
+    url = published(campaign, "echo", [
+        q("kids", "integer", "Children?", "ילדים?"),
+        {"kind": "question", "name": "size", "type": "calculate", "label": {}, "calculation": "${kids} + 2"},
+        q("seen", "note", "You told us ${kids} children: ${size} at home.", "סיפרת על ${kids} ילדים.",
+          hint={"en": "Not ${kids}? Go back.", "he": "לא ${kids}? אפשר לחזור."})])
+    consented(client, url)
+    send_page(client, url, {"kids": "3"})
+    page = client.get(url).get_data(as_text=True)
+    assert ('You told us <output data-ref="kids">3</output> children: <output data-ref="size">5</output> at home.'
+            in page)
+    assert 'Not <output data-ref="kids">3</output>? Go back.' in page
+
+
+def test_a_position_is_typed_without_javascript_and_checked(client, campaign):
+    url = published(campaign, "door", [q("door", "geopoint", "Where is the door?", "איפה הדלת?", required=True)])
+    page = consented(client, url)
+    assert 'data-locate="q-door"' in page
+    assert re.search(r"Use this device(&#39;|'|’)s position</button>", page)
+    refused = send_page(client, url, {"door": "31.77"})
+    assert refused.status_code == 422
+    assert "Enter a position as latitude and longitude, such as 31.7767 35.2345." in refused.get_data(as_text=True)
+    assert send_page(client, url, {"door": "31.7767 35.2345"}).status_code == 302
+    assert stored_answers() == {"door": "31.7767 35.2345"}
+
+
 def test_a_range_is_asked_with_its_limits_and_checked_on_its_steps(client, campaign):
-    items = [q("stars", "range", "How many stars?", "כמה כוכבים?", parameters={"start": "1", "end": "5", "step": "1"})]
-    form = survey_operations.create_survey(campaign, slug="stars", title={}, languages=["en", "he"], actor=None,
-                                           definition={**definition(), "form_id": "stars", "items": items})
-    survey_operations.publish(form, actor=None)
-    page = client.get("/s/stars?lang=en").get_data(as_text=True)
-    client.post("/s/stars?lang=en", data={"csrf_token": hidden(page, "csrf_token"), "step": "consent",
-                                          "uuid": hidden(page, "uuid"), "language": "en", "consent": "yes"})
-
-    def send(stars):
-        page = client.get("/s/stars").get_data(as_text=True)
-        return client.post("/s/stars", data={"csrf_token": hidden(page, "csrf_token"), "step": "page",
-                                             "uuid": hidden(page, "uuid"), "page": hidden(page, "page"),
-                                             "shown": hidden(page, "shown"), "action": "next", "stars": stars})
-
-    page = client.get("/s/stars").get_data(as_text=True)
+    url = published(campaign, "stars", [
+        q("stars", "range", "How many stars?", "כמה כוכבים?", parameters={"start": "1", "end": "5", "step": "1"})])
+    page = consented(client, url)
     assert 'min="1" max="5" step="1"' in page and "1 – 5" in page
-    refused = send("7")
+    refused = send_page(client, url, {"stars": "7"})
     assert refused.status_code == 422 and "Choose a number within the range shown." in refused.get_data(as_text=True)
-    assert send("4").status_code == 302
-    assert db.session.scalar(select(Response)).answers[0].value == "4"
+    assert send_page(client, url, {"stars": "4"}).status_code == 302
+    assert stored_answers() == {"stars": "4"}
