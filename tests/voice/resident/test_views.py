@@ -315,6 +315,30 @@ def test_json_intake_refuses_deep_huge_and_odd_json_with_a_message(client, surve
     assert count(Response) == 0
 
 
+@pytest.mark.usefixtures("mid_window")
+def test_replays_of_a_stored_submission_do_not_spend_the_allowance(app, client, survey):
+    app.config["INTAKE_PER_HOUR"] = 1
+    body = payload()
+    assert client.post(f"{URL}/responses", json=body).status_code == 201
+    for _ in range(3):  # a tablet or a browser retrying after a lost answer
+        replay = client.post(f"{URL}/responses", json=body)
+        assert replay.status_code == 200 and replay.json["status"] == "already_stored"
+    assert client.post(f"{URL}/responses", json=payload()).status_code == 429
+
+
+@pytest.mark.usefixtures("mid_window")
+def test_last_page_whose_uuid_is_stored_does_not_spend_the_allowance(app, client, survey):
+    app.config["INTAKE_PER_HOUR"] = 1
+    key = start(client, "en")
+    answer(client, {"role": "youth", "kids": "0"}, language="en")
+    # The same resident's answers already arrived through the JSON intake, using the allowance.
+    body = payload(uuid=key, answers={"role": "youth", "kids": 0, "hard": "x"})
+    assert client.post(f"{URL}/responses", json=body).status_code == 201
+    response = answer(client, {"hard": "x"}, language="en")
+    assert response.status_code == 302 and f"/thanks/{key}" in response.headers["Location"]
+    assert count(Response) == 1
+
+
 # --- XLSForm question types, each published and answered the way a resident would ---------------
 
 def published(campaign, slug: str, items: list) -> str:
