@@ -192,8 +192,14 @@ def _question_page(survey: Survey, original: str | None):
     draft = survey.draft
     languages = draft.get("languages", [])
     old = _existing(draft, original, "question")
+    editable = [(code, title) for code, title in question_types() if code in QUESTION_TYPES]
+    if old is not None and old.get("type") not in dict(editable):
+        # A calculation or a range comes from an XLSForm, and the editor has no fields for them.
+        flash(_("The question %(name)s is edited in its XLSForm: export the survey, change it there "
+                "and import it again.", name=original), "error")
+        return redirect(url_for("surveys.detail", survey=survey.slug) + f"#item-{original}")
     form = question_form_class(languages)()
-    form.type.choices = [(code, title) for code, title in question_types() if code in QUESTION_TYPES]
+    form.type.choices = editable
     form.page.choices = [("", _("A page of its own"))] + [
         (name, labels_in(drafts.find(draft, name)[2].get("label"), _locale()) or name)
         for name in drafts.page_names(draft)]

@@ -247,3 +247,15 @@ def test_xls_and_csv_forms_upload_on_the_page(client, signed_in, campaign, name)
     assert response.status_code == 302, response.get_data(as_text=True)
     (survey,) = db.session.scalars(select(Survey))
     assert [q["name"] for q in _questions(survey.draft["items"])] == ["good_day"]
+
+
+def test_a_question_the_editor_cannot_show_is_sent_back_to_its_xlsform(client, signed_in, campaign):
+    signed_in("analyst")
+    form = xlsx(survey=[["type", "name", "label", "calculation"], ["integer", "adults", "Adults?", None],
+                        ["calculate", "size", None, "${adults} + 1"]])
+    assert upload(client, form, "household.xlsx").status_code == 302
+    response = client.get("/surveys/household/questions/size")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#item-size")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The question size is edited in its XLSForm" in page
+    assert client.get("/surveys/household/questions/adults").status_code == 200
