@@ -48,6 +48,7 @@ QUESTION_TYPES = (
     "datetime",  # a date and a time, year-month-dayThours:minutes[:seconds]
     "geopoint",  # "latitude longitude [altitude [accuracy]]", as ODK stores a position
     "range",  # a number from ``parameters`` start to end, in steps of step
+    "barcode",  # a code typed from a label (no scanner): kept as text, never a VoiceItem
     "note",
     "geography",  # one of the campaign's geographies
     "consent",

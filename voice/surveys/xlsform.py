@@ -24,11 +24,13 @@ select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
 or user identifiers are left out with a notice (we do not collect contact details through
-survey questions: DESIGN.md's privacy rules). ``gps`` and ``location`` are ``geopoint``; a
+survey questions: DESIGN.md's privacy rules); so are photo, sound, video and file questions
+and drawings (``signature``, ``draw``, ``annotate``), which can identify a resident. ``barcode`` is
+typed as text. ``gps`` and ``location`` are ``geopoint``; a
 ``hidden`` field is kept as a calculation of its default. Everything else is
-refused: repeats, media questions and media columns, ``*_from_file`` and external
-choices, geo,
-barcode, rank, and the columns ``repeat_count``, ``trigger``; a
+refused: repeats, media columns, ``*_from_file`` and external
+choices, geo traces and shapes,
+rank, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -80,13 +82,14 @@ IMPORT_MESSAGES = {
     "missing_type": N_("This row has a name or label but no type."),
     "unknown_type": N_("%(type)s is not an XLSForm question type."),
     "repeat": N_("Repeat groups (%(type)s) are not supported: ask each question once."),
-    "media_question": N_("%(type)s questions (photos, sound, video, files) are not "
-                         "supported."),
     "media_column": N_("Media in the %(column)s column are not supported."),
     "external_choices": N_("%(type)s needs choices from an external file, which is not "
                            "supported: put the choices on the choices sheet."),
     "contact_details": N_("%(type)s questions collect contact or device details, which "
                           "surveys do not store: this row is left out of the survey."),
+    "media_capture": N_("%(type)s questions record photos, drawings, sound, video or files, which "
+                        "can identify a resident and which surveys do not store: this row is left "
+                        "out of the survey."),
     "unsupported_type": N_("The question type %(type)s is not supported."),
     "unsupported_column": N_("The %(column)s column is not supported."),
     "required_expression": N_("required must be yes or no, not an expression (%(value)s)."),
@@ -163,10 +166,13 @@ _SUPPORTED_TYPES = {
     "calculate": "calculate", "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
     "hidden": "calculate",  # a value kept with every answer: its default, as a calculation
     "range": "range",
+    "barcode": "barcode",  # typed: the tablet has no scanner
 }
 _IGNORED_TYPES = ("start", "end", "today")
-_MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
-                "background-video", "background-geopoint")
+# A photo, a recording, a drawing (a signature) or a file can identify a resident: such a row
+# is left out with a notice, as contact details are (DESIGN.md's privacy rule).
+_CAPTURE_TYPES = ("image", "photo", "audio", "video", "file", "background-audio", "background-video")
+_CAPTURE_APPEARANCES = ("signature", "draw", "annotate")
 _CONTACT_TYPES = ("phone number", "phonenumber", "deviceid", "device id", "subscriberid",
                   "simserial", "username", "email", "audit", "imei", "start-geopoint")
 _SELECT_TYPES = {"select_one": "select_one", "select one": "select_one",
@@ -342,14 +348,25 @@ def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> dict[str, Pr
             if row.get("name") or any(key.startswith("label") for key in row):
                 raise refusal("survey", number, "type", "missing_type")
             continue
-        if _normalise_type(raw_type) in _CONTACT_TYPES:
-            (notice,) = refusal("survey", number, "type", "contact_details", {"type": raw_type.strip()}).problems
+        leave_out = _left_out_because(raw_type, row.get("appearance", ""))
+        if leave_out:
+            (notice,) = refusal("survey", number, "type", leave_out, {"type": raw_type.strip()}).problems
             left_out[row.get("name") or raw_type.strip()] = notice
             continue
         _refuse_type("survey", number, raw_type)
     for index, choice in enumerate(data.choices or []):
         _refuse_columns("choices", index + 2, {k.lower(): v for k, v in choice.items()})
     return left_out
+
+
+def _left_out_because(raw_type: str, appearance: str) -> str | None:
+    """The notice code of a row the survey leaves out (contact details, media capture), else None."""
+    type_ = _normalise_type(raw_type)
+    if type_ in _CONTACT_TYPES:
+        return "contact_details"
+    if type_ in _CAPTURE_TYPES or set(appearance.lower().split()) & set(_CAPTURE_APPEARANCES):
+        return "media_capture"
+    return None
 
 
 def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
@@ -385,14 +402,12 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         return
     if type_ in _SUPPORTED_TYPES or type_ in _IGNORED_TYPES:
         return
-    if type_ in _MEDIA_TYPES:
-        raise refuse("media_question")
     if type_ in _KNOWN_UNSUPPORTED:
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
 
 
-_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "barcode",
+_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "background-geopoint",
                       "rank", "trigger",
                       "xml-external", "csv-external", "osm")
 

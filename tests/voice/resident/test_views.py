@@ -444,3 +444,15 @@ def test_a_range_is_asked_with_its_limits_and_checked_on_its_steps(client, campa
     assert refused.status_code == 422 and "Choose a number within the range shown." in refused.get_data(as_text=True)
     assert send_page(client, url, {"stars": "4"}).status_code == 302
     assert stored_answers() == {"stars": "4"}
+
+
+def test_a_barcode_is_typed_stored_as_text_and_never_a_voice_item(client, campaign):
+    url = published(campaign, "meter", [q("meter", "barcode", "Meter number?", "מספר מונה?", required=True),
+                                        q("why", "text", "Why?", "למה?")])
+    page = consented(client, url)
+    assert re.search(r'<input type="text" id="q-meter" name="meter"', page)
+    assert send_page(client, url, {"meter": ""}).status_code == 422
+    assert send_page(client, url, {"meter": " 4006381333931 "}).status_code == 302
+    assert send_page(client, url, {"why": "It hums at night"}).status_code == 302
+    assert stored_answers() == {"meter": "4006381333931", "why": "It hums at night"}
+    assert [item.original_text for item in db.session.scalars(select(VoiceItem))] == ["It hums at night"]

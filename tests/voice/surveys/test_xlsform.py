@@ -260,8 +260,6 @@ BROKEN = {
                  ("survey", 2, "type", "unsupported_type")),
     "repeat": (xlsx([HEADER, ["begin_repeat", "kids", "Kids"], ["text", "n", "N"],
                      ["end_repeat"]]), ("survey", 2, "type", "repeat")),
-    "media question": (xlsx([HEADER, ["text", "a", "A"], ["image", "photo", "Photo"]]),
-                       ("survey", 3, "type", "media_question")),
     "media column": (xlsx([HEADER + ["media::audio"], ["note", "n", "N", "hello.mp3"]]),
                      ("survey", 2, "media::audio", "media_column")),
     "calculate without a calculation": (xlsx([HEADER, ["calculate", "c", None]]),
@@ -366,6 +364,33 @@ def test_contact_and_device_details_are_left_out_with_a_notice_not_refused(metad
     assert (notice.sheet, notice.line, notice.column, notice.code) == ("survey", 3, "type", "contact_details")
     assert str(notice) == (f"Sheet survey, row 3, column type: {metadata} questions collect contact or device "
                            "details, which surveys do not store: this row is left out of the survey.")
+
+
+@pytest.mark.parametrize("capture", [("image", None), ("audio", None), ("video", None), ("file", None),
+                                     ("text", "signature"), ("image", "draw"), ("image", "annotate")])
+def test_photos_recordings_and_drawings_are_left_out_with_a_notice_not_refused(capture):
+    type_, appearance = capture
+    read = read_xlsform(xlsx([HEADER + ["appearance"], ["text", "why", "Why?", None],
+                              [type_, "kept_out", "Show us", appearance], ["integer", "kids", "Children?", None]]))
+    assert list(questions(read.definition)) == ["why", "kids"]
+    (notice,) = read.left_out
+    assert (notice.sheet, notice.line, notice.column, notice.code) == ("survey", 3, "type", "media_capture")
+    assert str(notice) == (f"Sheet survey, row 3, column type: {type_} questions record photos, drawings, sound, "
+                           "video or files, which can identify a resident and which surveys do not store: this "
+                           "row is left out of the survey.")
+
+
+@needs_shared
+def test_the_shared_form_with_a_photo_question_imports_without_it():
+    read = read_xlsform(SHARED / "pyxform" / "sms_info.xls")
+    assert "media_capture" in [notice.code for notice in read.left_out]
+    assert all(q.type != "image" for q in iter_questions(read.definition))
+
+
+def test_a_barcode_is_a_typed_text_and_round_trips():
+    defn = import_xlsform(xlsx([HEADER, ["barcode", "meter", "Meter number?"]]))
+    assert questions(defn)["meter"].type == "barcode"
+    assert_round_trips(defn)
 
 
 def test_a_form_without_form_id_is_named_after_its_file():
