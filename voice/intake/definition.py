@@ -41,6 +41,7 @@ QUESTION_TYPES = (
     "text",  # an open answer: becomes a VoiceItem
     "select_one",
     "select_multiple",
+    "rank",  # the choices in the resident's order: their names, space-separated
     "integer",
     "decimal",
     "date",
@@ -54,7 +55,7 @@ QUESTION_TYPES = (
     "consent",
     "calculate",  # no answer: its ``calculation`` is evaluated and stored (a score, a count)
 )
-SELECT_TYPES = ("select_one", "select_multiple")
+SELECT_TYPES = ("select_one", "select_multiple", "rank")  # the types that take a choice list
 GROUP_ROLE = re.compile(r"group:[a-z][a-z0-9_]*")
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 

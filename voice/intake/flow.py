@@ -56,6 +56,7 @@ MESSAGES = {
     "too_long": _l("Please keep your answer under %(count)d characters.", count=MAX_TEXT),
     "choose_option": _l("Choose one of the options shown."),
     "choose_options": _l("Choose among the options shown."),
+    "rank": _l("Give every option its own place in the order: 1 for the first, 2 for the next, and so on."),
 }
 
 
@@ -236,7 +237,8 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
             "label": label, "hint": hint,
             "label_parts": with_answers(label, standing), "hint_parts": with_answers(hint, standing),
             "options": (options(form, question, {**earlier, **shown}, language, filtered=not every_choice)
-                        if question.type in ("select_one", "select_multiple", "geography") else []),
+                        if question.type in ("select_one", "select_multiple", "rank", "geography") else []),
+            "places": rank_places(shown.get(question.name)) if question.type == "rank" else {},
             "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
             "error": (errors or {}).get(question.name),
         })
@@ -291,6 +293,35 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
     return text, None
 
 
+def rank_places(value: Any) -> dict[str, str]:
+    """{choice: its place, "1" first} of a rank's answer, as its page shows it: from the stored
+    order, or as the resident sent it."""
+    if isinstance(value, dict):
+        return {str(choice): _text(place) for choice, place in value.items()}
+    order = value if isinstance(value, list) else _text(value).split()
+    return {str(choice): str(place) for place, choice in enumerate(order, start=1)}
+
+
+def _ranking(raw: Any, allowed: list[str]) -> tuple[Any, str | None]:
+    """(the choices' names in the resident's order, space-separated, None) or (None, "rank").
+
+    The order comes as that text or a list (the JSON intake, the tablet) or as {choice: its
+    place} (the page's number per choice, ``static/js/flow.js`` ranking reads both). Every
+    choice offered takes one place, 1 to their number."""
+    if isinstance(raw, dict):
+        places = {choice: place for choice, place in rank_places(raw).items() if place}
+        if not places:
+            return "", None
+        if sorted(places.values()) != sorted(str(n) for n in range(1, len(places) + 1)):
+            return None, "rank"
+        order = sorted(places, key=lambda choice: int(places[choice]))
+    else:
+        order = [str(choice) for choice in raw] if isinstance(raw, list) else _text(raw).split()
+        if not order:
+            return "", None
+    return (" ".join(order), None) if sorted(order) == sorted(allowed) else (None, "rank")
+
+
 def _on_scale(question: Question, number: Decimal) -> bool:
     """Between the range's start and end (either may be the larger), on one of its steps."""
     start, end, step = (Decimal(question.parameters[key]) for key in ("start", "end", "step"))
@@ -321,6 +352,8 @@ def _answer(form: Form, question: Question, raw: Any, answers: dict[str, Any],
         if any(value not in allowed for value in values):
             return None, "choose_options"
         return [value for value in allowed if value in values], None
+    if question.type == "rank":
+        return _ranking(raw, [value for value, _label in options(form, question, answers, language)])
     text = _text(raw)
     if not text:
         return "", None

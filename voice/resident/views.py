@@ -118,6 +118,10 @@ def _page_values(form: flow.Form, index: int) -> dict:
     for question in form.pages[index].questions:
         if question.type == "select_multiple":
             values[question.name] = request.form.getlist(question.name)
+        elif question.type == "rank":  # a number per choice, each in a field named <question>:<choice>
+            prefix = f"{question.name}:"
+            values[question.name] = {key.removeprefix(prefix): value for key, value in request.form.items()
+                                     if key.startswith(prefix)}
         else:
             values[question.name] = request.form.get(question.name, "")
     return values

@@ -19,7 +19,7 @@ is ever returned.
 
 What we do with each XLSForm type: text, integer, decimal, date, time, datetime, note, calculate
 (its ``calculation`` is stored), select_one,
-select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
+select_multiple (also ``or_other``) and rank map to the same types; ``acknowledge`` is ``consent``;
 ``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
@@ -29,8 +29,7 @@ and drawings (``signature``, ``draw``, ``annotate``), which can identify a resid
 typed as text. ``gps`` and ``location`` are ``geopoint``; a
 ``hidden`` field is kept as a calculation of its default. Everything else is
 refused: repeats, media columns, ``*_from_file`` and external
-choices, geo traces and shapes,
-rank, and the columns ``repeat_count``, ``trigger``; a
+choices, geo traces and shapes, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -178,7 +177,7 @@ _CONTACT_TYPES = ("phone number", "phonenumber", "deviceid", "device id", "subsc
 _SELECT_TYPES = {"select_one": "select_one", "select one": "select_one",
                  "select1": "select_one", "select_multiple": "select_multiple",
                  "select all that apply": "select_multiple",
-                 "select multiple": "select_multiple"}
+                 "select multiple": "select_multiple", "rank": "rank"}
 _EXTERNAL_SELECTS = ("select_one_from_file", "select_multiple_from_file",
                      "select one from file", "select multiple from file",
                      "select_one_external", "select one external")
@@ -407,8 +406,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     raise refuse("unknown_type")
 
 
-_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "background-geopoint",
-                      "rank", "trigger",
+_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "background-geopoint", "trigger",
                       "xml-external", "csv-external", "osm")
 
 

@@ -226,6 +226,24 @@ def test_tablet_gets_every_choice_of_a_filtered_question(api, field):
     assert 'value="care"' in drawn and 'value="transport"' in drawn
 
 
+def test_a_rank_reaches_the_tablet_as_a_number_per_choice_and_syncs_as_the_order(api, field):
+    definition = copy.deepcopy(field.version.definition)
+    needs = definition["items"][2]["children"][0]
+    needs["type"] = "rank"
+    version = SurveyVersion(survey=field.survey, number=2, definition=definition)
+    db.session.add(version)
+    db.session.commit()
+    (survey,) = api.client.get("/canvass/api/bundle").get_json()["surveys"]
+    drawn = lxml.html.fromstring(survey["questions"]["en"]["needs"])
+    assert drawn.xpath("//select/@data-choice") == ["care", "transport"]  # the field survey's two needs
+    assert survey["messages"]["he"]["rank"] == "תנו לכל אפשרות מקום משלה בסדר: 1 לראשונה, 2 לבאה אחריה, וכן הלאה."
+    payload = {**response_payload(field, needs="transport care"), "version": version.id}
+    assert api.post("responses", payload).status_code == 201
+    assert {a.question: a.value for a in db.session.scalar(select(Response)).answers}["needs"] == "transport care"
+    refused = {**response_payload(field, needs="transport transport"), "version": version.id}
+    assert api.post("responses", refused).status_code == 422
+
+
 # --- Hardening (issue #16) -----------------------------------------------------------------------
 
 

@@ -456,3 +456,20 @@ def test_a_barcode_is_typed_stored_as_text_and_never_a_voice_item(client, campai
     assert send_page(client, url, {"why": "It hums at night"}).status_code == 302
     assert stored_answers() == {"meter": "4006381333931", "why": "It hums at night"}
     assert [item.original_text for item in db.session.scalars(select(VoiceItem))] == ["It hums at night"]
+
+
+def test_a_rank_is_ordered_with_a_number_per_choice_without_javascript(client, campaign):
+    url = published(campaign, "needs", [
+        q("needs", "rank", "Put these in order", "סדרו לפי החשיבות", choice_list="needs", required=True)])
+    page = consented(client, url)
+    choices = re.findall(r'<select name="needs:([^"]+)"', page)
+    assert choices == ["care", "transport", "other"]
+    assert 'aria-label="Place of Daycare"' in page
+    refused = send_page(client, url, {"needs:care": "1", "needs:transport": "1", "needs:other": "2"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Give every option its own place in the order: 1 for the first, 2 for the next, and so on." in text
+    assert re.search(r'<select name="needs:other"[^>]*>\s*<option value="">–</option>\s*<option>1</option>'
+                     r'<option selected>2</option>', text)  # shown again as the resident gave it
+    assert send_page(client, url, {"needs:care": "2", "needs:transport": "3", "needs:other": "1"}).status_code == 302
+    assert stored_answers() == {"needs": "other care transport"}

@@ -387,6 +387,16 @@ def test_the_shared_form_with_a_photo_question_imports_without_it():
     assert all(q.type != "image" for q in iter_questions(read.definition))
 
 
+def test_a_rank_imports_with_its_choices_and_round_trips():
+    defn = import_xlsform(xlsx([HEADER, ["rank needs", "order", "Put these in order"]],
+                               choices=[["list_name", "name", "label"], ["needs", "care", "Care"],
+                                        ["needs", "bus", "Bus"]]))
+    order = questions(defn)["order"]
+    assert (order.type, order.choice_list) == ("rank", "needs")
+    assert [choice.name for choice in defn.choice_lists["needs"]] == ["care", "bus"]
+    assert_round_trips(defn)
+
+
 def test_a_barcode_is_a_typed_text_and_round_trips():
     defn = import_xlsform(xlsx([HEADER, ["barcode", "meter", "Meter number?"]]))
     assert questions(defn)["meter"].type == "barcode"

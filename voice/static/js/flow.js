@@ -15,7 +15,8 @@
  *      choices(s, question, answers) -> names; checkPage(s, index, answers, language) ->
  *      {answers, errors: {name: {code, message}}}; stored(question, value); typed; holds;
  *      label; empty; questions(s) -> {name: question}; initialAnswers(s) -> the defaults;
- *      display(value) -> an answer as ${name} shows it in a label.
+ *      display(value) -> an answer as ${name} shows it in a label; rankPlaces(value) ->
+ *      {choice: its place} of a rank's answer.
  */
 (function (root, factory) {
   'use strict';
@@ -258,6 +259,41 @@
     return { value: value };
   }
 
+  /* {choice: its place, '1' first} of a rank's answer (flow.rank_places): from the stored
+     order, or as the page's number per choice gives it. */
+  function rankPlaces(value) {
+    var places = {};
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      Object.keys(value).forEach(function (choice) { places[choice] = text(value[choice]); });
+      return places;
+    }
+    var order = Array.isArray(value) ? value.map(String) : text(value).split(/\s+/).filter(Boolean);
+    order.forEach(function (choice, index) { places[choice] = String(index + 1); });
+    return places;
+  }
+
+  function sameNames(a, b) {
+    return a.length === b.length && a.slice().sort().join('\n') === b.slice().sort().join('\n');
+  }
+
+  /* A rank's answer as the choices' names in the resident's order, space-separated, or the
+     code 'rank' (flow._ranking): every choice offered takes one place, 1 to their number. */
+  function ranking(raw, allowed) {
+    var order;
+    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+      var all = rankPlaces(raw);
+      var named = Object.keys(all).filter(function (choice) { return all[choice]; });
+      if (!named.length) { return { value: '' }; }
+      var wanted = named.map(function (choice, index) { return String(index + 1); });
+      if (!sameNames(named.map(function (choice) { return all[choice]; }), wanted)) { return { code: 'rank' }; }
+      order = named.sort(function (a, b) { return parseInt(all[a], 10) - parseInt(all[b], 10); });
+    } else {
+      order = Array.isArray(raw) ? raw.map(String) : text(raw).split(/\s+/).filter(Boolean);
+      if (!order.length) { return { value: '' }; }
+    }
+    return sameNames(order, allowed) ? { value: order.join(' ') } : { code: 'rank' };
+  }
+
   /* One submitted answer given the answers before it (flow._answer): {value} or {code}. */
   function answer(s, question, raw, answers) {
     if (question.type === 'select_multiple') {
@@ -266,6 +302,7 @@
       if (picked.some(function (name) { return allowed.indexOf(name) < 0; })) { return { code: 'choose_options' }; }
       return { value: allowed.filter(function (name) { return picked.indexOf(name) >= 0; }) };
     }
+    if (question.type === 'rank') { return ranking(raw, choices(s, question, answers)); }
     var value = text(raw);
     if (!value) { return { value: '' }; }
     if (question.type === 'select_one') {  // a geography is the server's to check: the tablet has no list
@@ -348,6 +385,10 @@
 
   /* The value as the server will store it (flow._parse): a replay then compares equal. */
   function stored(question, value) {
+    if (question.type === 'rank') {  // checked already: the order its places give
+      var places = rankPlaces(value);
+      return ranking(value, Object.keys(places).filter(function (choice) { return places[choice]; })).value || '';
+    }
     if (Array.isArray(value)) { return value; }
     if (question.type === 'geography' || question.type === 'select_one') { return text(value); }
     var given = parse(question, text(value));
@@ -357,6 +398,6 @@
   return {
     relevance: relevance, shown: shown, nextPage: nextPage, prune: prune, choices: choices,
     checkPage: checkPage, stored: stored, typed: typed, holds: holds, label: label, empty: empty,
-    questions: questions, initialAnswers: initialAnswers, display: display
+    questions: questions, initialAnswers: initialAnswers, display: display, rankPlaces: rankPlaces
   };
 });

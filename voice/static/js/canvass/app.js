@@ -359,15 +359,23 @@
   function filterChoices(s, question, node, answers) {
     if (!question.choice_filter) { return; }
     var allowed = Flow.choices(s, question, Flow.prune(s, answers));  // as the server checks them
-    Array.prototype.forEach.call(node.querySelectorAll('.options input'), function (input) {
-      var hide = allowed.indexOf(input.value) < 0;
-      input.closest('li').hidden = hide;
-      input.disabled = hide;
-      if (hide) { input.checked = false; }
+    // A rank's choice is its number select's data-choice; a select's, its input's value.
+    Array.prototype.forEach.call(node.querySelectorAll('.options input, .options select'), function (field) {
+      var hide = allowed.indexOf(field.getAttribute('data-choice') || field.value) < 0;
+      field.closest('li').hidden = hide;
+      field.disabled = hide;
+      if (hide && field.tagName === 'SELECT') { field.value = ''; } else if (hide) { field.checked = false; }
     });
   }
 
   function fill(node, question, value) {
+    if (question.type === 'rank') {
+      var places = Flow.rankPlaces(value);
+      Array.prototype.forEach.call(node.querySelectorAll('.options select'), function (select) {
+        select.value = select.disabled ? '' : places[select.getAttribute('data-choice')] || '';
+      });
+      return;
+    }
     if (question.type === 'select_one' || question.type === 'select_multiple') {
       var chosen = Array.isArray(value) ? value : (empty(value) ? [] : [value]);
       Array.prototype.forEach.call(node.querySelectorAll('.options input'), function (input) {
@@ -381,6 +389,15 @@
   }
 
   function read(node, question) {
+    if (question.type === 'rank') {  // {choice: its place}, or none while no place is given
+      var places = {};
+      var given = false;
+      Array.prototype.forEach.call(node.querySelectorAll('.options select:not(:disabled)'), function (select) {
+        places[select.getAttribute('data-choice')] = select.value;
+        given = given || Boolean(select.value);
+      });
+      return given ? places : '';
+    }
     var checked = node.querySelectorAll('.options input:checked');
     if (question.type === 'select_multiple') { return Array.prototype.map.call(checked, function (i) { return i.value; }); }
     if (question.type === 'select_one') { return checked.length ? checked[0].value : ''; }
