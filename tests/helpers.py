@@ -74,3 +74,16 @@ def database_snapshot(*, ignore: tuple[str, ...] = ()) -> dict[str, tuple[int, s
         snapshot[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
     db.session.commit()  # end the read, so the next request's writes are seen
     return snapshot
+
+
+def tiny_png(red: int = 200) -> bytes:
+    """A real one-pixel PNG (browsers draw it), its colour varying so that files differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(bytes([0, red, 40, 40]))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")

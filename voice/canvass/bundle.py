@@ -3,7 +3,8 @@
 The bundle is plain JSON: the turfs assigned to the canvasser with their doors and the last
 visit at each (outcome, and when to come back), and every published survey of those turfs'
 campaigns with its frozen definition, its pages (split by the same ``definition.pages`` the
-online survey uses), and the resident-facing messages in each of the survey's languages.
+online survey uses), the resident-facing messages in each of the survey's languages, and the
+addresses of the media files its labels and choices show (the tablet caches them).
 Each question comes drawn, per language, by the macro the online survey draws it with
 (``macros/question.html``, geography choices included): one renderer for both, and the
 tablet only fills in answers, hides what is not relevant and shows what needs checking.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, get_template_attribute
+from flask import current_app, get_template_attribute, url_for
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
 
@@ -74,6 +75,9 @@ def survey_bundle(survey: Survey) -> dict[str, Any]:
         "messages": {language: _messages(language) for language in definition.languages},
         "questions": {language: _questions(form, language) for language in definition.languages},
         "consent_question": form.consent_question.name if form.consent_question else None,
+        # The images, sounds and videos its labels show: the tablet keeps them for offline use.
+        "media": [url_for("resident.media", survey=survey.slug, sha256=sha256, name=name)
+                  for name, sha256 in sorted(definition.attachments.items())],
     }
 
 

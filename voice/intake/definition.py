@@ -55,6 +55,8 @@ QUESTION_TYPES = (
     "consent",
     "calculate",  # no answer: its ``calculation`` is evaluated and stored (a score, a count)
 )
+# Media a label or a choice shows, as XLSForm's columns name them: {kind: {language: file name}}.
+MEDIA_KINDS = ("image", "big-image", "audio", "video")
 SELECT_TYPES = ("select_one", "select_multiple", "rank")  # the types that take a choice list
 GROUP_ROLE = re.compile(r"group:[a-z][a-z0-9_]*")
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -114,15 +116,19 @@ class Choice:
     label: dict[str, str] = field(default_factory=dict)
     # Extra columns of the choices sheet, read by choice filters (e.g. {"state": "texas"}).
     attributes: dict[str, str] = field(default_factory=dict)
+    media: dict[str, dict[str, str]] = field(default_factory=dict)  # see MEDIA_KINDS
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": dict(self.label),
+        data = {"name": self.name, "label": dict(self.label),
                 "attributes": dict(self.attributes)}
+        if self.media:  # absent unless set, so that definitions stored before stay the same
+            data["media"] = _copy_media(self.media)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Choice:
         return cls(name=_text(data, "name"), label=_texts(data, "label"),
-                   attributes=_string_dict(data, "attributes"))
+                   attributes=_string_dict(data, "attributes"), media=_media(data))
 
 
 @dataclass
@@ -144,6 +150,7 @@ class Question:
     default: str | None = None  # the answer an interview starts with (a multi-select's: space-separated)
     read_only: bool = False  # shown, never changed: it keeps its default
     parameters: dict[str, str] = field(default_factory=dict)  # a range's start, end and step
+    media: dict[str, dict[str, str]] = field(default_factory=dict)  # the label's, see MEDIA_KINDS
 
     kind = "question"
 
@@ -166,6 +173,8 @@ class Question:
             data["read_only"] = True
         if self.parameters:
             data["parameters"] = dict(self.parameters)
+        if self.media:
+            data["media"] = _copy_media(self.media)
         return data
 
     @classmethod
@@ -181,6 +190,7 @@ class Question:
             appearance=_optional(data, "appearance"), role=_optional(data, "role"),
             calculation=_optional(data, "calculation"), default=_optional(data, "default"),
             read_only=_flag(data, "read_only"), parameters=_string_dict(data, "parameters"),
+            media=_media(data),
         )
 
 
@@ -221,9 +231,12 @@ class SurveyDefinition:
     languages: list[str]
     items: list[Item] = field(default_factory=list)
     choice_lists: dict[str, list[Choice]] = field(default_factory=dict)
+    # The media files the labels and choices show: file name -> sha256 of its bytes (stored
+    # apart, as SurveyAttachments), so a version names the very bytes it was published with.
+    attachments: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "format": FORMAT, "form_id": self.form_id, "title": dict(self.title),
             "version": self.version, "default_language": self.default_language,
             "languages": list(self.languages),
@@ -231,6 +244,9 @@ class SurveyDefinition:
             "choice_lists": {name: [choice.to_dict() for choice in choices]
                              for name, choices in self.choice_lists.items()},
         }
+        if self.attachments:
+            data["attachments"] = dict(self.attachments)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SurveyDefinition:
@@ -249,6 +265,7 @@ class SurveyDefinition:
             items=_items(data.get("items", [])),
             choice_lists={name: [Choice.from_dict(choice) for choice in choices]
                           for name, choices in lists.items()},
+            attachments=_string_dict(data, "attachments"),
         )
 
 
@@ -297,6 +314,17 @@ def _string_dict(data: dict, key: str) -> dict[str, str]:
 
 
 _texts = _string_dict  # a {language: text} mapping has the same shape
+
+
+def _media(data: dict) -> dict[str, dict[str, str]]:
+    value = data.get("media", {})
+    if not isinstance(value, dict) or not all(kind in MEDIA_KINDS for kind in value):
+        raise DefinitionError(f"media must map {', '.join(MEDIA_KINDS)} to files by language")
+    return {kind: _string_dict(value, kind) for kind in value}
+
+
+def _copy_media(media: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {kind: dict(files) for kind, files in media.items()}
 
 
 # --- Walking --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -239,10 +240,24 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
             "options": (options(form, question, {**earlier, **shown}, language, filtered=not every_choice)
                         if question.type in ("select_one", "select_multiple", "rank", "geography") else []),
             "places": rank_places(shown.get(question.name)) if question.type == "rank" else {},
+            "media": media_urls(form, question.media, language),
+            "option_media": {choice.name: media_urls(form, choice.media, language)
+                             for choice in form.choice_list(question) if choice.media},
             "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
             "error": (errors or {}).get(question.name),
         })
     return entries
+
+
+def media_urls(form: Form, media: dict[str, dict[str, str]], language: str) -> dict[str, str]:
+    """{kind: address} of the files a label or a choice shows in ``language`` (else in another)."""
+    urls = {}
+    for kind, files in media.items():
+        name = labels_in(files, language, form.definition.default_language)
+        sha256 = form.definition.attachments.get(name)
+        if sha256:
+            urls[kind] = url_for("resident.media", survey=form.survey.slug, sha256=sha256, name=name)
+    return urls
 
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9._-]*)\}")

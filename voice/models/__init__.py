@@ -10,12 +10,12 @@ from .intake import RateCounter, SurveyProgress
 from .review import ReviewCube, ReviewFact, ReviewFactState
 from .listening import SESSION_KINDS, Comment, ListeningSession
 from .rounds import CodingAssignment, CodingRound
-from .surveys import CHANNELS, Answer, Response, Survey, SurveyVersion
+from .surveys import CHANNELS, Answer, Response, Survey, SurveyAttachment, SurveyVersion
 from .users import ROLES, LoginSession, SignInFailure, User
 
 __all__ = [
     "ACTION_STATUSES", "ALL_GROUPS", "CHANNELS", "CODE_KINDS", "DIRECTIONS", "DOOR_OUTCOMES", "JOB_KINDS", "JOB_STATUSES", "ROLES",
     "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "CodingAssignment", "CodingRound", "Comment",
     "Geography", "Indicator", "IndicatorValue", "Job", "NlpModel", "ListeningSession", "LoginSession", "RateCounter", "Response", "ReviewCube", "ReviewFact", "ReviewFactState",
-    "SignInFailure", "Survey", "SurveyProgress", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
+    "SignInFailure", "Survey", "SurveyAttachment", "SurveyProgress", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
 ]

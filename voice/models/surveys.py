@@ -5,7 +5,7 @@ import uuid as uuid_module
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
                         UniqueConstraint, Uuid, func, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,6 +64,34 @@ class SurveyVersion(CreatedMixin, db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
+
+
+class SurveyAttachment(CreatedMixin, db.Model):
+    """A media file shown in a survey's labels or choices (an XLSForm's image, audio, video).
+
+    Kept by content: a definition names each file with its sha256 (``attachments``), so every
+    version keeps the bytes it was published with, and a file uploaded again is stored once."""
+
+    __tablename__ = "survey_attachments"
+    __table_args__ = (UniqueConstraint("survey_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))  # the file name the form uses
+    content_type: Mapped[str] = mapped_column(String(100))  # sniffed from the bytes
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    @classmethod
+    def of(cls, survey_id: int, sha256: str) -> SurveyAttachment | None:
+        return db.session.scalar(select(cls).where(cls.survey_id == survey_id, cls.sha256 == sha256))
+
+    @classmethod
+    def published(cls, survey: Survey, sha256: str) -> SurveyAttachment | None:
+        """A file that a published version of the survey shows; a draft's files stay private."""
+        if not any(sha256 in (version.definition.get("attachments") or {}).values() for version in survey.versions):
+            return None
+        return cls.of(survey.id, sha256)
 
 
 class Response(db.Model):

@@ -22,7 +22,7 @@ from ..i18n import LocaleInfo
 from ..intake import flow
 from ..intake.responses import ResponseConflict, UnknownQuestion
 from ..json_body import request_json
-from ..models import Response, Survey, SurveyProgress, SurveyVersion
+from ..models import Response, Survey, SurveyAttachment, SurveyProgress, SurveyVersion
 from ..models.base import labels_in
 from ..problems import Invalid
 from ..security import public
@@ -258,6 +258,20 @@ def _submitted_uuid() -> uuid_module.UUID | None:
         return uuid_module.UUID(str(payload["uuid"]))
     except (TypeError, KeyError, ValueError):
         return None
+
+
+@bp.route("/s/<survey>/media/<sha256>/<path:name>")
+@public
+def media(survey: str, sha256: str, name: str):
+    """A file a published survey's labels or choices show. Its address names its content, so
+    browsers and the tablet's offline cache keep it for good."""
+    attachment = SurveyAttachment.published(_survey(survey), sha256) or abort(404)
+    response = current_app.response_class(attachment.content, mimetype=attachment.content_type)
+    response.set_etag(attachment.sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    return response.make_conditional(request)
 
 
 @bp.route("/s/<survey>/thanks/<uuid:key>")

@@ -1,6 +1,7 @@
 """``voice surveys import FILE.xlsx --campaign SLUG`` and ``voice surveys export SLUG``."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import click
@@ -23,7 +24,8 @@ surveys_command = AppGroup("surveys", help="Import and export surveys as XLSForm
 @click.option("--publish", is_flag=True, help="Publish it at once (refused when translations are missing).")
 @click.option("--lang", default=None, help="Language of the messages (default: the app's default).")
 def import_command(path: Path, campaign_slug: str, slug: str | None, publish: bool, lang: str | None) -> None:
-    """Import an XLSForm workbook as a new survey; on any problem nothing is stored."""
+    """Import an XLSForm workbook as a new survey; on any problem nothing is stored. The media
+    files it names are taken from FORM-media/ beside it, else from beside it (as pyxform does)."""
     # Messages go through the same catalogs as the pages: a request context in the chosen language.
     with current_app.test_request_context(query_string={"lang": lang} if lang else None):
         _import(path, campaign_slug, slug, publish)
@@ -34,7 +36,8 @@ def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool) -> 
     if campaign is None:
         raise click.ClickException(_("There is no campaign with the short name %(slug)s.", slug=campaign_slug))
     try:
-        imported = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name)
+        imported = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name,
+                                            media=MediaBeside(path))
     except Invalid as err:
         raise click.ClickException(f"{path.name}: {import_error(err)}")
     except operations.SlugTaken as err:
@@ -57,6 +60,35 @@ def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool) -> 
                                          "%(missing)d missing translations.", count=len(blocked.problems),
                                          missing=len(blocked.missing)))
         click.echo(_("Published version %(number)d.", number=version.number if version else 1))
+
+
+class MediaBeside(Mapping):
+    """The files beside a form, by name, read only when the form names them: its ``FORM-media``
+    folder (ODK's convention) first, then the form's own folder."""
+
+    def __init__(self, form: Path):
+        self.folders = (form.with_name(f"{form.stem}-media"), form.parent)
+
+    def _path(self, name: str) -> Path | None:
+        if Path(name).name != name:  # a bare file name only: never ../ out of the folders
+            return None
+        return next((folder / name for folder in self.folders if (folder / name).is_file()), None)
+
+    def __getitem__(self, name: str) -> bytes:
+        path = self._path(name)
+        if path is None:
+            raise KeyError(name)
+        return path.read_bytes()
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._path(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({p.name for folder in self.folders if folder.is_dir() for p in folder.iterdir()
+                            if p.is_file()}))
+
+    def __len__(self) -> int:
+        return sum(1 for _name in self)
 
 
 @surveys_command.command("export")

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..fields import SLUG, CheckboxesField
 from ..i18n import language_name
 from ..intake.expressions import QUESTION_NAME, ExpressionError, parse
+from .media import MAX_MEDIA_BYTES
 
 NAME_HINT = _l("Letters, digits and _ only, starting with a letter, e.g. hardest_thing. Used in "
                "expressions as ${name} and as the column name in exports.")
@@ -57,6 +58,10 @@ class XLSFormUploadForm(FlaskForm):
                                                         _l("Upload an XLSForm: .xlsx, .xls or .csv."))])
     slug = StringField(_l("Address"), validators=[Optional(), Length(max=80), _slug],
                        description=_l("Leave empty to use the form_id of the workbook."))
+    media = MultipleFileField(
+        _l("Media files"), render_kw={"accept": "image/*,audio/*,video/*"},
+        description=_l("The images, sounds and videos that the form's image, audio and video columns name, "
+                       "each up to %(megabytes)d MB.", megabytes=MAX_MEDIA_BYTES // (1024 * 1024)))
 
 
 class PageForm(FlaskForm):

@@ -5,14 +5,16 @@ Plain functions; each owns its commit and records an AuditEvent in the same tran
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
 from ..extensions import db
 from ..intake.definition import (Problem, SurveyDefinition, definition_hash, missing_translations,
                                  validate_definition)
-from ..models import AuditEvent, Campaign, Survey, SurveyVersion, User
+from ..models import AuditEvent, Campaign, Survey, SurveyAttachment, SurveyVersion, User
 from . import drafts
+from .media import MediaFile
 from .xlsform import export_xlsform, read_xlsform
 
 
@@ -106,38 +108,52 @@ class SurveyImport:
 
 
 def import_survey(campaign: Campaign, content: bytes, *, slug: str | None, actor: User | None,
-                  filename: str = "", publish_now: bool = False) -> SurveyImport:
-    """Import an XLSForm (Invalid or SlugTaken: nothing is stored).
+                  filename: str = "", publish_now: bool = False,
+                  media: Mapping[str, bytes] | None = None) -> SurveyImport:
+    """Import an XLSForm (Invalid or SlugTaken: nothing is stored), with the media files its
+    labels and choices show (``media``: by file name; those it names are kept with it).
 
     As ODK Central does, a form whose ``form_id`` a survey of the campaign already has becomes
     that survey's next draft (and version, with ``publish_now``) unless ``slug`` names another
     address; else it is a new survey, at ``slug`` or at an address made from the form id."""
     fallback = (campaign.languages or ["en"])[0]
-    read = read_xlsform(content, fallback_language=fallback, filename=filename)
+    read = read_xlsform(content, fallback_language=fallback, filename=filename, media=media)
     definition = read.definition
     existing = Survey.with_form_id(campaign.id, definition.form_id)
     if existing is not None and slug in (None, "", existing.slug):
+        _keep_media(existing, read.media)
         survey = save_draft(existing, definition.to_dict(), actor=actor, action="import", filename=filename,
                             slug=existing.slug, form_id=definition.form_id, new_version=True)
     else:
-        survey = _new_survey_from(campaign, definition, slug=slug, actor=actor, filename=filename)
+        survey = _new_survey_from(campaign, definition, slug=slug, actor=actor, filename=filename,
+                                  media=read.media)
     if publish_now:
         publish(survey, actor=actor)
     return SurveyImport(survey, read.left_out, new_version=survey is existing)
 
 
 def _new_survey_from(campaign: Campaign, definition: SurveyDefinition, *, slug: str | None, actor: User | None,
-                     filename: str) -> Survey:
+                     filename: str, media: list[MediaFile]) -> Survey:
     if slug and slug_taken(slug):
         raise SlugTaken(slug)
     slug = slug or _free_slug(slugify(definition.form_id))
     survey = Survey(campaign=campaign, slug=slug, title=dict(definition.title), draft=definition.to_dict())
     db.session.add(survey)
     db.session.flush()
+    _keep_media(survey, media)
     AuditEvent.record("survey.import", survey, actor=actor, filename=filename, slug=slug,
                       form_id=definition.form_id)
     db.session.commit()
     return survey
+
+
+def _keep_media(survey: Survey, files: list[MediaFile]) -> None:
+    """Store the files a survey's definition names, once per content (the caller commits)."""
+    for file in files:
+        if SurveyAttachment.of(survey.id, file.sha256) is None:
+            db.session.add(SurveyAttachment(survey_id=survey.id, name=file.name, content_type=file.content_type,
+                                            sha256=file.sha256, content=file.content))
+    db.session.flush()
 
 
 def _free_slug(wanted: str) -> str:

@@ -84,9 +84,11 @@ def upload(slug: str):
     error = None
     if form.validate_on_submit():
         upload_file = form.file.data
+        media = {file.filename: file.read() for file in form.media.data or [] if file and file.filename}
         try:
             imported = operations.import_survey(campaign, upload_file.read(), slug=form.slug.data or None,
-                                                actor=current_user, filename=upload_file.filename or "")
+                                                actor=current_user, filename=upload_file.filename or "",
+                                                media=media)
         except Invalid as err:
             error = import_error(err)
         except operations.SlugTaken as err:

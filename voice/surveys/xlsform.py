@@ -6,7 +6,7 @@ case, aliases, ``label::Language (code)`` columns and the spellings of ``begin g
 its business). Two passes over that:
 
 1. The raw ``survey`` rows, in spreadsheet order, refuse what we do not support (repeats,
-   media, external choices...) naming the row the author sees (the header is
+   external choices...) naming the row the author sees (the header is
    row 1, so the first data row is row 2: blank rows are kept in place so the index stays
    true), and leave out contact and device details with a notice per row. The same rows
    give each question name its row.
@@ -27,8 +27,11 @@ or user identifiers are left out with a notice (we do not collect contact detail
 survey questions: DESIGN.md's privacy rules); so are photo, sound, video and file questions
 and drawings (``signature``, ``draw``, ``annotate``), which can identify a resident. ``barcode`` is
 typed as text. ``gps`` and ``location`` are ``geopoint``; a
-``hidden`` field is kept as a calculation of its default. Everything else is
-refused: repeats, media columns, ``*_from_file`` and external
+``hidden`` field is kept as a calculation of its default. The media columns of labels and
+choices (``image``, ``big-image``, ``audio``, ``video``, also ``media::image::Language (xx)``)
+name files uploaded with the form (``voice.surveys.media`` checks them); a name with no file
+is a notice and the label keeps its text. Everything else is
+refused: repeats, ``*_from_file`` and external
 choices, geo traces and shapes, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
@@ -39,7 +42,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -51,6 +54,7 @@ from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData
 
 from ..intake.definition import (
+    MEDIA_KINDS,
     MESSAGES as DEFINITION_MESSAGES,
     SELECT_TYPES,
     Choice,
@@ -65,6 +69,7 @@ from ..intake.definition import (
 from ..intake.expressions import ExpressionError, parse
 from ..problems import N_, Invalid, Problem
 from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, csv_rows, read_sheets, table_of
+from .media import MAX_MEDIA_BYTES, MediaFile, media_file
 
 __all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_xlsform", "import_xlsform", "read_xlsform",
            "refusal"]
@@ -81,7 +86,11 @@ IMPORT_MESSAGES = {
     "missing_type": N_("This row has a name or label but no type."),
     "unknown_type": N_("%(type)s is not an XLSForm question type."),
     "repeat": N_("Repeat groups (%(type)s) are not supported: ask each question once."),
-    "media_column": N_("Media in the %(column)s column are not supported."),
+    "media_missing": N_("The file %(file)s was not uploaded with the form: the text is shown "
+                        "without it."),
+    "media_type": N_("The file %(file)s is not an image, a sound or a video that the survey can "
+                     "show (PNG, JPEG, GIF, WebP, MP3, WAV, Ogg, FLAC, MP4 or WebM)."),
+    "media_too_big": N_("The file %(file)s is larger than %(megabytes)d MB."),
     "external_choices": N_("%(type)s needs choices from an external file, which is not "
                            "supported: put the choices on the choices sheet."),
     "contact_details": N_("%(type)s questions collect contact or device details, which "
@@ -168,6 +177,7 @@ _SUPPORTED_TYPES = {
     "barcode": "barcode",  # typed: the tablet has no scanner
 }
 _IGNORED_TYPES = ("start", "end", "today")
+_TABLE_LIST_HEADER = "reserved_name_for_field_list_labels_"
 # A photo, a recording, a drawing (a signature) or a file can identify a resident: such a row
 # is left out with a notice, as contact details are (DESIGN.md's privacy rule).
 _CAPTURE_TYPES = ("image", "photo", "audio", "video", "file", "background-audio", "background-video")
@@ -193,16 +203,19 @@ class XLSFormImport:
     """A validated definition, and the rows it leaves out, each with the notice that says why."""
 
     definition: SurveyDefinition
-    left_out: list[Problem]
+    left_out: list[Problem]  # also each media file the form names but that was not uploaded
+    media: list[MediaFile] = dataclasses.field(default_factory=list)  # those its labels show
 
 
 def read_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en",
-                 filename: str = "") -> XLSFormImport:
+                 filename: str = "", media: Mapping[str, bytes] | None = None) -> XLSFormImport:
     """Read an XLSForm workbook (.xlsx or .xls) into a validated SurveyDefinition, or raise Invalid.
 
     ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
     the settings sheet names no ``default_language`` (usually the campaign's language). A form
-    whose settings name no ``form_id`` takes the name of its file, as pyxform does.
+    whose settings name no ``form_id`` takes the name of its file, as pyxform does. ``media``
+    holds the files uploaded with it, by name: those its media columns name are checked and
+    kept; a name with no file is left out of the label with a notice.
     """
     content, path_name = _read_bytes(source)
     filename = filename or path_name
@@ -210,15 +223,61 @@ def read_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en
     data = dataclasses.replace(data, fallback_form_name=_form_name(filename))
     rows = _survey_rows(data)
     left_out = _refuse_unsupported(rows, data)
+    files, missing = _media_files(data, media or {})
     form = _to_json(data)
-    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out)).definition()
+    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out),
+                   media_names=set(files)).definition()
+    used = _media_used(defn)
+    defn.attachments = {name: files[name].sha256 for name in sorted(used)}
     _refuse_unlabelled(defn, rows)
     for problem in validate_definition(defn):
         # Point a duplicate at its second use: the first is where the author meant it.
         occurrence = 1 if problem.code == "duplicate_name" else 0
         row = rows.row_of(problem.params.get("name"), occurrence)
         raise refusal("survey", row, None, problem.code, dict(problem.params))
-    return XLSFormImport(defn, list(left_out.values()))
+    return XLSFormImport(defn, list(left_out.values()) + missing, [files[name] for name in sorted(used)])
+
+
+def _media_references(data: DefinitionData) -> Iterable[tuple[str, int, str, str]]:
+    """(sheet, row, column as the author spelt it, file name) of every media column's cell."""
+    for sheet, rows in (("survey", data.survey), ("choices", data.choices)):
+        for index, row in enumerate(rows or []):
+            for column, value in row.items():
+                if value and _media_kind(column):
+                    yield sheet, index + 2, column, value.strip()
+
+
+def _media_kind(column: str) -> str | None:
+    """``image``, ``media::audio::English (en)``, ``big-image::he`` -> the kind; else None."""
+    parts = [part.strip().lower() for part in column.split("::")]
+    if parts[0] == "media" and len(parts) > 1:
+        parts = parts[1:]
+    return parts[0] if parts[0] in MEDIA_KINDS else None
+
+
+def _media_files(data: DefinitionData, uploaded: Mapping[str, bytes]) -> tuple[dict[str, MediaFile], list[Problem]]:
+    """The uploaded files the form names, each checked, and a notice for each name with no file;
+    a file that is no image, sound or video, or too big, refuses the whole form."""
+    files: dict[str, MediaFile] = {}
+    missing: list[Problem] = []
+    for sheet, number, column, name in _media_references(data):
+        if name in files:
+            continue
+        if name not in uploaded:
+            missing += refusal(sheet, number, column, "media_missing", {"file": name}).problems
+            continue
+        checked = media_file(name, uploaded[name])
+        if isinstance(checked, str):
+            raise refusal(sheet, number, column, checked,
+                          {"file": name, "megabytes": MAX_MEDIA_BYTES // (1024 * 1024)})
+        files[name] = checked
+    return files, missing
+
+
+def _media_used(defn: SurveyDefinition) -> set[str]:
+    """The file names the definition's labels and choices show."""
+    holders = [*iter_questions(defn), *(choice for choices in defn.choice_lists.values() for choice in choices)]
+    return {name for holder in holders for files in holder.media.values() for name in files.values()}
 
 
 def _refuse_unlabelled(defn: SurveyDefinition, rows: _SurveyRows) -> None:
@@ -373,8 +432,6 @@ def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
         if not value:
             continue
         base = column.split("::")[0].strip()
-        if base in ("image", "big-image", "audio", "video", "media"):
-            raise refusal(sheet, number, column, "media_column", {"column": column})
         if base in _UNSUPPORTED_COLUMNS or base.startswith(("bind::", "body::", "instance::")):
             raise refusal(sheet, number, column, "unsupported_column",
                                {"column": column})
@@ -446,8 +503,8 @@ class _Mapper:
     """Turns pyxform's nested form into a SurveyDefinition."""
 
     def __init__(self, form: dict, data: DefinitionData, rows: _SurveyRows,
-                 fallback_language: str, *, left_out: set[str]):
-        self.form, self.rows, self.left_out = form, rows, left_out
+                 fallback_language: str, *, left_out: set[str], media_names: set[str]):
+        self.form, self.rows, self.left_out, self.media_names = form, rows, left_out, media_names
         self.inline_choices: dict[str, list[Choice]] = {}  # question name -> its choices
         settings = {k.lower(): v for k, v in ((data.settings or [{}])[0] or {}).items()}
         self.settings = settings
@@ -532,6 +589,8 @@ class _Mapper:
                 continue  # pyxform's generated meta group (instanceID)
             if type_ in _IGNORED_TYPES or child.get("name") in self.left_out:
                 continue
+            if child.get("name", "").startswith(_TABLE_LIST_HEADER):
+                continue  # pyxform's header row of a table-list group: choice labels, no answer
             if type_ == "group":
                 items.append(Group(
                     name=child["name"], label=self.texts(child.get("label")),
@@ -571,7 +630,8 @@ class _Mapper:
                          else self.expression(child, "calculate") if type_ == "calculate" else None),
             default=None if child["type"] == "hidden" else _default(child.get("default")),
             read_only=_required(str(bind.get("readonly", ""))) is True,
-            parameters={k: str(v) for k, v in (child.get("parameters") or {}).items()} if type_ == "range" else {})
+            parameters={k: str(v) for k, v in (child.get("parameters") or {}).items()} if type_ == "range" else {},
+            media=self.media(child.get("media")))
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (
@@ -595,7 +655,17 @@ class _Mapper:
         attributes = {key: str(value) for key, value in raw.items()
                       if key not in ("name", "label", "media")}
         return Choice(name=str(raw["name"]), label=self.texts(raw.get("label")),
-                      attributes=attributes)
+                      attributes=attributes, media=self.media(raw.get("media")))
+
+    def media(self, value: dict | None) -> dict[str, dict[str, str]]:
+        """{kind: {language: file}} of the files that came with the form (notices name the rest)."""
+        media = {}
+        for kind, files in (value or {}).items():
+            found = {language: name.strip() for language, name in self.texts(files, kind).items()
+                     if name.strip() in self.media_names}
+            if kind in MEDIA_KINDS and found:
+                media[kind] = found
+        return media
 
 
 # --- Export ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ refused (409, audited), bad records refused (422) with nothing stored, roles and
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import uuid
 
@@ -10,9 +11,9 @@ import lxml.html
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.models import AuditEvent, Response, SurveyVersion, Visit
+from voice.models import AuditEvent, Response, SurveyAttachment, SurveyVersion, Visit
 
-from ...helpers import sign_in
+from ...helpers import sign_in, tiny_png
 from .conftest import Api
 from .field import response_payload, visit_payload
 
@@ -317,3 +318,20 @@ def test_a_nul_in_a_survey_name_is_refused_not_a_server_error(api, field):
     answer = api.post("responses", {**response_payload(field), "survey": "door\x00survey"})
     assert answer.status_code == 422 and answer.get_json()["problems"][0]["field"] == "survey"
     assert count(Response) == 0
+
+
+def test_the_bundle_lists_the_media_its_questions_show_for_the_tablet_to_keep(api, field):
+    image = tiny_png()
+    sha256 = hashlib.sha256(image).hexdigest()
+    db.session.add(SurveyAttachment(survey_id=field.survey.id, name="bus.png", content_type="image/png",
+                                    sha256=sha256, content=image))
+    definition = copy.deepcopy(field.version.definition)
+    definition["attachments"] = {"bus.png": sha256}
+    definition["items"][1]["children"][2]["media"] = {"image": {"en": "bus.png"}}  # kids
+    db.session.add(SurveyVersion(survey=field.survey, number=2, definition=definition))
+    db.session.commit()
+    (survey,) = api.client.get("/canvass/api/bundle").get_json()["surveys"]
+    url = f"/s/{field.survey.slug}/media/{sha256}/bus.png"
+    assert survey["media"] == [url]
+    assert f'<img src="{url}" alt="How many children?">' in survey["questions"]["en"]["kids"]
+    assert api.client.get(url).data == image

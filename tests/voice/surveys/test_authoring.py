@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.models import AuditEvent, Survey, SurveyVersion
+from voice.models import AuditEvent, Survey, SurveyAttachment, SurveyVersion
 from voice.intake.definition import SurveyDefinition
+from voice.surveys import operations
 from voice.surveys.xlsform import import_xlsform
 
-from ...helpers import SHARED_FIXTURES, post_form
+from ...helpers import SHARED_FIXTURES, post_form, tiny_png
 from .test_xlsform import IMPORTED, REFUSED, xlsx
 
 XLSFORMS = SHARED_FIXTURES / "xlsform"
@@ -259,3 +261,80 @@ def test_a_question_the_editor_cannot_show_is_sent_back_to_its_xlsform(client, s
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The question size is edited in its XLSForm" in page
     assert client.get("/surveys/household/questions/adults").status_code == 200
+
+
+# --- Media in labels and choices: uploaded with the form, served once published -------------------
+
+def fruit_form() -> bytes:
+    return xlsx(survey=[["type", "name", "label::English (en)", "label::Hebrew (he)", "media::image::English (en)",
+                         "image::he", "audio"],
+                        ["select_one fruit", "fruit", "Fruit?", "פרי?", "fruit-en.png", "fruit-he.png", "ask.mp3"]],
+                choices=[["list_name", "name", "label::English (en)", "label::Hebrew (he)", "image"],
+                         ["fruit", "apple", "Apple", "תפוח", "apple.png"], ["fruit", "pear", "Pear", "אגס", None]],
+                settings=[["form_id", "form_title::English (en)", "form_title::Hebrew (he)"], ["fruit", "Fruit", "פרי"]])
+
+
+FRUIT_FILES = {"fruit-en.png": tiny_png(1), "fruit-he.png": tiny_png(2), "apple.png": tiny_png(3)}
+
+
+def upload_with_media(client, files: dict[str, bytes]):
+    return post_form(client, "/campaigns/north/surveys/import",
+                     {"file": (io.BytesIO(fruit_form()), "fruit.xlsx"), "slug": "",
+                      "media": [(io.BytesIO(content), name) for name, content in files.items()]},
+                     content_type="multipart/form-data")
+
+
+def media_url(survey: Survey, name: str) -> str:
+    return f"/s/{survey.slug}/media/{survey.draft['attachments'][name]}/{name}"
+
+
+def test_media_upload_with_the_form_are_served_once_published_and_shown_with_the_label_as_alt(client, signed_in,
+                                                                                               campaign):
+    signed_in("analyst")
+    response = upload_with_media(client, FRUIT_FILES)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The file ask.mp3 was not uploaded with the form: the text is shown without it." in detail
+    survey = db.session.scalar(select(Survey))
+    stored = {a.name: (a.content_type, a.content) for a in db.session.scalars(select(SurveyAttachment))}
+    assert stored == {name: ("image/png", content) for name, content in FRUIT_FILES.items()}
+    url = media_url(survey, "fruit-en.png")
+    assert client.get(url).status_code == 404  # a draft's files stay private
+    operations.publish(survey, actor=None)
+    served = client.get(url)
+    assert served.status_code == 200 and served.data == FRUIT_FILES["fruit-en.png"]
+    assert served.mimetype == "image/png" and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert {"public", "immutable", "max-age=31536000"} <= {part.strip() for part in
+                                                           served.headers["Cache-Control"].split(",")}
+    assert client.get(url, headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
+    assert client.get(url.replace(survey.draft["attachments"]["fruit-en.png"], "0" * 64)).status_code == 404
+
+    page = client.get(f"/s/{survey.slug}?lang=he").get_data(as_text=True)
+    token, key = (re.search(rf'name="{name}" value="([^"]*)"', page).group(1) for name in ("csrf_token", "uuid"))
+    client.post(f"/s/{survey.slug}?lang=he", data={"csrf_token": token, "step": "consent", "uuid": key,
+                                                  "language": "he", "consent": "yes"})
+    page = client.get(f"/s/{survey.slug}").get_data(as_text=True)
+    assert f'<img src="{media_url(survey, "fruit-he.png")}" alt="פרי?">' in page
+    assert f'<img src="{media_url(survey, "apple.png")}" alt="תפוח">' in page
+    assert "<audio" not in page  # ask.mp3 never came: the label shows its text alone
+
+
+def test_a_media_file_that_is_not_an_image_sound_or_video_refuses_the_upload(client, signed_in, campaign):
+    signed_in("analyst")
+    response = upload_with_media(client, {**FRUIT_FILES, "apple.png": b"<svg onload='alert(1)'></svg>"})
+    assert response.status_code == 422
+    assert ("The file apple.png is not an image, a sound or a video that the survey can show"
+            in response.get_data(as_text=True))
+    assert count(Survey) == 0 and count(SurveyAttachment) == 0
+
+
+def test_the_command_takes_media_from_the_form_media_folder_and_beside_the_form(runner, campaign, tmp_path):
+    (tmp_path / "fruit.xlsx").write_bytes(fruit_form())
+    (tmp_path / "fruit-media").mkdir()
+    for name in ("fruit-en.png", "fruit-he.png"):
+        (tmp_path / "fruit-media" / name).write_bytes(FRUIT_FILES[name])
+    (tmp_path / "apple.png").write_bytes(FRUIT_FILES["apple.png"])
+    result = runner.invoke(args=["surveys", "import", str(tmp_path / "fruit.xlsx"), "--campaign", "north"])
+    assert result.exit_code == 0, result.output
+    assert "Sheet survey, row 2, column audio: The file ask.mp3 was not uploaded with the form" in result.output
+    assert {a.name for a in db.session.scalars(select(SurveyAttachment))} == set(FRUIT_FILES)

@@ -1,5 +1,6 @@
 """XLSForm import and export: the shared acceptance fixtures, our own forms, broken ones."""
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -9,9 +10,12 @@ from openpyxl import Workbook
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
-from voice.intake.definition import Group, iter_questions, missing_translations, pages
+from voice.intake.definition import Group, SurveyDefinition, iter_questions, missing_translations, pages
 from voice.problems import Invalid, Problem
+from voice.surveys.media import MAX_MEDIA_BYTES
 from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform, read_xlsform
+
+from ...helpers import tiny_png
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "fixtures" / "xlsform"
@@ -48,7 +52,7 @@ REFUSED = {
     "UCL_Biomass_Plot_Form.xlsx": ("survey", 16, "type", "external_choices"),
     "case_insensitivity.xlsx": ("survey", 3, "type", "external_choices"),
     "duplicate_columns.xlsx": ("survey", 1, "label", "duplicate_column"),
-    "xlsform_spec_test.xlsx": ("survey", 9, "image", "media_column"),
+    "xlsform_spec_test.xlsx": ("survey", 15, "repeat_count", "unsupported_column"),
 }
 IMPORTED = {
     # file: (question names and types, languages)
@@ -260,8 +264,6 @@ BROKEN = {
                  ("survey", 2, "type", "unsupported_type")),
     "repeat": (xlsx([HEADER, ["begin_repeat", "kids", "Kids"], ["text", "n", "N"],
                      ["end_repeat"]]), ("survey", 2, "type", "repeat")),
-    "media column": (xlsx([HEADER + ["media::audio"], ["note", "n", "N", "hello.mp3"]]),
-                     ("survey", 2, "media::audio", "media_column")),
     "calculate without a calculation": (xlsx([HEADER, ["calculate", "c", None]]),
                                         ("survey", 2, None, "pyxform")),  # pyxform's own refusal
     "required expression": (xlsx([HEADER + ["required"], ["text", "q", "Q", "${x} = 1"]]),
@@ -401,6 +403,78 @@ def test_a_barcode_is_a_typed_text_and_round_trips():
     defn = import_xlsform(xlsx([HEADER, ["barcode", "meter", "Meter number?"]]))
     assert questions(defn)["meter"].type == "barcode"
     assert_round_trips(defn)
+
+
+# --- Media in labels and choices --------------------------------------------------------------
+
+def media_form() -> bytes:
+    return xlsx([HEADER[:2] + ["label::English (en)", "label::Hebrew (he)", "media::image::English (en)", "image::he",
+                               "audio", "video"],
+                 ["select_one fruit", "fruit", "Fruit?", "פרי?", "fruit-en.png", "fruit-he.png", "ask.mp3", None],
+                 ["note", "film", "Watch", "צפו", None, None, None, "clip.mp4"]],
+                choices=[["list_name", "name", "label::English (en)", "label::Hebrew (he)", "image", "big-image"],
+                         ["fruit", "apple", "Apple", "תפוח", "apple.png", "apple-big.png"],
+                         ["fruit", "pear", "Pear", "אגס", None, None]])
+
+
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 40
+MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00" + b"\x00" * 40
+
+
+def test_media_in_labels_and_choices_import_per_language_with_their_files():
+    uploaded = {"fruit-en.png": tiny_png(1), "fruit-he.png": tiny_png(2), "ask.mp3": MP3, "clip.mp4": MP4,
+                "apple.png": tiny_png(3), "apple-big.png": tiny_png(4), "unused.png": tiny_png(5)}
+    read = read_xlsform(media_form(), media=uploaded)
+    found = questions(read.definition)
+    assert found["fruit"].media == {"image": {"en": "fruit-en.png", "he": "fruit-he.png"}, "audio": {"en": "ask.mp3"}}
+    assert found["film"].media == {"video": {"en": "clip.mp4"}}
+    apple, pear = read.definition.choice_lists["fruit"]
+    assert apple.media == {"image": {"en": "apple.png"}, "big-image": {"en": "apple-big.png"}} and pear.media == {}
+    assert read.left_out == []
+    kept = {file.name: (file.content_type, file.sha256) for file in read.media}
+    assert kept == {name: (content_type, hashlib.sha256(uploaded[name]).hexdigest()) for name, content_type in [
+        ("fruit-en.png", "image/png"), ("fruit-he.png", "image/png"), ("ask.mp3", "audio/mpeg"),
+        ("clip.mp4", "video/mp4"), ("apple.png", "image/png"), ("apple-big.png", "image/png")]}
+    assert read.definition.attachments == {name: sha256 for name, (_type, sha256) in kept.items()}
+    assert SurveyDefinition.from_dict(read.definition.to_dict()) == read.definition
+
+
+def test_a_media_file_not_uploaded_is_a_notice_and_the_label_keeps_its_text():
+    read = read_xlsform(media_form(), media={"fruit-en.png": tiny_png()})
+    assert questions(read.definition)["fruit"].media == {"image": {"en": "fruit-en.png"}}
+    assert questions(read.definition)["film"].label == {"en": "Watch", "he": "צפו"}
+    located = [(n.sheet, n.line, n.column, n.code, n.params["file"]) for n in read.left_out]
+    assert located == [("survey", 2, "image::he", "media_missing", "fruit-he.png"),
+                       ("survey", 2, "audio", "media_missing", "ask.mp3"),
+                       ("survey", 3, "video", "media_missing", "clip.mp4"),
+                       ("choices", 2, "image", "media_missing", "apple.png"),
+                       ("choices", 2, "big-image", "media_missing", "apple-big.png")]
+    assert str(read.left_out[0]) == ("Sheet survey, row 2, column image::he: The file fruit-he.png was not uploaded "
+                                     "with the form: the text is shown without it.")
+    assert read.definition.attachments == {"fruit-en.png": hashlib.sha256(tiny_png()).hexdigest()}
+
+
+@pytest.mark.parametrize("content, code", [
+    (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "media_type"),
+    (b"MZ\x90\x00 a program called .png", "media_type"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_MEDIA_BYTES, "media_too_big"),
+])
+def test_a_media_file_that_is_no_image_sound_or_video_or_too_big_refuses_the_form(content, code):
+    with pytest.raises(Invalid) as caught:
+        read_xlsform(media_form(), media={"fruit-en.png": content})
+    (problem,) = caught.value.problems
+    assert (problem.sheet, problem.line, problem.column, problem.code) == ("survey", 2, "media::image::English (en)",
+                                                                           code)
+    assert "fruit-en.png" in str(problem)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["table-list.xls", "xml_escaping.xls"])
+def test_shared_forms_with_choice_images_import_with_a_notice_per_missing_file(name):
+    read = read_xlsform(SHARED / "pyxform" / name)
+    assert read.left_out and {notice.code for notice in read.left_out} == {"media_missing"}
+    assert all(notice.sheet == "choices" and notice.line for notice in read.left_out)
+    assert_round_trips(read.definition)
 
 
 def test_a_form_without_form_id_is_named_after_its_file():

@@ -25,6 +25,7 @@
   var bundle = null;
   var outcomes = {};
   var OUTCOMES = ['not_home', 'refused', 'come_back', 'moved', 'unsafe'];
+  var MEDIA_CACHE = 'voice-media';  // as sw.js: not 'canvass-…', which a new app version clears
 
   function fmt(template, values) {
     return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
@@ -55,8 +56,25 @@
         if (!response.ok || type.indexOf('application/json') !== 0) { throw new Error('bundle'); }
         return response.json();
       })
-      .then(function (fresh) { return Store.set('bundle', fresh).then(function () { return fresh; }); })
+      .then(function (fresh) {
+        keepMedia(fresh);
+        return Store.set('bundle', fresh).then(function () { return fresh; });
+      })
       ['catch'](function () { return Store.get('bundle'); });
+  }
+
+  /* The surveys' images, sounds and videos, kept for a day without signal: sw.js answers
+     their addresses from this cache (an address names its content, so a kept file never goes
+     stale). The root says data-media="kept" once every file is in. */
+  function keepMedia(fresh) {
+    if (!window.caches) { return; }
+    var wanted = [];
+    fresh.surveys.forEach(function (s) { wanted = wanted.concat(s.media || []); });
+    caches.open(MEDIA_CACHE).then(function (cache) {
+      return Promise.all(wanted.map(function (url) {
+        return cache.match(url).then(function (kept) { return kept || cache.add(url); });
+      }));
+    }).then(function () { root.setAttribute('data-media', 'kept'); }, function () { root.setAttribute('data-media', 'failed'); });
   }
 
   function turf(id) { return bundle.turfs.filter(function (t) { return t.id === id; })[0]; }

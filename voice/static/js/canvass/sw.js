@@ -6,6 +6,8 @@
  *
  * Pages and the bundle: network first, the cached copy when the network fails or the
  * server errs. Scripts and styles: the cached copy, refreshed in the background.
+ * Survey media (/s/<survey>/media/<sha256>/<name>, kept by app.js when the bundle comes): the
+ * cached copy, else the network; an address names its content, so a copy never goes stale.
  * Nothing else is touched: the sync API's POSTs always go to the network.
  */
 'use strict';
@@ -15,6 +17,8 @@ var CACHE = 'canvass-' + VERSION;
 var APP = '__APP__';
 var BUNDLE = '__BUNDLE__';
 var ASSETS = ["__ASSETS__"];
+var MEDIA_CACHE = 'voice-media';  // as app.js; not 'canvass-…', which activate clears
+var MEDIA = /^\/s\/[^/]+\/media\/[0-9a-f]{64}\//;  // resident.media's address
 
 self.addEventListener('install', function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
@@ -53,6 +57,17 @@ function networkFirst(request, key) {
   });
 }
 
+function keptMedia(request) {
+  return caches.open(MEDIA_CACHE).then(function (cache) {
+    return cache.match(request).then(function (kept) {
+      return kept || fetch(request).then(function (response) {
+        if (response.status === 200) { cache.put(request, response.clone()); }
+        return response;
+      });
+    });
+  });
+}
+
 function cacheFirst(request) {
   return caches.match(request).then(function (cached) {
     var refresh = fetch(request).then(function (response) {
@@ -78,5 +93,7 @@ self.addEventListener('fetch', function (event) {
     event.respondWith(networkFirst(request, BUNDLE));
   } else if (ASSETS.indexOf(url.pathname) >= 0) {
     event.respondWith(cacheFirst(request));
+  } else if (MEDIA.test(url.pathname)) {
+    event.respondWith(keptMedia(request));
   }
 });
