@@ -4,6 +4,7 @@ exactly those 20 interviews once. Replaying the exported queue changes nothing."
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 import time
@@ -14,9 +15,9 @@ from sqlalchemy import select
 from voice.accounts import create_user
 from voice.canvass import queue
 from voice.extensions import db
-from voice.models import Response, Survey, SurveyVersion, Turf, User, Visit
+from voice.models import Response, Survey, SurveyAttachment, SurveyVersion, Turf, User, Visit
 
-from ..helpers import PASSWORD
+from ..helpers import PASSWORD, tiny_png
 from ..voice.canvass.field import build_field
 from .conftest import LiveServer, screenshot
 
@@ -405,5 +406,56 @@ def test_choices_follow_the_answers_as_the_server_filters_them(chromium, live_ap
             page.once("dialog", lambda dialog: dialog.accept())
             page.click("text=Cancel the interview")
             page.wait_for_selector("a[data-door='n-1']")
+        assert errors == []
+        context.close()
+
+
+def test_a_label_image_shows_offline_and_a_rank_is_ordered_on_the_tablet(chromium, live_app, canvass_field):
+    image = tiny_png()
+    sha256 = hashlib.sha256(image).hexdigest()
+    with live_app.app_context():  # v2: a picture beside "How many children?", and "needs" to put in order
+        survey = db.session.scalar(select(Survey))
+        db.session.add(SurveyAttachment(survey_id=survey.id, name="kids.png", content_type="image/png",
+                                        sha256=sha256, content=image))
+        definition = copy.deepcopy(survey.current_version.definition)
+        definition["attachments"] = {"kids.png": sha256}
+        definition["items"][1]["children"][2]["media"] = {"image": {"en": "kids.png", "he": "kids.png", "am": "kids.png"}}
+        definition["items"][2]["children"][0]["type"] = "rank"
+        db.session.add(SurveyVersion(survey=survey, number=2, definition=definition))
+        db.session.commit()
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        page.wait_for_selector("#canvass-app[data-media=kept]")
+        # The browser's own HTTP cache would hold the picture for a while too; clear it, so that only
+        # the app's offline cache can show it (a tablet's HTTP cache is evicted under pressure).
+        context.new_cdp_session(page).send("Network.clearBrowserCache")
+        context.set_offline(True)
+        page.reload()  # the app, the bundle and the picture all come from the tablet's caches
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        page.click("a[data-door='n-1']")
+        page.click("[data-start]")
+        page.click("[data-language='en']")
+        page.click("[data-consent='yes']")
+        picture = page.locator(".question[data-name=kids] img")
+        assert picture.get_attribute("alt") == "How many children?"
+        wait_until(page, "() => document.querySelector('.question[data-name=kids] img').complete")
+        assert picture.evaluate("img => img.naturalWidth") == 1  # drawn from the cache, no network
+        screenshot(page, "canvass-offline-label-image")
+        page.check("input[name=role][value=parent]")
+        page.fill("#q-kids", "2")
+        page.click("#interview-next")
+        page.select_option("select[name='needs:care']", "1")
+        page.select_option("select[name='needs:transport']", "1")
+        page.fill("#q-hard", "The bus")
+        page.click("#interview-next")
+        page.wait_for_selector(".error-summary")
+        assert "Give every option its own place" in page.locator(".question[data-name=needs] .error").inner_text()
+        page.select_option("select[name='needs:care']", "2")
+        page.click("#interview-next")
+        page.wait_for_selector("#interview-done")
+        context.set_offline(False)
+        page.wait_for_selector("[data-waiting][data-count='0']", timeout=60000)
+        stored, count, _visits = snapshot(live_app)
+        assert count == 1 and stored["n-1"][3]["needs"] == "transport care"
         assert errors == []
         context.close()
