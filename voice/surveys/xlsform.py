@@ -687,11 +687,23 @@ def _translated(field_name: str, defn: SurveyDefinition) -> list[str]:
     return [f"{field_name}::{_column_name(code)}" for code in defn.languages]
 
 
+def _media_columns(holders: Iterable[Question | Choice], defn: SurveyDefinition) -> list[tuple[str, str]]:
+    """(kind, language) of each media column the questions or choices need, as ``image::English (en)``."""
+    used = {(kind, code) for holder in holders for kind, files in holder.media.items() for code in files}
+    return [(kind, code) for kind in MEDIA_KINDS for code in defn.languages if (kind, code) in used]
+
+
+def _media_cells(holder: Question | Choice, columns: list[tuple[str, str]]) -> list[str | None]:
+    return [holder.media.get(kind, {}).get(code) for kind, code in columns]
+
+
 def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
+    media = _media_columns(iter_questions(defn), defn)
     sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
                  + ["required"] + _translated("required_message", defn)
                  + ["relevant", "constraint"] + _translated("constraint_message", defn)
-                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters"])
+                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters"]
+                 + [f"{kind}::{_column_name(code)}" for kind, code in media])
 
     def texts(values: dict[str, str]) -> list[str | None]:
         return [values.get(code) for code in defn.languages]
@@ -712,18 +724,20 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                     item.relevant, item.constraint, *texts(item.constraint_message),
                     item.choice_filter, item.appearance, item.role, item.calculation, item.default,
                     "yes" if item.read_only else None,
-                    " ".join(f"{k}={v}" for k, v in item.parameters.items()) or None])
+                    " ".join(f"{k}={v}" for k, v in item.parameters.items()) or None, *_media_cells(item, media)])
 
     write(defn.items)
 
 
 def _write_choices_sheet(sheet, defn: SurveyDefinition) -> None:
     extra = sorted({key for lst in defn.choice_lists.values() for c in lst for key in c.attributes})
-    sheet.append(["list_name", "name"] + _translated("label", defn) + extra)
+    media = _media_columns((choice for lst in defn.choice_lists.values() for choice in lst), defn)
+    sheet.append(["list_name", "name"] + _translated("label", defn) + extra
+                 + [f"{kind}::{_column_name(code)}" for kind, code in media])
     for list_name, items in defn.choice_lists.items():
         for choice in items:
             sheet.append([list_name, choice.name] + [choice.label.get(code) for code in defn.languages]
-                         + [choice.attributes.get(key) for key in extra])
+                         + [choice.attributes.get(key) for key in extra] + _media_cells(choice, media))
 
 
 def _write_settings_sheet(sheet, defn: SurveyDefinition) -> None:

@@ -437,6 +437,8 @@ def test_media_in_labels_and_choices_import_per_language_with_their_files():
         ("clip.mp4", "video/mp4"), ("apple.png", "image/png"), ("apple-big.png", "image/png")]}
     assert read.definition.attachments == {name: sha256 for name, (_type, sha256) in kept.items()}
     assert SurveyDefinition.from_dict(read.definition.to_dict()) == read.definition
+    # Exported with its media columns, the form comes back the same when its files come with it.
+    assert read_xlsform(export_xlsform(read.definition), media=uploaded).definition == read.definition
 
 
 def test_a_media_file_not_uploaded_is_a_notice_and_the_label_keeps_its_text():

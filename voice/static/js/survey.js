@@ -26,6 +26,13 @@
       var picked = form.querySelector('input[name="' + name + '"]:checked');
       return picked ? picked.value : '';
     }
+    if (type === 'rank') {  // the order its number selects give so far, as the server stores it
+      var places = {};
+      Array.prototype.forEach.call(node.querySelectorAll('select[data-choice]'), function (select) {
+        places[select.getAttribute('data-choice')] = select.value;
+      });
+      return Flow.stored({ type: 'rank' }, places);
+    }
     var field = form.elements[name];
     if (!field) { return ''; }
     if (type === 'consent') { return field.checked ? 'yes' : ''; }
