@@ -69,7 +69,7 @@ def test_vector_table_is_broad():
     codes = {error for vector in CASES if "check" in vector for error in vector["check"]["errors"].values()}
     assert set(flow.MESSAGES) <= codes
     kinds = {question.type for name in VECTORS["surveys"] for question in iter_questions(form(name).definition)}
-    assert kinds >= {"select_one", "select_multiple", "integer", "decimal", "date", "time", "datetime",
+    assert kinds >= {"select_one", "select_multiple", "rank", "integer", "decimal", "date", "time", "datetime",
                      "calculate", "geopoint", "range", "text", "consent", "note"}
 
 
