@@ -419,7 +419,7 @@ def test_a_label_image_shows_offline_and_a_rank_is_ordered_on_the_tablet(chromiu
                                         sha256=sha256, content=image))
         definition = copy.deepcopy(survey.current_version.definition)
         definition["attachments"] = {"kids.png": sha256}
-        definition["items"][1]["children"][2]["media"] = {"image": {"en": "kids.png", "he": "kids.png", "am": "kids.png"}}
+        definition["items"][1]["children"][2]["media"] = {"image": dict.fromkeys(LANGUAGES, "kids.png")}
         definition["items"][2]["children"][0]["type"] = "rank"
         db.session.add(SurveyVersion(survey=survey, number=2, definition=definition))
         db.session.commit()

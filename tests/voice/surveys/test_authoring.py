@@ -271,7 +271,8 @@ def fruit_form() -> bytes:
                         ["select_one fruit", "fruit", "Fruit?", "פרי?", "fruit-en.png", "fruit-he.png", "ask.mp3"]],
                 choices=[["list_name", "name", "label::English (en)", "label::Hebrew (he)", "image"],
                          ["fruit", "apple", "Apple", "תפוח", "apple.png"], ["fruit", "pear", "Pear", "אגס", None]],
-                settings=[["form_id", "form_title::English (en)", "form_title::Hebrew (he)"], ["fruit", "Fruit", "פרי"]])
+                settings=[["form_id", "form_title::English (en)", "form_title::Hebrew (he)"],
+                          ["fruit", "Fruit", "פרי"]])
 
 
 FRUIT_FILES = {"fruit-en.png": tiny_png(1), "fruit-he.png": tiny_png(2), "apple.png": tiny_png(3)}
