@@ -51,6 +51,7 @@ QUESTION_TYPES = (
     "note",
     "geography",  # one of the campaign's geographies
     "consent",
+    "trigger",  # an acknowledgement (ODK's trigger): one checkbox, stored as "OK" once ticked
     "calculate",  # no answer: its ``calculation`` is evaluated and stored (a score, a count)
 )
 SELECT_TYPES = ("select_one", "select_multiple")

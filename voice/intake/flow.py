@@ -286,6 +286,8 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
         return (" ".join(text.split()), None) if _position(text.split()) else (None, "geopoint")
     if kind == "consent":  # anything but agreement is no answer
         return ("yes", None) if text.lower() in CONSENTED else ("", None)
+    if kind == "trigger":  # ticked or not: ODK stores "OK" for an acknowledged trigger
+        return ("OK", None) if text.upper() == "OK" else ("", None)
     if len(text) > MAX_TEXT:
         return None, "too_long"
     return text, None

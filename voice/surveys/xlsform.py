@@ -19,7 +19,8 @@ is ever returned.
 
 What we do with each XLSForm type: text, integer, decimal, date, time, datetime, note, calculate
 (its ``calculation`` is stored), select_one,
-select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``;
+select_multiple (also ``or_other``) map to the same types; ``acknowledge`` is ``consent``; a
+``trigger`` is a ``trigger`` (one "OK" box, stored as OK);
 ``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
@@ -163,6 +164,7 @@ _SUPPORTED_TYPES = {
     "calculate": "calculate", "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint",
     "hidden": "calculate",  # a value kept with every answer: its default, as a calculation
     "range": "range",
+    "trigger": "trigger",
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _MEDIA_TYPES = ("image", "photo", "audio", "video", "file", "background-audio",
@@ -393,7 +395,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
 
 
 _KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "barcode",
-                      "rank", "trigger",
+                      "rank",
                       "xml-external", "csv-external", "osm")
 
 

@@ -444,3 +444,13 @@ def test_a_range_is_asked_with_its_limits_and_checked_on_its_steps(client, campa
     assert refused.status_code == 422 and "Choose a number within the range shown." in refused.get_data(as_text=True)
     assert send_page(client, url, {"stars": "4"}).status_code == 302
     assert stored_answers() == {"stars": "4"}
+
+
+def test_a_trigger_is_one_ok_box_and_is_stored_as_ok(client, campaign):
+    url = published(campaign, "rules", [q("rules", "trigger", "I have read the rules", "קראתי את הכללים", required=True)])
+    page = consented(client, url)
+    assert re.search(r'<input type="checkbox" id="q-rules" name="rules" value="OK"> OK</label>', page)
+    refused = send_page(client, url, {})
+    assert refused.status_code == 422
+    assert send_page(client, url, {"rules": "OK"}).status_code == 302
+    assert stored_answers() == {"rules": "OK"}

@@ -420,3 +420,23 @@ def test_a_range_imports_with_its_parameters_and_round_trips():
     assert found == {"share": {"start": "0", "end": "1", "step": "0.25"},
                      "stars": {"start": "1", "end": "10", "step": "1"}}  # pyxform's own defaults
     assert_round_trips(defn)
+
+
+def test_a_trigger_imports_as_an_ok_box_and_round_trips():
+    defn = import_xlsform(xlsx([HEADER + ["required"], ["trigger", "rules", "I have read the rules", "yes"],
+                                ["text", "why", "Why?", None]]))
+    rules = questions(defn)["rules"]
+    assert (rules.type, rules.required) == ("trigger", True)
+    assert_round_trips(defn)
+
+
+@needs_shared
+def test_widgets_gets_past_its_trigger():
+    """widgets.xls still has a barcode and media questions (another piece of work): its
+    acknowledge widget is no longer what stops it."""
+    for name in ("widgets.xls", "widgets.csv"):
+        try:
+            import_xlsform(SHARED / "pyxform" / name)
+        except Invalid as refused_form:
+            (problem,) = refused_form.problems
+            assert problem.params.get("type") != "trigger", str(refused_form)

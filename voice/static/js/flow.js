@@ -254,6 +254,7 @@
       return position(numbers) ? { value: numbers.join(' ') } : { code: 'geopoint' };
     }
     if (kind === 'consent') { return { value: CONSENTED.indexOf(value.toLowerCase()) >= 0 ? 'yes' : '' }; }
+    if (kind === 'trigger') { return { value: value.toUpperCase() === 'OK' ? 'OK' : '' }; }
     if (Array.from(value).length > MAX_TEXT) { return { code: 'too_long' }; }  // characters, not UTF-16 units
     return { value: value };
   }

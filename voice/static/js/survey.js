@@ -28,7 +28,7 @@
     }
     var field = form.elements[name];
     if (!field) { return ''; }
-    if (type === 'consent') { return field.checked ? 'yes' : ''; }
+    if (field.type === 'checkbox') { return field.checked ? field.value : ''; }  // consent, trigger
     return Flow.typed({ type: type }, (field.value || '').trim());
   }
 

@@ -377,7 +377,7 @@
     }
     var field = node.querySelector('textarea, select, input');
     if (!field) { return; }
-    if (question.type === 'consent') { field.checked = value === 'yes'; } else { field.value = empty(value) ? '' : value; }
+    if (field.type === 'checkbox') { field.checked = value === field.value; } else { field.value = empty(value) ? '' : value; }
   }
 
   function read(node, question) {
@@ -385,7 +385,7 @@
     if (question.type === 'select_multiple') { return Array.prototype.map.call(checked, function (i) { return i.value; }); }
     if (question.type === 'select_one') { return checked.length ? checked[0].value : ''; }
     var field = node.querySelector('textarea, select, input');
-    if (question.type === 'consent') { return field.checked ? 'yes' : ''; }
+    if (field.type === 'checkbox') { return field.checked ? field.value : ''; }  // consent, trigger
     return field.value;
   }
 
