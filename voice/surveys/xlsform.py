@@ -26,9 +26,11 @@ column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``,
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
 or user identifiers are left out with a notice (we do not collect contact details through
 survey questions: DESIGN.md's privacy rules). ``gps`` and ``location`` are ``geopoint``; a
-``hidden`` field is kept as a calculation of its default. Everything else is
-refused: repeats, media questions and media columns, ``*_from_file`` and external
-choices, geo,
+``hidden`` field is kept as a calculation of its default. ``select_one_external`` takes
+its choices from the ``external_choices`` sheet as an ordinary choice list (named
+``<list>_external`` when the choices sheet has a list of that name too), extra columns and
+all, so that its choice filter works online and offline. Everything else is
+refused: repeats, media questions and media columns, ``*_from_file``, geo,
 barcode, rank, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
@@ -45,9 +47,11 @@ from os import PathLike
 from pathlib import Path
 
 from openpyxl import Workbook
-from pyxform.constants import SUPPORTED_SHEET_NAMES
+from pyxform import aliases as pyxform_aliases
+from pyxform.constants import LIST_NAME_S, SUPPORTED_SHEET_NAMES
 from pyxform.errors import PyXFormError
-from pyxform.xls2json import workbook_to_json
+from pyxform.question import Option
+from pyxform.xls2json import dealias_and_group_headers, group_dictionaries_by_key, workbook_to_json
 from pyxform.xls2json_backends import DefinitionData
 
 from ..intake.definition import (
@@ -176,8 +180,10 @@ _SELECT_TYPES = {"select_one": "select_one", "select one": "select_one",
                  "select all that apply": "select_multiple",
                  "select multiple": "select_multiple"}
 _EXTERNAL_SELECTS = ("select_one_from_file", "select_multiple_from_file",
-                     "select one from file", "select multiple from file",
-                     "select_one_external", "select one external")
+                     "select one from file", "select multiple from file")
+# Choices from the form's own external_choices sheet (ODK reads them from a CSV it writes):
+# they become an ordinary choice list, so that the tablet has them offline.
+_EXTERNAL_SHEET_SELECTS = ("select_one_external", "select one external")
 _OR_OTHER = re.compile(r"selected\(\.\./([A-Za-z_][A-Za-z0-9_.\-]*), 'other'\)")
 _PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
 # pyxform (and so ODK) reads no further than a run of 60 blank rows.
@@ -381,6 +387,8 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     if "repeat" in head or type_ in ("begin repeat", "end repeat", "begin loop",
                                      "end loop"):
         raise refuse("repeat")
+    if any(type_.startswith(external + " ") for external in _EXTERNAL_SHEET_SELECTS):
+        return
     if any(type_.startswith(external) for external in _EXTERNAL_SELECTS):
         raise refuse("external_choices")
     if any(type_.startswith(select + " ") for select in _SELECT_TYPES):
@@ -389,7 +397,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         return
     if type_ in _MEDIA_TYPES:
         raise refuse("media_question")
-    if type_ in _KNOWN_UNSUPPORTED:
+    if type_ in _KNOWN_UNSUPPORTED or head in _KNOWN_UNSUPPORTED:  # "osm <list>" too
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
 
@@ -408,6 +416,18 @@ def _to_json(data: DefinitionData) -> dict:
         # pyxform assumes well-formed sheets in places; a malformed one must still end
         # as a refusal the author can read, never as a traceback.
         raise refusal("survey", None, None, "pyxform", {"detail": repr(err)}) from None
+
+
+def _external_choices_sheet(data: DefinitionData) -> dict[str, list[dict]]:
+    """The external_choices sheet by list name, its headers read as pyxform reads the choices
+    sheet's (aliases, ``label::language``); extra columns stay, for choice filters."""
+    if not data.external_choices:
+        return {}
+    sheet = dealias_and_group_headers(
+        sheet_name="external_choices", sheet_data=data.external_choices,
+        sheet_header=data.external_choices_header, header_aliases=pyxform_aliases.list_header,
+        header_columns=set(Option.get_slot_names()), default_language=_PYXFORM_DEFAULT)
+    return group_dictionaries_by_key(list_of_dicts=sheet.data, key=LIST_NAME_S)
 
 
 def _literal(value) -> str:
@@ -438,6 +458,9 @@ class _Mapper:
                  fallback_language: str, *, left_out: set[str]):
         self.form, self.rows, self.left_out = form, rows, left_out
         self.inline_choices: dict[str, list[Choice]] = {}  # question name -> its choices
+        # external_choices sheet: its list names -> the names of their choice lists here
+        self.external_lists: dict[str, str] = {}
+        self.external_choices: dict[str, list[dict]] = _external_choices_sheet(data)
         settings = {k.lower(): v for k, v in ((data.settings or [{}])[0] or {}).items()}
         self.settings = settings
         self.languages: list[str] = []
@@ -498,6 +521,8 @@ class _Mapper:
         choice_lists: dict[str, list[Choice]] = {}
         for list_name, choices in (form.get("choices") or {}).items():
             choice_lists[list_name] = [self.choice(choice) for choice in choices]
+        for sheet_name, list_name in self.external_lists.items():
+            choice_lists[list_name] = [self.choice(choice) for choice in self.external_choices[sheet_name]]
         # pyxform only lists choices at the top when some question filters them.
         for _, item in iter_items(items):
             if (isinstance(item, Question) and item.choice_list
@@ -536,6 +561,8 @@ class _Mapper:
         bind = child.get("bind", {})
         control = child.get("control", {})
         type_ = _SELECT_TYPES.get(child["type"]) or _SUPPORTED_TYPES.get(child["type"])
+        if child["type"] == "select one external":
+            type_ = "select_one"
         if type_ is None:  # a type pyxform produced that the row scan did not foresee
             raise refusal("survey", self.rows.row_of(name), "type", "unsupported_type",
                                {"type": child["type"]})
@@ -543,6 +570,8 @@ class _Mapper:
         if type_ == "text" and role == "geography":
             type_ = "geography"
         list_name = child.get("list_name") or child.get("itemset")
+        if child["type"] == "select one external":
+            list_name = self.external_list(list_name)
         if type_ in SELECT_TYPES and list_name:
             self.inline_choices[name] = [self.choice(c) for c in child.get("choices", [])]
         required = _required(str(bind.get("required", "")))
@@ -561,6 +590,17 @@ class _Mapper:
             default=None if child["type"] == "hidden" else _default(child.get("default")),
             read_only=_required(str(bind.get("readonly", ""))) is True,
             parameters={k: str(v) for k, v in (child.get("parameters") or {}).items()} if type_ == "range" else {})
+
+    def external_list(self, sheet_name: str) -> str:
+        """The choice list an external_choices list becomes: its own name, or
+        ``<name>_external`` when the choices sheet has a list of that name too."""
+        if sheet_name not in self.external_lists:
+            taken = set(self.form.get("choices") or {}) | set(self.external_lists.values())
+            list_name = sheet_name
+            while list_name in taken:
+                list_name += "_external"
+            self.external_lists[sheet_name] = list_name
+        return self.external_lists[sheet_name]
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
+from voice.intake import flow
 from voice.intake.definition import Group, iter_questions, missing_translations, pages
 from voice.problems import Invalid, Problem
 from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform, read_xlsform
@@ -19,11 +20,12 @@ needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"shared XLSForm fixtures not found at {SHARED}")
 
 
-def xlsx(survey=None, choices=None, settings=None) -> bytes:
+def xlsx(survey=None, choices=None, settings=None, external_choices=None) -> bytes:
     """A workbook built in memory, so each test shows its own form; rows include headers."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for title, rows in (("survey", survey), ("choices", choices), ("settings", settings)):
+    for title, rows in (("survey", survey), ("choices", choices), ("settings", settings),
+                        ("external_choices", external_choices)):
         if rows is not None:
             sheet = workbook.create_sheet(title)
             for row in rows:
@@ -46,7 +48,8 @@ def assert_round_trips(defn):
 REFUSED = {
     # file: (sheet, row, column, code)
     "UCL_Biomass_Plot_Form.xlsx": ("survey", 16, "type", "external_choices"),
-    "case_insensitivity.xlsx": ("survey", 3, "type", "external_choices"),
+    # Its select_one_external imports; the OpenMapKit (osm) question after it does not.
+    "case_insensitivity.xlsx": ("survey", 4, "type", "unsupported_type"),
     "duplicate_columns.xlsx": ("survey", 1, "label", "duplicate_column"),
     "xlsform_spec_test.xlsx": ("survey", 9, "image", "media_column"),
 }
@@ -440,3 +443,37 @@ def test_widgets_gets_past_its_trigger():
         except Invalid as refused_form:
             (problem,) = refused_form.problems
             assert problem.params.get("type") != "trigger", str(refused_form)
+
+
+def test_external_choices_become_a_choice_list_with_their_columns_for_the_filter():
+    """select_one_external reads the external_choices sheet; a list of the same name on the
+    choices sheet keeps its name, and the external one is stored as <list>_external."""
+    defn = import_xlsform(xlsx(
+        [HEADER + ["choice_filter"], ["select_one cities", "city", "City?", None],
+         ["select_one_external cities", "street", "Street?", "city=${city}"]],
+        choices=[["list_name", "name", "label"], ["cities", "haifa", "Haifa"], ["cities", "acre", "Acre"]],
+        external_choices=[["list_name", "name", "label", "city"], ["cities", "herzl", "Herzl", "haifa"],
+                          ["cities", "weizmann", "Weizmann", "acre"], ["cities", "hagana", "Hagana", "haifa"]]))
+    street = questions(defn)["street"]
+    assert (street.type, street.choice_list, street.choice_filter) == ("select_one", "cities_external", "city=${city}")
+    assert [(c.name, c.attributes) for c in defn.choice_lists["cities_external"]] == [
+        ("herzl", {"city": "haifa"}), ("weizmann", {"city": "acre"}), ("hagana", {"city": "haifa"})]
+    assert [c.name for c in defn.choice_lists["cities"]] == ["haifa", "acre"]
+    survey = flow.Form(survey=None, version=None, definition=defn, pages=pages(defn))
+    offered = flow.options(survey, street, {"city": "haifa"}, "en")
+    assert [value for value, _label in offered] == ["herzl", "hagana"]
+    assert_round_trips(defn)
+
+
+def test_select_one_external_without_the_sheet_is_refused_as_pyxform_refuses_it():
+    error = refused(xlsx([HEADER + ["choice_filter"], ["select_one_external streets", "street", "Street?", "a=1"]]))
+    assert (error.sheet, error.code) == ("survey", "pyxform")
+    assert "external_choices" in str(error)
+
+
+@needs_shared
+def test_shared_external_choices_keep_their_filter():
+    defn = import_xlsform(SHARED / "pyxform" / "choice_name_as_type.xls")
+    atype = questions(defn)["atype"]
+    assert (atype.choice_list, atype.choice_filter) == ("type_external", "zone=${zone}")
+    assert [(c.name, c.attributes) for c in defn.choice_lists["type_external"]] == [("a", {"zone": "zone"})]
