@@ -29,7 +29,9 @@ survey questions: DESIGN.md's privacy rules). ``gps`` and ``location`` are ``geo
 ``hidden`` field is kept as a calculation of its default. ``select_one_external`` takes
 its choices from the ``external_choices`` sheet as an ordinary choice list (named
 ``<list>_external`` when the choices sheet has a list of that name too), extra columns and
-all, so that its choice filter works online and offline. Everything else is
+all, so that its choice filter works online and offline. ``begin loop over <list>`` becomes
+a group with one group per choice (``<loop>_<choice>``), its questions named
+``<loop>_<choice>_<question>`` (see ``_expanded_loop``). Everything else is
 refused: repeats, media questions and media columns, ``*_from_file``, geo,
 barcode, rank, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
@@ -384,6 +386,8 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
 
     if type_ in ("begin group", "begin_group", "end group", "end_group"):
         return
+    if type_.startswith(_BEGIN_LOOP) or type_ in ("end loop", "end_loop"):
+        return  # expanded into one group per choice (_expanded_loop)
     if "repeat" in head or type_ in ("begin repeat", "end repeat", "begin loop",
                                      "end loop"):
         raise refuse("repeat")
@@ -402,6 +406,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     raise refuse("unknown_type")
 
 
+_BEGIN_LOOP = ("begin loop over ", "begin_loop over ")
 _KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "barcode",
                       "rank",
                       "xml-external", "csv-external", "osm")
@@ -428,6 +433,59 @@ def _external_choices_sheet(data: DefinitionData) -> dict[str, list[dict]]:
         sheet_header=data.external_choices_header, header_aliases=pyxform_aliases.list_header,
         header_columns=set(Option.get_slot_names()), default_language=_PYXFORM_DEFAULT)
     return group_dictionaries_by_key(list_of_dicts=sheet.data, key=LIST_NAME_S)
+
+
+_LOOP_TEXTS = ("label", "hint", "jr:constraintMsg", "jr:requiredMsg")
+_LOOP_SUBSTITUTION = re.compile(r"%\((name|label)\)s")
+_REFERENCE = re.compile(r"\$\{([^}\s]+)\}")
+
+
+def _expanded_loop(loop: dict) -> dict:
+    """pyxform's ``begin loop over <list>`` as a group holding one group per choice of the list
+    (but ``none``, as pyxform), named ``<loop>_<choice>`` and labelled with the choice. ODK
+    tells the rounds' questions apart by their path; we need unique names, so each question is
+    ``<loop>_<choice>_<question>`` and a ``${question}`` inside a round points to that round's
+    own. ``%(name)s`` and ``%(label)s`` in texts and expressions become the choice's."""
+    rounds = []
+    for column in loop.get("columns", []):
+        if column["name"] == "none":
+            continue
+        prefix = f"{loop['name']}_{column['name']}"
+        renames = {name: f"{prefix}_{name}" for name in _node_names(loop.get("children", []))}
+        children = [_loop_round(child, column, renames) for child in loop.get("children", [])]
+        rounds.append({"type": "group", "name": prefix, "label": column.get("label"), "children": children})
+    return {**{key: value for key, value in loop.items() if key != "columns"}, "type": "group",
+            "children": rounds}
+
+
+def _node_names(children: list[dict]) -> Iterable[str]:
+    for child in children:
+        yield child["name"]
+        yield from _node_names(child.get("children", []))
+
+
+def _loop_round(node, column: dict, renames: dict[str, str], language: str | None = None):
+    """A copy of a loop's question (or group) for one choice (see ``_expanded_loop``)."""
+    if isinstance(node, list):
+        return [_loop_round(item, column, renames, language) for item in node]
+    if isinstance(node, str):
+        label = column.get("label")
+        if isinstance(label, dict):
+            label = label.get(language) or next(iter(label.values()), "")
+        values = {"name": column["name"], "label": label or column["name"]}
+        text = _LOOP_SUBSTITUTION.sub(lambda match: str(values[match.group(1)]), node)
+        return _REFERENCE.sub(lambda match: "${%s}" % renames.get(match.group(1), match.group(1)), text)
+    if not isinstance(node, dict):
+        return node
+    copy = {}
+    for key, value in node.items():
+        if key == "name":
+            copy[key] = renames.get(value, value)
+        elif key in _LOOP_TEXTS and isinstance(value, dict):  # {pyxform language: text}
+            copy[key] = {name: _loop_round(text, column, renames, name) for name, text in value.items()}
+        else:
+            copy[key] = _loop_round(value, column, renames, language)
+    return copy
 
 
 def _literal(value) -> str:
@@ -546,6 +604,8 @@ class _Mapper:
                 continue  # pyxform's generated meta group (instanceID)
             if type_ in _IGNORED_TYPES or child.get("name") in self.left_out:
                 continue
+            if type_ == "loop":
+                child, type_ = _expanded_loop(child), "group"
             if type_ == "group":
                 items.append(Group(
                     name=child["name"], label=self.texts(child.get("label")),

@@ -477,3 +477,31 @@ def test_shared_external_choices_keep_their_filter():
     atype = questions(defn)["atype"]
     assert (atype.choice_list, atype.choice_filter) == ("type_external", "zone=${zone}")
     assert [(c.name, c.attributes) for c in defn.choice_lists["type_external"]] == [("a", {"zone": "zone"})]
+
+
+def test_a_loop_becomes_one_group_per_choice_with_its_names_labels_and_references():
+    defn = import_xlsform(xlsx(
+        [["type", "name", "label::English (en)", "label::Hebrew (he)", "relevant"],
+         ["begin loop over rooms", "rooms", "Rooms", "חדרים", None],
+         ["integer", "windows", "Windows in the %(label)s?", "חלונות ב%(label)s?", None],
+         ["text", "why", "Why none in %(name)s?", "למה אין?", "${windows} = 0"],
+         ["end loop", None, None, None, None]],
+        choices=[["list_name", "name", "label::English (en)", "label::Hebrew (he)"],
+                 ["rooms", "kitchen", "kitchen", "מטבח"], ["rooms", "hall", "hall", "מסדרון"],
+                 ["rooms", "none", "none", "אין"]]))
+    (loop,) = defn.items
+    assert (loop.name, loop.label) == ("rooms", {"en": "Rooms", "he": "חדרים"})
+    assert [(group.name, group.label["he"]) for group in loop.children] == [("rooms_kitchen", "מטבח"),
+                                                                          ("rooms_hall", "מסדרון")]
+    asked = questions(defn)
+    assert list(asked) == ["rooms_kitchen_windows", "rooms_kitchen_why", "rooms_hall_windows", "rooms_hall_why"]
+    assert asked["rooms_hall_windows"].label == {"en": "Windows in the hall?", "he": "חלונות במסדרון?"}
+    assert asked["rooms_kitchen_why"].label["en"] == "Why none in kitchen?"
+    assert asked["rooms_hall_why"].relevant == "${rooms_hall_windows} = 0"
+    assert_round_trips(defn)
+
+
+@needs_shared
+def test_shared_loops_expand():
+    defn = import_xlsform(SHARED / "pyxform" / "simple_loop.xls")
+    assert list(questions(defn)) == ["my_table_col1_count", "my_table_col2_count"]
