@@ -11,7 +11,13 @@ Shape of ``to_dict()``::
      "items": [{"kind": "question", "name": ..., "type": ..., "label": {lang: text}, ...},
                {"kind": "group", "name": ..., "label": {...}, "appearance": ...,
                 "relevant": ..., "children": [...]}],
-     "choice_lists": {"list_name": [{"name": ..., "label": {...}, "attributes": {...}}]}}
+     "choice_lists": {"list_name": [{"name": ..., "label": {...}, "attributes": {...}}]},
+     "choice_files": {"list_name": "regions.csv"},
+     "data_files": {"fruits.csv": [{"column": "value", ...}, ...]}}
+
+``choice_files`` names the file attached to an XLSForm that a choice list was read from
+(``select_one_from_file``), so that an export writes it back; ``data_files`` keeps the rows
+of the CSV files ``pulldata()`` reads. Both are absent when empty.
 
 Texts are ``{language code: text}``; expressions are source strings in the language of
 ``expressions.py`` (parsed again when used). Problems are ``voice.problems.Problem``s
@@ -220,9 +226,11 @@ class SurveyDefinition:
     languages: list[str]
     items: list[Item] = field(default_factory=list)
     choice_lists: dict[str, list[Choice]] = field(default_factory=dict)
+    choice_files: dict[str, str] = field(default_factory=dict)  # list name -> attached file name
+    data_files: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # pulldata()'s CSVs
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "format": FORMAT, "form_id": self.form_id, "title": dict(self.title),
             "version": self.version, "default_language": self.default_language,
             "languages": list(self.languages),
@@ -230,6 +238,12 @@ class SurveyDefinition:
             "choice_lists": {name: [choice.to_dict() for choice in choices]
                              for name, choices in self.choice_lists.items()},
         }
+        # Absent unless used, so that definitions stored before these existed stay the same.
+        if self.choice_files:
+            data["choice_files"] = dict(self.choice_files)
+        if self.data_files:
+            data["data_files"] = {name: [dict(row) for row in rows] for name, rows in self.data_files.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SurveyDefinition:
@@ -248,7 +262,16 @@ class SurveyDefinition:
             items=_items(data.get("items", [])),
             choice_lists={name: [Choice.from_dict(choice) for choice in choices]
                           for name, choices in lists.items()},
+            choice_files=_string_dict(data, "choice_files"), data_files=_data_files(data),
         )
+
+
+def _data_files(data: dict) -> dict[str, list[dict[str, str]]]:
+    files = data.get("data_files", {})
+    if not isinstance(files, dict) or not all(
+            isinstance(rows, list) and all(isinstance(row, dict) for row in rows) for rows in files.values()):
+        raise DefinitionError("data_files must map file names to lists of rows")
+    return {name: [_string_dict({"row": row}, "row") for row in rows] for name, rows in files.items()}
 
 
 def _items(raw) -> list[Item]:

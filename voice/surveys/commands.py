@@ -1,6 +1,7 @@
 """``voice surveys import FILE.xlsx --campaign SLUG`` and ``voice surveys export SLUG``."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import click
@@ -22,19 +23,43 @@ surveys_command = AppGroup("surveys", help="Import and export surveys as XLSForm
 @click.option("--slug", default=None, help="The survey's address (default: the form_id).")
 @click.option("--publish", is_flag=True, help="Publish it at once (refused when translations are missing).")
 @click.option("--lang", default=None, help="Language of the messages (default: the app's default).")
-def import_command(path: Path, campaign_slug: str, slug: str | None, publish: bool, lang: str | None) -> None:
+@click.option("--attach", "attached", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file the form uses (select_one_from_file, pulldata); by default the form's folder "
+                   "is searched for it.")
+def import_command(path: Path, campaign_slug: str, slug: str | None, publish: bool, lang: str | None,
+                   attached: tuple[Path, ...]) -> None:
     """Import an XLSForm workbook as a new survey; on any problem nothing is stored."""
     # Messages go through the same catalogs as the pages: a request context in the chosen language.
     with current_app.test_request_context(query_string={"lang": lang} if lang else None):
-        _import(path, campaign_slug, slug, publish)
+        _import(path, campaign_slug, slug, publish, FilesBeside(path.parent, attached))
 
 
-def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool) -> None:
+class FilesBeside(Mapping):
+    """The files attached with --attach by file name, else the file of that name beside the
+    form; each read only when the form names it."""
+
+    def __init__(self, folder: Path, attached: tuple[Path, ...]):
+        self.paths = {candidate.name: candidate for candidate in folder.iterdir() if candidate.is_file()}
+        self.paths.update({path.name: path for path in attached})
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.paths[name].read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool, attachments: Mapping[str, bytes]
+            ) -> None:
     campaign = Campaign.by_slug(campaign_slug)
     if campaign is None:
         raise click.ClickException(_("There is no campaign with the short name %(slug)s.", slug=campaign_slug))
     try:
-        imported = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name)
+        imported = operations.import_survey(campaign, path.read_bytes(), slug=slug, actor=None, filename=path.name,
+                                            attachments=attachments)
     except Invalid as err:
         raise click.ClickException(f"{path.name}: {import_error(err)}")
     except operations.SlugTaken as err:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -55,6 +55,11 @@ class XLSFormUploadForm(FlaskForm):
     file = FileField(_l("XLSForm (.xlsx, .xls or .csv)"), validators=[
         FileRequired(_l("Choose a file.")), FileAllowed(["xlsx", "xls", "csv"],
                                                         _l("Upload an XLSForm: .xlsx, .xls or .csv."))])
+    attachments = MultipleFileField(
+        _l("Files the form uses (.csv or .xml)"),
+        validators=[FileAllowed(["csv", "xml"], _l("Attach .csv or .xml files."))],
+        description=_l("The choice lists of select_one_from_file and the tables of pulldata(), "
+                       "named as in the form."))
     slug = StringField(_l("Address"), validators=[Optional(), Length(max=80), _slug],
                        description=_l("Leave empty to use the form_id of the workbook."))
 

@@ -5,6 +5,7 @@ Plain functions; each owns its commit and records an AuditEvent in the same tran
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -106,14 +107,16 @@ class SurveyImport:
 
 
 def import_survey(campaign: Campaign, content: bytes, *, slug: str | None, actor: User | None,
-                  filename: str = "", publish_now: bool = False) -> SurveyImport:
-    """Import an XLSForm (Invalid or SlugTaken: nothing is stored).
+                  filename: str = "", publish_now: bool = False,
+                  attachments: Mapping[str, bytes] | None = None) -> SurveyImport:
+    """Import an XLSForm (Invalid or SlugTaken: nothing is stored), with the files it names
+    (``attachments``, by file name: choice lists and pulldata tables).
 
     As ODK Central does, a form whose ``form_id`` a survey of the campaign already has becomes
     that survey's next draft (and version, with ``publish_now``) unless ``slug`` names another
     address; else it is a new survey, at ``slug`` or at an address made from the form id."""
     fallback = (campaign.languages or ["en"])[0]
-    read = read_xlsform(content, fallback_language=fallback, filename=filename)
+    read = read_xlsform(content, fallback_language=fallback, filename=filename, attachments=attachments)
     definition = read.definition
     existing = Survey.with_form_id(campaign.id, definition.form_id)
     if existing is not None and slug in (None, "", existing.slug):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from flask import (Blueprint, Response as FlaskResponse, abort, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -37,6 +38,11 @@ def _survey(survey: str) -> Survey:
 def import_error(error: Invalid) -> str:
     """A refused workbook's problems, where each was found, in the reader's language."""
     return "; ".join(problem.located() for problem in error.problems)
+
+
+def attached_files(uploads) -> dict[str, bytes]:
+    """The uploaded attachments by file name (the browser sends an empty part when none)."""
+    return {Path(upload.filename).name: upload.read() for upload in uploads or [] if upload and upload.filename}
 
 
 def field_name(field: str) -> str:
@@ -86,7 +92,8 @@ def upload(slug: str):
         upload_file = form.file.data
         try:
             imported = operations.import_survey(campaign, upload_file.read(), slug=form.slug.data or None,
-                                                actor=current_user, filename=upload_file.filename or "")
+                                                actor=current_user, filename=upload_file.filename or "",
+                                                attachments=attached_files(form.attachments.data))
         except Invalid as err:
             error = import_error(err)
         except operations.SlugTaken as err:

@@ -31,8 +31,12 @@ its choices from the ``external_choices`` sheet as an ordinary choice list (name
 ``<list>_external`` when the choices sheet has a list of that name too), extra columns and
 all, so that its choice filter works online and offline. ``begin loop over <list>`` becomes
 a group with one group per choice (``<loop>_<choice>``), its questions named
-``<loop>_<choice>_<question>`` (see ``_expanded_loop``). Everything else is
-refused: repeats, media questions and media columns, ``*_from_file``, geo,
+``<loop>_<choice>_<question>`` (see ``_expanded_loop``). ``select_*_from_file`` reads its
+choices from the attached CSV or XML file (``attachments``), named after the file, which the
+definition remembers (``choice_files``) so that an export writes it back; the CSV files that
+``pulldata()`` reads are kept with the definition (``data_files``). A file the form names
+and that is not attached, or cannot be read, refuses the form at its row. Everything else is
+refused: repeats, media questions and media columns, geo,
 barcode, rank, and the columns ``repeat_count``, ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
@@ -43,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -71,9 +75,10 @@ from ..intake.definition import (
 from ..intake.expressions import ExpressionError, parse
 from ..problems import N_, Invalid, Problem
 from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, csv_rows, read_sheets, table_of
+from .attachments import AttachmentError, Records, pulldata_files, read_attachment, write_attachment
 
-__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_xlsform", "import_xlsform", "read_xlsform",
-           "refusal"]
+__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_attachments", "export_xlsform",
+           "import_xlsform", "read_xlsform", "refusal"]
 
 # Translators: shown to a survey author whose XLSForm spreadsheet could not be imported.
 # %(...)s placeholders are sheet names, column names, question types and expressions.
@@ -90,8 +95,9 @@ IMPORT_MESSAGES = {
     "media_question": N_("%(type)s questions (photos, sound, video, files) are not "
                          "supported."),
     "media_column": N_("Media in the %(column)s column are not supported."),
-    "external_choices": N_("%(type)s needs choices from an external file, which is not "
-                           "supported: put the choices on the choices sheet."),
+    "missing_attachment": N_("%(type)s needs the file %(file)s: attach it with the form."),
+    "bad_attachment": N_("The attached file %(file)s cannot be read: %(detail)s"),
+    "attachment_column": N_("The attached file %(file)s has no %(column)s column."),
     "contact_details": N_("%(type)s questions collect contact or device details, which "
                           "surveys do not store: this row is left out of the survey."),
     "unsupported_type": N_("The question type %(type)s is not supported."),
@@ -181,8 +187,9 @@ _SELECT_TYPES = {"select_one": "select_one", "select one": "select_one",
                  "select1": "select_one", "select_multiple": "select_multiple",
                  "select all that apply": "select_multiple",
                  "select multiple": "select_multiple"}
-_EXTERNAL_SELECTS = ("select_one_from_file", "select_multiple_from_file",
-                     "select one from file", "select multiple from file")
+_FILE_SELECTS = ("select_one_from_file", "select_multiple_from_file",
+                 "select one from file", "select multiple from file")
+_FILE_SUFFIXES = (".csv", ".xml")
 # Choices from the form's own external_choices sheet (ODK reads them from a CSV it writes):
 # they become an ordinary choice list, so that the tablet has them offline.
 _EXTERNAL_SHEET_SELECTS = ("select_one_external", "select one external")
@@ -202,21 +209,24 @@ class XLSFormImport:
 
 
 def read_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en",
-                 filename: str = "") -> XLSFormImport:
+                 filename: str = "", attachments: Mapping[str, bytes] | None = None) -> XLSFormImport:
     """Read an XLSForm workbook (.xlsx or .xls) into a validated SurveyDefinition, or raise Invalid.
 
     ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
     the settings sheet names no ``default_language`` (usually the campaign's language). A form
     whose settings name no ``form_id`` takes the name of its file, as pyxform does.
+    ``attachments`` are the files the form names, by file name: the choices of
+    ``select_one_from_file`` and the tables of ``pulldata()``; only those are read.
     """
     content, path_name = _read_bytes(source)
     filename = filename or path_name
     data = _read_sheets(content, filename)
     data = dataclasses.replace(data, fallback_form_name=_form_name(filename))
     rows = _survey_rows(data)
+    attached = _attached_files(rows, attachments or {})
     left_out = _refuse_unsupported(rows, data)
     form = _to_json(data)
-    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out)).definition()
+    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out), attached=attached).definition()
     _refuse_unlabelled(defn, rows)
     for problem in validate_definition(defn):
         # Point a duplicate at its second use: the first is where the author meant it.
@@ -362,6 +372,30 @@ def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> dict[str, Pr
     return left_out
 
 
+def _attached_files(rows: _SurveyRows, attachments: Mapping[str, bytes]) -> dict[str, Records]:
+    """The attached files the form reads, by file name: the choices of each
+    ``select_*_from_file`` row and the tables of each ``pulldata()``. A file the form names
+    that is not attached, or cannot be read, refuses the form at the row that names it."""
+    attached: dict[str, Records] = {}
+    for number, row in rows.rows:
+        raw_type = row.get("type") or ""
+        needed = []
+        if any(_normalise_type(raw_type).startswith(select + " ") for select in _FILE_SELECTS):
+            needed.append(("type", raw_type.strip(), raw_type.split()[-1]))
+        for column, value in row.items():
+            needed += [(column, "pulldata()", name) for name in pulldata_files(value or "")]
+        for column, what, name in needed:
+            if name in attached:
+                continue
+            if name not in attachments:
+                raise refusal("survey", number, column, "missing_attachment", {"type": what, "file": name})
+            try:
+                attached[name] = read_attachment(name, attachments[name])
+            except AttachmentError as err:
+                raise refusal("survey", number, column, "bad_attachment", {"file": name, "detail": str(err)}) from None
+    return attached
+
+
 def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
     for column, value in row.items():
         if not value:
@@ -393,8 +427,8 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         raise refuse("repeat")
     if any(type_.startswith(external + " ") for external in _EXTERNAL_SHEET_SELECTS):
         return
-    if any(type_.startswith(external) for external in _EXTERNAL_SELECTS):
-        raise refuse("external_choices")
+    if any(type_.startswith(external + " ") for external in _FILE_SELECTS):
+        return  # choices from an attached file (_attached_files)
     if any(type_.startswith(select + " ") for select in _SELECT_TYPES):
         return
     if type_ in _SUPPORTED_TYPES or type_ in _IGNORED_TYPES:
@@ -513,8 +547,11 @@ class _Mapper:
     """Turns pyxform's nested form into a SurveyDefinition."""
 
     def __init__(self, form: dict, data: DefinitionData, rows: _SurveyRows,
-                 fallback_language: str, *, left_out: set[str]):
+                 fallback_language: str, *, left_out: set[str], attached: dict[str, Records]):
         self.form, self.rows, self.left_out = form, rows, left_out
+        self.attached = attached
+        self.file_lists: dict[tuple[str, str, str], str] = {}  # (file, value, label column) -> list
+        self.file_choices: dict[str, list[Choice]] = {}
         self.inline_choices: dict[str, list[Choice]] = {}  # question name -> its choices
         # external_choices sheet: its list names -> the names of their choice lists here
         self.external_lists: dict[str, str] = {}
@@ -581,6 +618,11 @@ class _Mapper:
             choice_lists[list_name] = [self.choice(choice) for choice in choices]
         for sheet_name, list_name in self.external_lists.items():
             choice_lists[list_name] = [self.choice(choice) for choice in self.external_choices[sheet_name]]
+        choice_lists.update(self.file_choices)
+        choice_files = {list_name: file for (file, _value, _label), list_name in self.file_lists.items()}
+        pulled = {name for _number, row in self.rows.rows for text in row.values()
+                  for name in pulldata_files(text or "")}
+        data_files = {name: records for name, records in self.attached.items() if name in pulled}
         # pyxform only lists choices at the top when some question filters them.
         for _, item in iter_items(items):
             if (isinstance(item, Question) and item.choice_list
@@ -594,7 +636,8 @@ class _Mapper:
         return SurveyDefinition(
             form_id=form_id, title=titles or {self.default: form_id},
             version=str(form.get("version") or ""), default_language=self.default,
-            languages=self.languages, items=items, choice_lists=choice_lists)
+            languages=self.languages, items=items, choice_lists=choice_lists,
+            choice_files=choice_files, data_files=data_files)
 
     def items(self, children: Iterable[dict]) -> list[Item]:
         items: list[Item] = []
@@ -632,6 +675,8 @@ class _Mapper:
         list_name = child.get("list_name") or child.get("itemset")
         if child["type"] == "select one external":
             list_name = self.external_list(list_name)
+        elif type_ in SELECT_TYPES and str(list_name).lower().endswith(_FILE_SUFFIXES):
+            list_name = self.file_list(child)
         if type_ in SELECT_TYPES and list_name:
             self.inline_choices[name] = [self.choice(c) for c in child.get("choices", [])]
         required = _required(str(bind.get("required", "")))
@@ -661,6 +706,43 @@ class _Mapper:
                 list_name += "_external"
             self.external_lists[sheet_name] = list_name
         return self.external_lists[sheet_name]
+
+    def file_list(self, child: dict) -> str:
+        """The choice list of a ``select_*_from_file`` question: the rows of its attached
+        file, ``name`` and ``label`` columns (or those its ``parameters`` value= and label=
+        name), the other columns kept for choice filters. Named after the file."""
+        file = child["itemset"]
+        parameters = child.get("parameters") or {}
+        key = (file, parameters.get("value", "name"), parameters.get("label", "label"))
+        if key not in self.file_lists:
+            taken = set(self.form.get("choices") or {}) | set(self.external_lists.values()) | set(
+                self.file_lists.values())
+            list_name = _form_name(file) or "choices"
+            while list_name in taken:
+                list_name += "_file"
+            self.file_choices[list_name] = self.file_rows_as_choices(child, *key)
+            self.file_lists[key] = list_name
+        return self.file_lists[key]
+
+    def file_rows_as_choices(self, child: dict, file: str, value: str, label: str) -> list[Choice]:
+        records = self.attached[file]
+        columns = list(dict.fromkeys(column for record in records for column in record))
+        labels = {column: column.partition("::")[2].strip() for column in columns
+                  if column == label or column.lower().startswith(label.lower() + "::")}
+        for needed, present in ((value, value in columns), (label, bool(labels))):
+            if not present:
+                raise refusal("survey", self.rows.row_of(child["name"]), "type", "attachment_column",
+                              {"file": file, "column": needed})
+        choices = []
+        for record in records:
+            if not record.get(value):
+                continue
+            texts = {(language or _PYXFORM_DEFAULT): record.get(column, "") for column, language in labels.items()}
+            choices.append(Choice(
+                name=record[value], label=self.texts({name: text for name, text in texts.items() if text}),
+                attributes={column: text for column, text in record.items()
+                            if column != value and column not in labels}))
+        return choices
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (
@@ -726,7 +808,7 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                 sheet.append(["end_group"])
             else:
                 sheet.append([
-                    _export_type(item), item.name, *texts(item.label), *texts(item.hint),
+                    _file_select_type(item, defn) or _export_type(item), item.name, *texts(item.label), *texts(item.hint),
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
                     item.choice_filter, item.appearance, item.role, item.calculation, item.default,
@@ -737,9 +819,11 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
 
 
 def _write_choices_sheet(sheet, defn: SurveyDefinition) -> None:
-    extra = sorted({key for lst in defn.choice_lists.values() for c in lst for key in c.attributes})
+    # Lists read from an attached file go back to that file (export_attachments).
+    lists = {name: choices for name, choices in defn.choice_lists.items() if name not in defn.choice_files}
+    extra = sorted({key for lst in lists.values() for c in lst for key in c.attributes})
     sheet.append(["list_name", "name"] + _translated("label", defn) + extra)
-    for list_name, items in defn.choice_lists.items():
+    for list_name, items in lists.items():
         for choice in items:
             sheet.append([list_name, choice.name] + [choice.label.get(code) for code in defn.languages]
                          + [choice.attributes.get(key) for key in extra])
@@ -755,6 +839,28 @@ def _write_settings_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append([defn.form_id, defn.version, _column_name(defn.default_language),
                   "yes" if duplicates else None, defn.title.get(defn.default_language)]
                  + [defn.title.get(code) for code in other_titles])
+
+
+def _file_select_type(question: Question, defn: SurveyDefinition) -> str | None:
+    """``select_one_from_file regions.csv`` for a question whose choices came from a file."""
+    file = defn.choice_files.get(question.choice_list or "")
+    return f"{question.type}_from_file {file}" if file and question.type in SELECT_TYPES else None
+
+
+def export_attachments(defn: SurveyDefinition) -> dict[str, bytes]:
+    """The files the exported workbook names, by file name: each choice list read from a file
+    (``name``, labels, its other columns) and each table ``pulldata()`` reads."""
+    files = {name: write_attachment(name, rows) for name, rows in defn.data_files.items()}
+    for list_name, file in defn.choice_files.items():
+        # An XML element cannot be called label::English (en): an XML list has one language.
+        label_columns = (["label"] if file.lower().endswith(".xml")
+                         else _translated("label", defn))
+        languages = [defn.default_language] if len(label_columns) == 1 else defn.languages
+        files[file] = write_attachment(file, [
+            {"name": choice.name,
+             **{column: choice.label.get(code, "") for column, code in zip(label_columns, languages)},
+             **choice.attributes} for choice in defn.choice_lists.get(list_name, [])])
+    return files
 
 
 def _export_type(question: Question) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from voice.intake.definition import SurveyDefinition
 from voice.surveys.xlsform import import_xlsform
 
 from ...helpers import SHARED_FIXTURES, post_form
-from .test_xlsform import IMPORTED, REFUSED, xlsx
+from .test_xlsform import FILE_FORM, IMPORTED, REFUSED, REGIONS_CSV, TOWNS_XML, xlsx
 
 XLSFORMS = SHARED_FIXTURES / "xlsform"
 needs_shared = pytest.mark.skipif(not XLSFORMS.is_dir(), reason=f"shared XLSForm fixtures not found at {XLSFORMS}")
@@ -259,3 +260,42 @@ def test_a_question_the_editor_cannot_show_is_sent_back_to_its_xlsform(client, s
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The question size is edited in its XLSForm" in page
     assert client.get("/surveys/household/questions/adults").status_code == 200
+
+
+# --- Files a form uses: choice lists from a file, pulldata tables -----------------------------------
+
+def test_the_page_takes_the_files_a_form_uses_and_refuses_without_them(client, signed_in, campaign):
+    signed_in("analyst")
+    form = xlsx(FILE_FORM, settings=[["form_id", "form_title"], ["places", "Places"]])
+    page = client.get("/campaigns/north/surveys/import").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="attachments"[^>]*multiple', page)
+    missing = post_form(client, "/campaigns/north/surveys/import",
+                        {"file": (io.BytesIO(form), "places.xlsx"), "attachments": [(io.BytesIO(TOWNS_XML), "towns.xml")]},
+                        content_type="multipart/form-data")
+    assert missing.status_code == 422 and count(Survey) == 0
+    assert "Sheet survey, row 2, column type: select_one_from_file regions.csv needs the file regions.csv" in \
+        missing.get_data(as_text=True)
+    response = post_form(client, "/campaigns/north/surveys/import",
+                         {"file": (io.BytesIO(form), "places.xlsx"),
+                          "attachments": [(io.BytesIO(REGIONS_CSV), "regions.csv"), (io.BytesIO(TOWNS_XML), "towns.xml")]},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (survey,) = db.session.scalars(select(Survey))
+    assert survey.draft["choice_files"] == {"regions": "regions.csv", "towns": "towns.xml"}
+    assert [c["name"] for c in survey.draft["choice_lists"]["regions"]] == ["north", "south", "alps"]
+
+
+def test_the_command_finds_the_files_beside_the_form_or_takes_them_attached(runner, campaign, tmp_path):
+    form = tmp_path / "forms" / "places.xlsx"
+    form.parent.mkdir()
+    form.write_bytes(xlsx(FILE_FORM, settings=[["form_id", "form_title"], ["places", "Places"]]))
+    (form.parent / "towns.xml").write_bytes(TOWNS_XML)
+    refused = runner.invoke(args=["surveys", "import", str(form), "--campaign", "north"])
+    assert refused.exit_code == 1 and "places.xlsx: Sheet survey, row 2" in refused.output
+    assert "regions.csv" in refused.output and count(Survey) == 0
+    elsewhere = tmp_path / "regions.csv"
+    elsewhere.write_bytes(REGIONS_CSV)
+    result = runner.invoke(args=["surveys", "import", str(form), "--campaign", "north", "--attach", str(elsewhere)])
+    assert result.exit_code == 0, result.output
+    (survey,) = db.session.scalars(select(Survey))
+    assert [c["name"] for c in survey.draft["choice_lists"]["towns"]] == ["acre", "eilat"]

@@ -12,7 +12,7 @@ from pyxform.xls2xform import convert
 from voice.intake import flow
 from voice.intake.definition import Group, iter_questions, missing_translations, pages
 from voice.problems import Invalid, Problem
-from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform, read_xlsform
+from voice.surveys.xlsform import MESSAGES, export_attachments, export_xlsform, import_xlsform, read_xlsform
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "fixtures" / "xlsform"
@@ -40,14 +40,16 @@ def questions(defn):
 
 
 def assert_round_trips(defn):
-    assert import_xlsform(export_xlsform(defn)) == defn
+    """Export, with the files the workbook names, then import again: the same definition."""
+    assert read_xlsform(export_xlsform(defn), attachments=export_attachments(defn)).definition == defn
 
 
 # --- The shared acceptance set ----------------------------------------------------------
 
 REFUSED = {
     # file: (sheet, row, column, code)
-    "UCL_Biomass_Plot_Form.xlsx": ("survey", 16, "type", "external_choices"),
+    # Its choice lists are CSV files that the fixtures do not hold.
+    "UCL_Biomass_Plot_Form.xlsx": ("survey", 16, "type", "missing_attachment"),
     # Its select_one_external imports; the OpenMapKit (osm) question after it does not.
     "case_insensitivity.xlsx": ("survey", 4, "type", "unsupported_type"),
     "duplicate_columns.xlsx": ("survey", 1, "label", "duplicate_column"),
@@ -227,10 +229,10 @@ def test_metadata_timestamps_are_dropped():
 
 # --- Broken workbooks ---------------------------------------------------------------------
 
-def refused(source) -> Problem:
+def refused(source, **options) -> Problem:
     """The one problem an import refuses ``source`` for."""
     with pytest.raises(Invalid) as caught:
-        import_xlsform(source)
+        read_xlsform(source, **options)
     (problem,) = caught.value.problems
     problem.message  # every template formats with its params
     return problem
@@ -505,3 +507,49 @@ def test_a_loop_becomes_one_group_per_choice_with_its_names_labels_and_reference
 def test_shared_loops_expand():
     defn = import_xlsform(SHARED / "pyxform" / "simple_loop.xls")
     assert list(questions(defn)) == ["my_table_col1_count", "my_table_col2_count"]
+
+
+
+REGIONS_CSV = ("code,label::English (en),label::Hebrew (he),country\n"
+               "north,North,צפון,il\nsouth,South,דרום,il\n,,,\nalps,Alps,האלפים,ch\n").encode()
+TOWNS_XML = (b"<?xml version='1.0'?><root><item><name>acre</name><label>Acre</label><region>north</region></item>"
+             b"<item><name>eilat</name><label>Eilat</label><region>south</region></item></root>")
+FILE_FORM = [["type", "name", "label::English (en)", "label::Hebrew (he)", "parameters", "choice_filter"],
+             ["select_one_from_file regions.csv", "region", "Region?", "אזור?", "value=code", None],
+             ["select_multiple_from_file towns.xml", "towns", "Towns?", "ערים?", None, "region=${region}"]]
+
+
+def test_choices_from_attached_files_become_choice_lists_that_remember_their_file():
+    defn = read_xlsform(xlsx(FILE_FORM), attachments={"regions.csv": REGIONS_CSV, "towns.xml": TOWNS_XML,
+                                                      "unused.csv": b"not,read\n"}).definition
+    region, towns = questions(defn)["region"], questions(defn)["towns"]
+    assert (region.type, region.choice_list, towns.type, towns.choice_list) == (
+        "select_one", "regions", "select_multiple", "towns")
+    assert [(c.name, c.label, c.attributes) for c in defn.choice_lists["regions"]] == [
+        ("north", {"en": "North", "he": "צפון"}, {"country": "il"}),
+        ("south", {"en": "South", "he": "דרום"}, {"country": "il"}),
+        ("alps", {"en": "Alps", "he": "האלפים"}, {"country": "ch"})]
+    assert [(c.name, c.attributes) for c in defn.choice_lists["towns"]] == [
+        ("acre", {"region": "north"}), ("eilat", {"region": "south"})]
+    assert defn.choice_files == {"regions": "regions.csv", "towns": "towns.xml"} and defn.data_files == {}
+    survey = flow.Form(survey=None, version=None, definition=defn, pages=pages(defn))
+    assert [value for value, _label in flow.options(survey, towns, {"region": "south"}, "he")] == ["eilat"]
+    exported = export_attachments(defn)
+    assert set(exported) == {"regions.csv", "towns.xml"}
+    assert_round_trips(defn)
+
+
+@pytest.mark.parametrize("attachments, expected", [
+    ({"towns.xml": TOWNS_XML}, (2, "type", "missing_attachment", {"type": "select_one_from_file regions.csv",
+                                                                 "file": "regions.csv"})),
+    ({"regions.csv": b"name,label\nnorth,North\n", "towns.xml": TOWNS_XML},
+     (2, "type", "attachment_column", {"file": "regions.csv", "column": "code"})),
+    ({"regions.csv": REGIONS_CSV, "towns.xml": b"<root><item>"}, (3, "type", "bad_attachment", None)),
+    ({"regions.csv": b"\x00\x01\x02", "towns.xml": TOWNS_XML}, (2, "type", "bad_attachment", None)),
+])
+def test_a_missing_or_broken_attachment_is_refused_at_the_row_naming_the_file(attachments, expected):
+    error = refused(xlsx(FILE_FORM), attachments=attachments)
+    row, column, code, params = expected
+    assert (error.sheet, error.line, error.column, error.code) == ("survey", row, column, code)
+    assert params is None or error.params == params
+    assert error.params["file"] in str(error)
