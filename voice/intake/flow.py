@@ -152,10 +152,12 @@ def is_relevant(page: Page, question: Question, answers: dict[str, Any]) -> bool
     return all(_true(condition, answers) for condition in page.relevant[question.name])
 
 
-def calculated(question: Question, values: dict[str, Any]) -> str:
-    """What a calculate question stores, as text (JavaScript's spelling of numbers, as flow.js)."""
+def calculated(question: Question, values: dict[str, Any], data: dict[str, list[dict[str, str]]] | None = None
+               ) -> str:
+    """What a calculate question stores, as text (JavaScript's spelling of numbers, as flow.js);
+    ``data`` are the survey's tables that ``pulldata()`` reads."""
     try:
-        result = to_string(evaluate(_parsed(question.calculation or ""), values))
+        result = to_string(evaluate(_parsed(question.calculation or ""), values, data=data))
     except ExpressionError:
         return ""  # validate_definition refused unreadable expressions at publication
     return result if isinstance(result, str) else str(result)
@@ -171,7 +173,7 @@ def _walk(form: Form, answers: dict[str, Any]) -> Iterator[tuple[Question, bool,
             relevant = is_relevant(page, question, kept)
             value = answers.get(question.name)
             if question.type == "calculate":
-                value = calculated(question, kept) if relevant else ""
+                value = calculated(question, kept, form.definition.data_files) if relevant else ""
             yield question, relevant, value
             if relevant and value not in (None, "", []):
                 kept[question.name] = typed(question, value)
@@ -359,7 +361,7 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
         if question.type == "note" or not is_relevant(page, question, values):
             continue
         if question.type == "calculate":  # never taken from the sender: worked out here
-            value, code = calculated(question, values), None
+            value, code = calculated(question, values, form.definition.data_files), None
         elif question.read_only:  # shown, never changed: the sender cannot change it either
             value, code = initial(question), None
         else:

@@ -454,3 +454,17 @@ def test_a_trigger_is_one_ok_box_and_is_stored_as_ok(client, campaign):
     assert refused.status_code == 422
     assert send_page(client, url, {"rules": "OK"}).status_code == 302
     assert stored_answers() == {"rules": "OK"}
+
+
+def test_a_calculation_pulls_its_value_from_the_surveys_table(client, campaign):
+    form = survey_operations.create_survey(campaign, slug="fruit", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "fruit", "items": [
+                                               q("fruit", "text", "Which fruit?", "איזה פרי?"),
+                                               {"kind": "question", "name": "price", "type": "calculate", "label": {},
+                                                "calculation": "pulldata('prices', 'price', 'fruit', ${fruit})"}],
+                                               "data_files": {"prices.csv": [{"fruit": "mango", "price": "3"}]}})
+    assert survey_operations.publish(form, actor=None) is not None
+    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True, "answers": {"fruit": "mango", "price": "0"}}
+    response = client.post("/s/fruit/responses", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert stored_answers() == {"fruit": "mango", "price": "3"}

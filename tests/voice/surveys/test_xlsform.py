@@ -553,3 +553,25 @@ def test_a_missing_or_broken_attachment_is_refused_at_the_row_naming_the_file(at
     assert (error.sheet, error.line, error.column, error.code) == ("survey", row, column, code)
     assert params is None or error.params == params
     assert error.params["file"] in str(error)
+
+
+PULLDATA_FORM = [["type", "name", "label", "calculation"],
+                 ["select_one fruits", "fruit", "Which fruit?", None],
+                 ["calculate", "price", None, "pulldata('prices', 'price', 'fruit', ${fruit})"],
+                 ["note", "say", "It costs ${price}.", None]]
+PULLDATA_CHOICES = [["list_name", "name", "label"], ["fruits", "mango", "Mango"], ["fruits", "kiwi", "Kiwi"]]
+
+
+def test_the_tables_pulldata_reads_are_kept_with_the_definition():
+    prices = "fruit,price\nmango,3\nkiwi,1.5\n".encode()
+    defn = read_xlsform(xlsx(PULLDATA_FORM, choices=PULLDATA_CHOICES), attachments={"prices.csv": prices}).definition
+    assert defn.data_files == {"prices.csv": [{"fruit": "mango", "price": "3"}, {"fruit": "kiwi", "price": "1.5"}]}
+    assert defn.choice_files == {}
+    survey = flow.Form(survey=None, version=None, definition=defn, pages=pages(defn))
+    checked = flow.check_page(survey, 0, {"fruit": "kiwi"}, {}, "en")
+    assert checked.answers == {"fruit": "kiwi"}
+    assert flow.check_page(survey, 1, {}, {"fruit": "kiwi"}, "en").answers == {"price": "1.5"}
+    assert_round_trips(defn)
+    error = refused(xlsx(PULLDATA_FORM, choices=PULLDATA_CHOICES))
+    assert (error.sheet, error.line, error.column, error.code) == ("survey", 3, "calculation", "missing_attachment")
+    assert str(error) == "Sheet survey, row 3, column calculation: pulldata() needs the file prices.csv: attach it with the form."

@@ -106,11 +106,12 @@
     return values;
   }
 
-  /* What a calculate question stores, as text (flow.calculated). */
-  function calculated(question, values) {
+  /* What a calculate question stores, as text (flow.calculated); data: the survey's
+     pulldata() tables. */
+  function calculated(question, values, data) {
     if (!tree(question.calculation || '')) { return ''; }
     try {
-      return String(Expr.toString(Expr.evaluate(tree(question.calculation), values)));
+      return String(Expr.toString(Expr.evaluate(tree(question.calculation), values, undefined, { data: data })));
     } catch (e) { return ''; }
   }
 
@@ -128,7 +129,9 @@
       page.questions.forEach(function (name) {
         var relevant = relevantOn(page, name, kept);
         var value = answers[name];
-        if (index[name].type === 'calculate') { value = relevant ? calculated(index[name], kept) : ''; }
+        if (index[name].type === 'calculate') {
+          value = relevant ? calculated(index[name], kept, s.definition.data_files) : '';
+        }
         visit(name, relevant, value);
         if (relevant && !empty(value)) { kept[name] = typed(index[name], value); }
       });
@@ -307,7 +310,7 @@
       var question = all[name];
       var values = evaluation(s, accepted);
       if (question.type === 'note' || !relevantOn(page, name, values)) { return; }
-      var given = question.type === 'calculate' ? { value: calculated(question, values) }
+      var given = question.type === 'calculate' ? { value: calculated(question, values, s.definition.data_files) }
         : question.read_only ? { value: initial(question) }  // shown, never changed
           : answer(s, question, answers[name], accepted);
       var code = given.code || problem(s, question, given.value, accepted);
