@@ -1,5 +1,6 @@
 """XLSForm import and export: the shared acceptance fixtures, our own forms, broken ones."""
 
+import functools
 import io
 import zipfile
 from pathlib import Path
@@ -10,8 +11,9 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
 from voice.intake import flow
-from voice.intake.definition import Group, iter_questions, missing_translations, pages
+from voice.intake.definition import Group, SurveyDefinition, iter_questions, missing_translations, pages
 from voice.problems import Invalid, Problem
+from voice.surveys.commands import FilesBeside
 from voice.surveys.xlsform import MESSAGES, export_attachments, export_xlsform, import_xlsform, read_xlsform
 
 REPO = Path(__file__).resolve().parents[3]
@@ -340,25 +342,65 @@ def is_form(path: Path) -> bool:
 PYXFORM_FORMS = sorted(p for p in (SHARED / "pyxform").glob("*.*") if is_form(p)) if (SHARED / "pyxform").is_dir() else []
 
 
-@needs_shared
-@pytest.mark.parametrize("path", PYXFORM_FORMS, ids=lambda path: path.name)
-def test_pyxform_workbooks_import_or_are_refused_with_a_place(path):
-    """.xls and .xlsx alike go through the one table reader: each form imports, or is refused
-    with a located problem; what pyxform itself refuses, we refuse too."""
+# Every fixture form: the shared workbooks and pyxform's own (.xls, .xlsx and .csv).
+FIXTURE_FORMS = sorted(SHARED.glob("*.xls*")) + PYXFORM_FORMS if SHARED.is_dir() else []
+# Forms pyxform converts that are still refused, each with the feature other work adds
+# (repeats, media): reported, not failed, until that work is merged.
+STILL_REFUSED = {
+    "tutorial.xls": "repeats", "repeat_date_test.xls": "repeats (repeat_count)",
+    "sms_info.xls": "media", "table-list.xls": "media", "xml_escaping.xls": "media",
+    "xlsform_spec_test.xlsx": "media", "widgets.xls": "barcode and media", "widgets.csv": "barcode and media",
+    "case_insensitivity.xlsx": "an OpenMapKit (osm) question", "case_insensitivity.xls": "an OpenMapKit (osm) question",
+    "case_insensitivity.csv": "an OpenMapKit (osm) question",
+    "UCL_Biomass_Plot_Form.xlsx": "its CSV choice lists are not among the fixtures",
+}
+
+
+@functools.cache
+def verdicts(path: Path) -> tuple[bool, SurveyDefinition | Invalid]:
+    """pyxform's verdict on a fixture form, and ours: the definition, or why it is refused.
+    The files the form names are taken from beside it, as the import command does."""
     try:
         convert(xlsform=str(path))
         pyxform_accepts = True
     except PyXFormError:
         pyxform_accepts = False
     try:
-        definition = import_xlsform(path)
+        return pyxform_accepts, read_xlsform(path, attachments=FilesBeside(path.parent, ())).definition
     except Invalid as refused_form:
-        assert refused_form.problems and all(problem.sheet or problem.code in MESSAGES
-                                             for problem in refused_form.problems), str(refused_form)
+        return pyxform_accepts, refused_form
+
+
+@needs_shared
+@pytest.mark.parametrize("path", FIXTURE_FORMS, ids=lambda path: path.name)
+def test_fixture_forms_import_or_are_refused_with_a_place(path):
+    """.xls, .xlsx and .csv alike go through the one table reader: each form pyxform converts
+    imports (but those still STILL_REFUSED), and what pyxform itself refuses, we refuse too,
+    with a located problem."""
+    pyxform_accepts, outcome = verdicts(path)
+    if isinstance(outcome, Invalid):
+        assert outcome.problems and all(problem.sheet or problem.code in MESSAGES
+                                        for problem in outcome.problems), str(outcome)
+        assert not pyxform_accepts or path.name in STILL_REFUSED, f"{path.name}: {outcome}"
     else:
         assert pyxform_accepts, f"{path.name} is refused by pyxform but was imported"
-        assert list(iter_questions(definition))
-        assert_round_trips(definition)
+        assert list(iter_questions(outcome))
+        assert_round_trips(outcome)
+
+
+@needs_shared
+def test_fixture_forms_report_what_is_still_refused():
+    """The report in the test log (pytest -rA shows it): every form pyxform converts that we
+    still refuse, with the reason. It fails when one is refused that is not known, and when a
+    known one imports (so that STILL_REFUSED only ever shrinks)."""
+    accepted = {path.name: outcome for path in FIXTURE_FORMS for pyxform_accepts, outcome in [verdicts(path)]
+                if pyxform_accepts}
+    refused_forms = {name: outcome for name, outcome in accepted.items() if isinstance(outcome, Invalid)}
+    print(f"\nXLSForm fixtures: pyxform converts {len(accepted)}, we import {len(accepted) - len(refused_forms)}, "
+          f"we refuse {len(refused_forms)}:")
+    for name, outcome in sorted(refused_forms.items()):
+        print(f"  {name}: {outcome} [{STILL_REFUSED.get(name, 'NOT KNOWN')}]")
+    assert set(refused_forms) == set(STILL_REFUSED)
 
 
 @pytest.mark.parametrize("metadata", ["phonenumber", "deviceid", "username", "email", "audit", "phone number"])
