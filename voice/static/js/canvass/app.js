@@ -437,7 +437,10 @@
     var relevantPages = s.pages.map(function (p, i) { return i; }).filter(function (i) { return pageHasQuestions(s, i, draft); });
     var position = relevantPages.indexOf(draft.page) + 1;
     var previous = nextPage(s, draft.page, draft, -1);
-    var names = page.questions.filter(function (name) { return name !== s.consent_question; });
+    // A calculation has nothing to draw (the bundle holds no markup for it): Flow works it out.
+    var names = page.questions.filter(function (name) {
+      return name !== s.consent_question && questionIndex(s)[name].type !== 'calculate';
+    });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
     var saveState = h('p', { 'class': 'save-state muted', role: 'status', 'data-save-state': 'idle' });
