@@ -88,7 +88,7 @@ def _import(path: Path, campaign_slug: str, slug: str | None, publish: bool, att
 @click.argument("slug")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def export_command(slug: str, output: Path | None) -> None:
-    """Write a survey's draft as an XLSForm workbook."""
+    """Write a survey's draft as an XLSForm workbook, and beside it the files the form uses."""
     with current_app.test_request_context():
         _export(slug, output)
 
@@ -100,3 +100,7 @@ def _export(slug: str, output: Path | None) -> None:
     target = output or Path(f"{slug}.xlsx")
     target.write_bytes(operations.export_survey(survey))
     click.echo(str(target))
+    for name, content in operations.export_survey_files(survey).items():
+        beside = target.parent / Path(name).name
+        beside.write_bytes(content)
+        click.echo(str(beside))

@@ -14,7 +14,7 @@ from ..intake.definition import (Problem, SurveyDefinition, definition_hash, mis
                                  validate_definition)
 from ..models import AuditEvent, Campaign, Survey, SurveyVersion, User
 from . import drafts
-from .xlsform import export_xlsform, read_xlsform
+from .xlsform import export_attachments, export_xlsform, read_xlsform
 
 
 class SlugTaken(Exception):
@@ -154,5 +154,15 @@ def _free_slug(wanted: str) -> str:
 
 def export_survey(survey: Survey, *, published: bool = False) -> bytes:
     """The draft (or the newest published version) as an XLSForm workbook."""
+    return export_xlsform(_exported_definition(survey, published))
+
+
+def export_survey_files(survey: Survey, *, published: bool = False) -> dict[str, bytes]:
+    """The files that workbook names, by file name: choice lists read from a file and the
+    tables of pulldata(), to import again with it."""
+    return export_attachments(_exported_definition(survey, published))
+
+
+def _exported_definition(survey: Survey, published: bool) -> SurveyDefinition:
     data = survey.current_version.definition if published and survey.current_version else survey.draft
-    return export_xlsform(SurveyDefinition.from_dict(data))
+    return SurveyDefinition.from_dict(data)

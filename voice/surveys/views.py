@@ -1,6 +1,8 @@
 """Survey authoring and analysis pages (admin, analyst). The resident's pages: voice.resident."""
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -338,6 +340,20 @@ def export_form(survey: str):
     published = request.args.get("version") == "published"
     content = operations.export_survey(survey_row, published=published)
     return _download(content, f"{survey_row.slug}.xlsx", XLSX)
+
+
+@bp.route("/surveys/<survey>/form.zip")
+@roles_required(*STAFF)
+def export_form_with_files(survey: str):
+    """The workbook and the files it names (choice lists, pulldata tables) in one archive."""
+    survey_row = _survey(survey)
+    published = request.args.get("version") == "published"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(f"{survey_row.slug}.xlsx", operations.export_survey(survey_row, published=published))
+        for name, content in operations.export_survey_files(survey_row, published=published).items():
+            bundle.writestr(Path(name).name, content)
+    return _download(archive.getvalue(), f"{survey_row.slug}.zip", "application/zip")
 
 
 # --- Responses ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +11,8 @@ from sqlalchemy import func, select
 from voice.extensions import db
 from voice.models import AuditEvent, Survey, SurveyVersion
 from voice.intake.definition import SurveyDefinition
-from voice.surveys.xlsform import import_xlsform
+from voice.surveys.commands import FilesBeside
+from voice.surveys.xlsform import import_xlsform, read_xlsform
 
 from ...helpers import SHARED_FIXTURES, post_form
 from .test_xlsform import FILE_FORM, IMPORTED, REFUSED, REGIONS_CSV, TOWNS_XML, xlsx
@@ -299,3 +301,30 @@ def test_the_command_finds_the_files_beside_the_form_or_takes_them_attached(runn
     assert result.exit_code == 0, result.output
     (survey,) = db.session.scalars(select(Survey))
     assert [c["name"] for c in survey.draft["choice_lists"]["towns"]] == ["acre", "eilat"]
+
+
+def test_a_form_with_files_exports_with_them_and_imports_again(runner, client, signed_in, campaign, tmp_path):
+    form = tmp_path / "places.xlsx"
+    form.write_bytes(xlsx(FILE_FORM, settings=[["form_id", "form_title"], ["places", "Places"]]))
+    (tmp_path / "regions.csv").write_bytes(REGIONS_CSV)
+    (tmp_path / "towns.xml").write_bytes(TOWNS_XML)
+    assert runner.invoke(args=["surveys", "import", str(form), "--campaign", "north"]).exit_code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    exported = runner.invoke(args=["surveys", "export", "places", "-o", str(out / "places.xlsx")])
+    assert exported.exit_code == 0, exported.output
+    assert sorted(p.name for p in out.iterdir()) == ["places.xlsx", "regions.csv", "towns.xml"]
+    again = import_xlsform_with_files(out / "places.xlsx")
+    assert again == SurveyDefinition.from_dict(db.session.scalar(select(Survey)).draft)
+    signed_in("analyst")
+    page = client.get("/surveys/places/").get_data(as_text=True)
+    assert 'href="/surveys/places/form.zip"' in page
+    archive = client.get("/surveys/places/form.zip")
+    assert archive.status_code == 200 and archive.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as bundle:
+        assert sorted(bundle.namelist()) == ["places.xlsx", "regions.csv", "towns.xml"]
+        assert bundle.read("towns.xml") == (out / "towns.xml").read_bytes()
+
+
+def import_xlsform_with_files(path):
+    return read_xlsform(path, attachments=FilesBeside(path.parent, ())).definition
