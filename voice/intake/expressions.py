@@ -718,6 +718,6 @@ def evaluate(expr: Expr, answers: dict, current=None, *, today: str | None = Non
 
 
 def evaluate_bool(expr: Expr, answers: dict, current=None, *, today: str | None = None,
-                  choice: dict | None = None) -> bool:
+                  choice: dict | None = None, data: dict[str, list[dict[str, str]]] | None = None) -> bool:
     """Evaluate as relevance, constraint and choice filters do: as a boolean."""
-    return to_boolean(evaluate(expr, answers, current, today=today, choice=choice))
+    return to_boolean(evaluate(expr, answers, current, today=today, choice=choice, data=data))
