@@ -11,6 +11,8 @@
   var Flow = window.VoiceFlow;
   var earlier = {};
   try { earlier = JSON.parse(form.getAttribute('data-answers') || '{}'); } catch (e) { earlier = {}; }
+  var files = {};  // the tables pulldata() reads, when the survey has any
+  try { files = JSON.parse(form.getAttribute('data-files') || '{}'); } catch (e) { files = {}; }
 
   var questions = Array.prototype.slice.call(form.querySelectorAll('.question'));
 
@@ -39,7 +41,7 @@
     // In page order, a hidden question's answer counts as none: the server's relevance.
     questions.forEach(function (node) {
       var source = node.getAttribute('data-relevant');
-      var visible = !source || Flow.holds(source, answers);
+      var visible = !source || Flow.holds(source, answers, undefined, undefined, files);
       node.hidden = !visible;
       if (visible) { shown.push(node.getAttribute('data-name')); }
       answers[node.getAttribute('data-name')] = valueOf(node);
