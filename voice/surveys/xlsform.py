@@ -381,6 +381,8 @@ def _attached_files(rows: _SurveyRows, attachments: Mapping[str, bytes]) -> dict
         raw_type = row.get("type") or ""
         needed = []
         if any(_normalise_type(raw_type).startswith(select + " ") for select in _FILE_SELECTS):
+            if not raw_type.lower().rstrip().endswith(_FILE_SUFFIXES):  # a GeoJSON file: no map here
+                raise refusal("survey", number, "type", "unsupported_type", {"type": raw_type.strip()})
             needed.append(("type", raw_type.strip(), raw_type.split()[-1]))
         for column, value in row.items():
             needed += [(column, "pulldata()", name) for name in pulldata_files(value or "")]

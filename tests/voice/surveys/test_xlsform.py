@@ -617,3 +617,9 @@ def test_the_tables_pulldata_reads_are_kept_with_the_definition():
     error = refused(xlsx(PULLDATA_FORM, choices=PULLDATA_CHOICES))
     assert (error.sheet, error.line, error.column, error.code) == ("survey", 3, "calculation", "missing_attachment")
     assert str(error) == "Sheet survey, row 3, column calculation: pulldata() needs the file prices.csv: attach it with the form."
+
+
+def test_choices_from_a_geojson_file_are_refused_as_unsupported():
+    error = refused(xlsx([HEADER, ["select_one_from_file doors.geojson", "door", "Door?"]]),
+                    attachments={"doors.geojson": b"{}"})
+    assert (error.line, error.column, error.code) == (2, "type", "unsupported_type")
