@@ -394,7 +394,8 @@ def _attached_files(rows: _SurveyRows, attachments: Mapping[str, bytes]) -> dict
             try:
                 attached[name] = read_attachment(name, attachments[name])
             except AttachmentError as err:
-                raise refusal("survey", number, column, "bad_attachment", {"file": name, "detail": str(err)}) from None
+                raise refusal("survey", number, column, "bad_attachment",
+                              {"file": name, "detail": str(err)}) from None
     return attached
 
 
@@ -810,7 +811,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                 sheet.append(["end_group"])
             else:
                 sheet.append([
-                    _file_select_type(item, defn) or _export_type(item), item.name, *texts(item.label), *texts(item.hint),
+                    _file_select_type(item, defn) or _export_type(item), item.name,
+                    *texts(item.label), *texts(item.hint),
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
                     item.choice_filter, item.appearance, item.role, item.calculation, item.default,

@@ -623,3 +623,13 @@ def test_choices_from_a_geojson_file_are_refused_as_unsupported():
     error = refused(xlsx([HEADER, ["select_one_from_file doors.geojson", "door", "Door?"]]),
                     attachments={"doors.geojson": b"{}"})
     assert (error.line, error.column, error.code) == (2, "type", "unsupported_type")
+
+
+def test_parameters_name_the_value_and_label_columns_of_a_choices_file():
+    stations = b"<root><item><code>s1</code><title>Central</title></item><item><code>s2</code><title>Port</title></item></root>"
+    defn = read_xlsform(xlsx([HEADER + ["parameters"],
+                              ["select_one_from_file stations.xml", "station", "Station?", "value=code, label=title"]]),
+                        attachments={"stations.xml": stations}).definition
+    assert [(c.name, c.label, c.attributes) for c in defn.choice_lists["stations"]] == [
+        ("s1", {"en": "Central"}, {}), ("s2", {"en": "Port"}, {})]
+    assert_round_trips(defn)
