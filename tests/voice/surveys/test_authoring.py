@@ -187,6 +187,23 @@ def test_unknown_campaign_and_broken_files_from_the_command(runner, campaign, tm
     assert result.exit_code == 1 and ".xlsx" in result.output and count(Survey) == 0
 
 
+def test_an_empty_attachments_field_as_a_browser_sends_it_is_no_attachment(client, signed_in, campaign):
+    signed_in("analyst")
+    response = post_form(client, "/campaigns/north/surveys/import",
+                         {"file": (io.BytesIO(roster("Why?")), "roster.xlsx"), "attachments": (io.BytesIO(b""), "")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_an_attachment_that_is_not_csv_or_xml_is_refused_on_the_page(client, signed_in, campaign):
+    signed_in("analyst")
+    response = post_form(client, "/campaigns/north/surveys/import",
+                         {"file": (io.BytesIO(roster("Why?")), "roster.xlsx"),
+                          "attachments": (io.BytesIO(b"MZ"), "tool.exe")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Attach .csv or .xml files." in response.get_data(as_text=True)
+    assert count(Survey) == 0
+
+
 def test_upload_page_refuses_a_non_xlsx_without_storing(client, signed_in, campaign):
     signed_in("analyst")
     response = upload(client, b"PK not really", "form.xlsx")
