@@ -459,3 +459,52 @@ def test_a_label_image_shows_offline_and_a_rank_is_ordered_on_the_tablet(chromiu
         assert count == 1 and stored["n-1"][3]["needs"] == "transport care"
         assert errors == []
         context.close()
+
+
+def test_a_trigger_and_a_pulled_value_work_offline_on_the_tablet(chromium, live_app, canvass_field):
+    """v2 asks to acknowledge the rules (a trigger: one OK box) and works out a fee from the
+    survey's own table (pulldata): the tablet shows the question the fee calls for while
+    offline, and the interview syncs with OK and the fee stored."""
+    with live_app.app_context():
+        survey = db.session.scalar(select(Survey))
+        definition = copy.deepcopy(survey.current_version.definition)
+        definition["items"][2]["children"] += [
+            {"kind": "question", "name": "fee", "type": "calculate", "label": {},
+             "calculation": "pulldata('fees', 'fee', 'role', ${role})"},
+            {"kind": "question", "name": "why_fee", "type": "text", "relevant": "${fee} > 2",
+             "label": {"en": "Why pay?", "he": "למה לשלם?", "am": "ለምን ይከፍላሉ?"}},
+            {"kind": "question", "name": "rules", "type": "trigger", "required": True,
+             "label": {"en": "I read the rules", "he": "קראתי את הכללים", "am": "ደንቦቹን አንብቤያለሁ"}}]
+        definition["data_files"] = {"fees.csv": [{"role": "parent", "fee": "5"}, {"role": "youth", "fee": "1"}]}
+        db.session.add(SurveyVersion(survey=survey, number=2, definition=definition))
+        db.session.commit()
+    live_app.config["CANVASS_RETRY_MS"] = 200
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        page.wait_for_selector("a[data-door='n-1']")
+        context.set_offline(True)
+        page.click("a[data-door='n-1']")
+        page.click("[data-start]")
+        page.click("[data-language='en']")
+        page.click("[data-consent='yes']")
+        page.check("input[name=role][value=parent]")
+        page.fill("#q-kids", "0")
+        page.click("#interview-next")
+        page.wait_for_selector("#q-rules")
+        assert page.locator(".question[data-name=why_fee]").is_visible()  # the fee of a parent is 5
+        assert page.locator("label:has(#q-rules)").inner_text().strip() == "OK"
+        page.fill("#q-why_fee", "The bus")
+        page.click("#interview-next")
+        page.wait_for_selector(".error-summary")  # the rules must be acknowledged
+        page.check("#q-rules")
+        page.click("#interview-next")
+        page.wait_for_selector("#interview-done")
+        context.set_offline(False)
+        page.click("#canvass-app a.button")
+        page.wait_for_selector("[data-waiting][data-count='0']", timeout=60000)
+        stored, count, _visits = snapshot(live_app)
+        assert count == 1
+        assert stored["n-1"][3] == {"consent": "yes", "area": "N1", "role": "parent", "kids": "0", "fee": "5",
+                                    "why_fee": "The bus", "rules": "OK"}
+        assert errors == []
+        context.close()

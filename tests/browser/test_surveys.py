@@ -112,3 +112,43 @@ def test_a_resident_gives_the_door_position_from_the_device(page, live_server, l
     with live_app.app_context():
         (answer,) = db.session.scalar(select(Response)).answers
         assert answer.value.startswith("31.7767 35.2345 ") and answer.value.endswith(" 8")
+
+
+def test_a_question_shown_by_a_pulled_value_follows_the_answer_online(page, live_server, live_app):
+    """The page's own relevance reads the survey's pulldata() table as the server does, and a
+    trigger is ticked as an OK box."""
+    with live_app.app_context():
+        campaign = Campaign(slug="market", name="Market", languages=["en"])
+        db.session.add(campaign)
+        db.session.commit()
+        definition = {
+            "format": 1, "form_id": "stall", "version": "1", "title": {"en": "Stall"},
+            "default_language": "en", "languages": ["en"],
+            "choice_lists": {"fruits": [{"name": "mango", "label": {"en": "Mango"}, "attributes": {}},
+                                        {"name": "fig", "label": {"en": "Fig"}, "attributes": {}}]},
+            "data_files": {"prices.csv": [{"fruit": "mango", "price": "3"}, {"fruit": "fig", "price": "1"}]},
+            "items": [{"kind": "group", "name": "buy", "label": {"en": "Buy"}, "appearance": "field-list",
+                       "relevant": None, "children": [
+                           {"kind": "question", "name": "fruit", "type": "select_one", "choice_list": "fruits",
+                            "label": {"en": "Which fruit?"}},
+                           {"kind": "question", "name": "why", "type": "text", "label": {"en": "Why so dear?"},
+                            "relevant": "pulldata('prices', 'price', 'fruit', ${fruit}) > 2"},
+                           {"kind": "question", "name": "fair", "type": "trigger", "required": True,
+                            "label": {"en": "I paid a fair price"}}]}]}
+        survey = operations.create_survey(campaign, slug="stall", title={}, languages=["en"], actor=None,
+                                          definition=definition)
+        operations.publish(survey, actor=None)
+    page.goto(f"{live_server.url}/s/stall")
+    page.click("main button[type=submit]")
+    why = page.locator("[data-name=why]")
+    assert why.is_hidden()
+    page.check("input[name=fruit][value=mango]")
+    why.wait_for(state="visible")
+    page.check("input[name=fruit][value=fig]")
+    why.wait_for(state="hidden")
+    page.check("#q-fair")
+    page.click("button[value=next]")
+    page.wait_for_url("**/thanks/**")
+    with live_app.app_context():
+        assert {a.question: a.value for a in db.session.scalar(select(Response)).answers} == {
+            "fruit": "fig", "fair": "OK"}

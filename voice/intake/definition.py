@@ -11,7 +11,13 @@ Shape of ``to_dict()``::
      "items": [{"kind": "question", "name": ..., "type": ..., "label": {lang: text}, ...},
                {"kind": "group", "name": ..., "label": {...}, "appearance": ...,
                 "relevant": ..., "children": [...]}],
-     "choice_lists": {"list_name": [{"name": ..., "label": {...}, "attributes": {...}}]}}
+     "choice_lists": {"list_name": [{"name": ..., "label": {...}, "attributes": {...}}]},
+     "choice_files": {"list_name": "regions.csv"},
+     "data_files": {"fruits.csv": [{"column": "value", ...}, ...]}}
+
+``choice_files`` names the file attached to an XLSForm that a choice list was read from
+(``select_one_from_file``), so that an export writes it back; ``data_files`` keeps the rows
+of the CSV files ``pulldata()`` reads. Both are absent when empty.
 
 Texts are ``{language code: text}``; expressions are source strings in the language of
 ``expressions.py`` (parsed again when used). Problems are ``voice.problems.Problem``s
@@ -53,6 +59,7 @@ QUESTION_TYPES = (
     "note",
     "geography",  # one of the campaign's geographies
     "consent",
+    "trigger",  # an acknowledgement (ODK's trigger): one checkbox, stored as "OK" once ticked
     "calculate",  # no answer: its ``calculation`` is evaluated and stored (a score, a count)
 )
 # Media a label or a choice shows, as XLSForm's columns name them: {kind: {language: file name}}.
@@ -234,6 +241,8 @@ class SurveyDefinition:
     # The media files the labels and choices show: file name -> sha256 of its bytes (stored
     # apart, as SurveyAttachments), so a version names the very bytes it was published with.
     attachments: dict[str, str] = field(default_factory=dict)
+    choice_files: dict[str, str] = field(default_factory=dict)  # list name -> attached file name
+    data_files: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # pulldata()'s CSVs
 
     def to_dict(self) -> dict:
         data = {
@@ -244,8 +253,13 @@ class SurveyDefinition:
             "choice_lists": {name: [choice.to_dict() for choice in choices]
                              for name, choices in self.choice_lists.items()},
         }
+        # Absent unless used, so that definitions stored before these existed stay the same.
         if self.attachments:
             data["attachments"] = dict(self.attachments)
+        if self.choice_files:
+            data["choice_files"] = dict(self.choice_files)
+        if self.data_files:
+            data["data_files"] = {name: [dict(row) for row in rows] for name, rows in self.data_files.items()}
         return data
 
     @classmethod
@@ -266,7 +280,16 @@ class SurveyDefinition:
             choice_lists={name: [Choice.from_dict(choice) for choice in choices]
                           for name, choices in lists.items()},
             attachments=_string_dict(data, "attachments"),
+            choice_files=_string_dict(data, "choice_files"), data_files=_data_files(data),
         )
+
+
+def _data_files(data: dict) -> dict[str, list[dict[str, str]]]:
+    files = data.get("data_files", {})
+    if not isinstance(files, dict) or not all(
+            isinstance(rows, list) and all(isinstance(row, dict) for row in rows) for rows in files.values()):
+        raise DefinitionError("data_files must map file names to lists of rows")
+    return {name: [_string_dict({"row": row}, "row") for row in rows] for name, rows in files.items()}
 
 
 def _items(raw) -> list[Item]:

@@ -15,10 +15,15 @@ Supported::
     not(x)  true()  false()  if(c, a, b)  selected(x, 'v')  count-selected(x)
     string-length(x)  regex(x, 'pattern')  today()  number(x)  string(x)
     concat(x, ...)  contains(x, y)  coalesce(x, y)
+    pulldata('file', 'column', 'key_column', key)
 
 A bare ``attribute`` name is only meaningful in a choice filter, where it reads a column of
 the choice being filtered (``${state} = cf``); ``attributes()`` lists them so that callers
 can refuse them elsewhere.
+
+``pulldata('fruits', 'name', 'key', ${fruit})`` reads ``fruits.csv``, a table attached to the
+survey (``data``: file name -> rows): the ``name`` column of its first row whose ``key``
+column is the key, as text; ``''`` when no row has it, as ODK.
 
 Values follow XPath 1.0 coercion: unanswered questions are ``''``; ``=``/``!=`` compare as
 booleans if either side is a boolean, as numbers if either side is a number or both
@@ -88,6 +93,7 @@ FUNCTIONS = {
     "concat": (1, None),
     "contains": (2, 2),
     "coalesce": (2, 2),
+    "pulldata": (4, 4),
 }
 
 _WS = " \t\r\n"
@@ -617,11 +623,13 @@ def _arithmetic(op: str, left: float, right: float) -> float:
 
 
 class _Evaluator:
-    def __init__(self, answers: dict, current, today: str | None, choice: dict | None):
+    def __init__(self, answers: dict, current, today: str | None, choice: dict | None,
+                 data: dict[str, list[dict[str, str]]] | None = None):
         self.answers = answers
         self.current = _normalise(current)
         self.today = today
         self.choice = choice or {}
+        self.data = data or {}
 
     def value(self, expr: Expr):
         if isinstance(expr, Literal):
@@ -686,23 +694,30 @@ class _Evaluator:
             return "".join(to_string(value) for value in values)
         if name == "contains":
             return to_string(values[1]) in to_string(values[0])
+        if name == "pulldata":
+            return self.pulldata(*(to_string(value) for value in values))
         # coalesce
         return values[0] if to_string(values[0]) else values[1]
 
+    def pulldata(self, file: str, column: str, key_column: str, key: str) -> str:
+        rows = self.data.get(f"{file}.csv", [])
+        return next((row.get(column, "") for row in rows if row.get(key_column) == key), "")
+
 
 def evaluate(expr: Expr, answers: dict, current=None, *, today: str | None = None,
-             choice: dict | None = None):
+             choice: dict | None = None, data: dict[str, list[dict[str, str]]] | None = None):
     """Evaluate a parsed expression.
 
     ``answers`` maps question names to values (str, number, bool, list for a multi-select,
     None when unanswered); ``current`` is the value of ``.``; ``today`` (ISO date) fixes
     ``today()`` for tests; ``choice`` holds the columns of the choice a choice filter is
-    testing (``name`` and its filter attributes). Returns a bool, float, str or list of str.
+    testing (``name`` and its filter attributes); ``data`` the tables ``pulldata()`` reads.
+    Returns a bool, float, str or list of str.
     """
-    return _Evaluator(answers, current, today, choice).value(expr)
+    return _Evaluator(answers, current, today, choice, data).value(expr)
 
 
 def evaluate_bool(expr: Expr, answers: dict, current=None, *, today: str | None = None,
-                  choice: dict | None = None) -> bool:
+                  choice: dict | None = None, data: dict[str, list[dict[str, str]]] | None = None) -> bool:
     """Evaluate as relevance, constraint and choice filters do: as a boolean."""
-    return to_boolean(evaluate(expr, answers, current, today=today, choice=choice))
+    return to_boolean(evaluate(expr, answers, current, today=today, choice=choice, data=data))

@@ -143,21 +143,26 @@ def _parsed(source: str):
     return parse(source)
 
 
-def _true(source: str, answers: dict[str, Any], current: Any = None, choice: dict | None = None) -> bool:
+def _true(source: str, answers: dict[str, Any], current: Any = None, choice: dict | None = None,
+          data: dict[str, list[dict[str, str]]] | None = None) -> bool:
     try:
-        return evaluate_bool(_parsed(source), answers, current, choice=choice)
+        return evaluate_bool(_parsed(source), answers, current, choice=choice, data=data)
     except ExpressionError:
         return False  # validate_definition refused unreadable expressions at publication
 
 
-def is_relevant(page: Page, question: Question, answers: dict[str, Any]) -> bool:
-    return all(_true(condition, answers) for condition in page.relevant[question.name])
+def is_relevant(page: Page, question: Question, answers: dict[str, Any],
+                data: dict[str, list[dict[str, str]]] | None = None) -> bool:
+    """Do the conditions on the question hold (``data``: the survey's pulldata() tables)?"""
+    return all(_true(condition, answers, data=data) for condition in page.relevant[question.name])
 
 
-def calculated(question: Question, values: dict[str, Any]) -> str:
-    """What a calculate question stores, as text (JavaScript's spelling of numbers, as flow.js)."""
+def calculated(question: Question, values: dict[str, Any], data: dict[str, list[dict[str, str]]] | None = None
+               ) -> str:
+    """What a calculate question stores, as text (JavaScript's spelling of numbers, as flow.js);
+    ``data`` are the survey's tables that ``pulldata()`` reads."""
     try:
-        result = to_string(evaluate(_parsed(question.calculation or ""), values))
+        result = to_string(evaluate(_parsed(question.calculation or ""), values, data=data))
     except ExpressionError:
         return ""  # validate_definition refused unreadable expressions at publication
     return result if isinstance(result, str) else str(result)
@@ -170,10 +175,10 @@ def _walk(form: Form, answers: dict[str, Any]) -> Iterator[tuple[Question, bool,
     kept: dict[str, Any] = {}
     for page in form.pages:
         for question in page.questions:
-            relevant = is_relevant(page, question, kept)
+            relevant = is_relevant(page, question, kept, form.definition.data_files)
             value = answers.get(question.name)
             if question.type == "calculate":
-                value = calculated(question, kept) if relevant else ""
+                value = calculated(question, kept, form.definition.data_files) if relevant else ""
             yield question, relevant, value
             if relevant and value not in (None, "", []):
                 kept[question.name] = typed(question, value)
@@ -212,7 +217,8 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
     if question.choice_filter and filtered:
         values = evaluation_answers(form, answers)
         filtered = [c for c in choices if _true(question.choice_filter, values,
-                                                choice={"name": c.name, **c.attributes})]
+                                                choice={"name": c.name, **c.attributes},
+                                                data=form.definition.data_files)]
         waiting = any(values.get(name) in ("", [], None) for name in references(_parsed(question.choice_filter)))
         choices = filtered if filtered or not waiting else choices
     return [(choice.name, labels_in(choice.label, language, form.definition.default_language) or choice.name)
@@ -303,6 +309,8 @@ def _parse(question: Question, text: str) -> tuple[Any, str | None]:
         return (" ".join(text.split()), None) if _position(text.split()) else (None, "geopoint")
     if kind == "consent":  # anything but agreement is no answer
         return ("yes", None) if text.lower() in CONSENTED else ("", None)
+    if kind == "trigger":  # ticked or not: ODK stores "OK" for an acknowledged trigger
+        return ("OK", None) if text.upper() == "OK" else ("", None)
     if len(text) > MAX_TEXT:
         return None, "too_long"
     return text, None
@@ -383,7 +391,7 @@ def _problem(form: Form, question: Question, value: Any, answers: dict[str, Any]
     if value in ("", []):
         return "required" if question.required else None
     if question.constraint and not _true(question.constraint, evaluation_answers(
-            form, {**answers, question.name: value}), typed(question, value)):
+            form, {**answers, question.name: value}), typed(question, value), data=form.definition.data_files):
         return "not_accepted"
     return None
 
@@ -402,10 +410,10 @@ def check_questions(form: Form, questions: list[tuple[Page, Question]], submitte
     for page, question in questions:
         answers.pop(question.name, None)
         values = evaluation_answers(form, answers)
-        if question.type == "note" or not is_relevant(page, question, values):
+        if question.type == "note" or not is_relevant(page, question, values, form.definition.data_files):
             continue
         if question.type == "calculate":  # never taken from the sender: worked out here
-            value, code = calculated(question, values), None
+            value, code = calculated(question, values, form.definition.data_files), None
         elif question.read_only:  # shown, never changed: the sender cannot change it either
             value, code = initial(question), None
         else:

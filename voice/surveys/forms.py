@@ -52,16 +52,24 @@ class SurveyForm(FlaskForm):
     languages = CheckboxesField(_l("Languages of the survey"), validators=[DataRequired()])
 
 
+# What may come with an XLSForm: choice lists and pulldata tables, and the media types
+# voice.surveys.media serves (their bytes are checked there; this only catches a wrong pick).
+ATTACHMENT_EXTENSIONS = ["csv", "xml", "png", "jpg", "jpeg", "gif", "webp", "mp3", "m4a", "wav", "ogg", "oga",
+                         "flac", "mp4", "m4v", "webm", "ogv"]
+
+
 class XLSFormUploadForm(FlaskForm):
     file = FileField(_l("XLSForm (.xlsx, .xls or .csv)"), validators=[
         FileRequired(_l("Choose a file.")), FileAllowed(["xlsx", "xls", "csv"],
                                                         _l("Upload an XLSForm: .xlsx, .xls or .csv."))])
+    attachments = MultipleFileField(
+        _l("Files the form uses"),
+        validators=[FileAllowed(ATTACHMENT_EXTENSIONS, _l("Attach .csv or .xml files, images, sounds or videos."))],
+        description=_l("Named as in the form: the choice lists of select_one_from_file, the tables of "
+                       "pulldata(), and the images, sounds and videos of its image, audio and video "
+                       "columns (each up to %(megabytes)d MB).", megabytes=MAX_MEDIA_BYTES // (1024 * 1024)))
     slug = StringField(_l("Address"), validators=[Optional(), Length(max=80), _slug],
                        description=_l("Leave empty to use the form_id of the workbook."))
-    media = MultipleFileField(
-        _l("Media files"), render_kw={"accept": "image/*,audio/*,video/*"},
-        description=_l("The images, sounds and videos that the form's image, audio and video columns name, "
-                       "each up to %(megabytes)d MB.", megabytes=MAX_MEDIA_BYTES // (1024 * 1024)))
 
 
 class PageForm(FlaskForm):

@@ -15,7 +15,7 @@ from ..intake.definition import (Problem, SurveyDefinition, definition_hash, mis
 from ..models import AuditEvent, Campaign, Survey, SurveyAttachment, SurveyVersion, User
 from . import drafts
 from .media import MediaFile
-from .xlsform import export_xlsform, read_xlsform
+from .xlsform import export_attachments, export_xlsform, read_xlsform
 
 
 class SlugTaken(Exception):
@@ -109,15 +109,16 @@ class SurveyImport:
 
 def import_survey(campaign: Campaign, content: bytes, *, slug: str | None, actor: User | None,
                   filename: str = "", publish_now: bool = False,
-                  media: Mapping[str, bytes] | None = None) -> SurveyImport:
-    """Import an XLSForm (Invalid or SlugTaken: nothing is stored), with the media files its
-    labels and choices show (``media``: by file name; those it names are kept with it).
+                  attachments: Mapping[str, bytes] | None = None) -> SurveyImport:
+    """Import an XLSForm (Invalid or SlugTaken: nothing is stored), with the files that come
+    with it (``attachments``, by file name: choice lists, pulldata tables, the media its labels
+    and choices show; only those it names are read, and its media are kept with it).
 
     As ODK Central does, a form whose ``form_id`` a survey of the campaign already has becomes
     that survey's next draft (and version, with ``publish_now``) unless ``slug`` names another
     address; else it is a new survey, at ``slug`` or at an address made from the form id."""
     fallback = (campaign.languages or ["en"])[0]
-    read = read_xlsform(content, fallback_language=fallback, filename=filename, media=media)
+    read = read_xlsform(content, fallback_language=fallback, filename=filename, attachments=attachments)
     definition = read.definition
     existing = Survey.with_form_id(campaign.id, definition.form_id)
     if existing is not None and slug in (None, "", existing.slug):
@@ -167,5 +168,15 @@ def _free_slug(wanted: str) -> str:
 
 def export_survey(survey: Survey, *, published: bool = False) -> bytes:
     """The draft (or the newest published version) as an XLSForm workbook."""
+    return export_xlsform(_exported_definition(survey, published))
+
+
+def export_survey_files(survey: Survey, *, published: bool = False) -> dict[str, bytes]:
+    """The files that workbook names, by file name: choice lists read from a file and the
+    tables of pulldata(), to import again with it."""
+    return export_attachments(_exported_definition(survey, published))
+
+
+def _exported_definition(survey: Survey, published: bool) -> SurveyDefinition:
     data = survey.current_version.definition if published and survey.current_version else survey.draft
-    return export_xlsform(SurveyDefinition.from_dict(data))
+    return SurveyDefinition.from_dict(data)

@@ -1,7 +1,10 @@
 """Survey authoring and analysis pages (admin, analyst). The resident's pages: voice.resident."""
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
+from pathlib import Path
 
 from flask import (Blueprint, Response as FlaskResponse, abort, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -37,6 +40,11 @@ def _survey(survey: str) -> Survey:
 def import_error(error: Invalid) -> str:
     """A refused workbook's problems, where each was found, in the reader's language."""
     return "; ".join(problem.located() for problem in error.problems)
+
+
+def attached_files(uploads) -> dict[str, bytes]:
+    """The uploaded attachments by file name (the browser sends an empty part when none)."""
+    return {Path(upload.filename).name: upload.read() for upload in uploads or [] if upload and upload.filename}
 
 
 def field_name(field: str) -> str:
@@ -84,11 +92,10 @@ def upload(slug: str):
     error = None
     if form.validate_on_submit():
         upload_file = form.file.data
-        media = {file.filename: file.read() for file in form.media.data or [] if file and file.filename}
         try:
             imported = operations.import_survey(campaign, upload_file.read(), slug=form.slug.data or None,
                                                 actor=current_user, filename=upload_file.filename or "",
-                                                media=media)
+                                                attachments=attached_files(form.attachments.data))
         except Invalid as err:
             error = import_error(err)
         except operations.SlugTaken as err:
@@ -333,6 +340,20 @@ def export_form(survey: str):
     published = request.args.get("version") == "published"
     content = operations.export_survey(survey_row, published=published)
     return _download(content, f"{survey_row.slug}.xlsx", XLSX)
+
+
+@bp.route("/surveys/<survey>/form.zip")
+@roles_required(*STAFF)
+def export_form_with_files(survey: str):
+    """The workbook and the files it names (choice lists, pulldata tables) in one archive."""
+    survey_row = _survey(survey)
+    published = request.args.get("version") == "published"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(f"{survey_row.slug}.xlsx", operations.export_survey(survey_row, published=published))
+        for name, content in operations.export_survey_files(survey_row, published=published).items():
+            bundle.writestr(Path(name).name, content)
+    return _download(archive.getvalue(), f"{survey_row.slug}.zip", "application/zip")
 
 
 # --- Responses ---------------------------------------------------------------------------------

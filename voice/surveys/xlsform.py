@@ -19,7 +19,8 @@ is ever returned.
 
 What we do with each XLSForm type: text, integer, decimal, date, time, datetime, note, calculate
 (its ``calculation`` is stored), select_one,
-select_multiple (also ``or_other``) and rank map to the same types; ``acknowledge`` is ``consent``;
+select_multiple (also ``or_other``) and rank map to the same types; ``acknowledge`` is ``consent``; a
+``trigger`` is a ``trigger`` (one "OK" box, stored as OK);
 ``text`` with ``role`` = ``geography`` is a ``geography`` question (the extra ``role``
 column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``, ``end``
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
@@ -27,12 +28,23 @@ or user identifiers are left out with a notice (we do not collect contact detail
 survey questions: DESIGN.md's privacy rules); so are photo, sound, video and file questions
 and drawings (``signature``, ``draw``, ``annotate``), which can identify a resident. ``barcode`` is
 typed as text. ``gps`` and ``location`` are ``geopoint``; a
-``hidden`` field is kept as a calculation of its default. The media columns of labels and
-choices (``image``, ``big-image``, ``audio``, ``video``, also ``media::image::Language (xx)``)
-name files uploaded with the form (``voice.surveys.media`` checks them); a name with no file
-is a notice and the label keeps its text. Everything else is
-refused: repeats, ``*_from_file`` and external
-choices, geo traces and shapes, and the columns ``repeat_count``, ``trigger``; a
+``hidden`` field is kept as a calculation of its default. ``select_one_external`` takes
+its choices from the ``external_choices`` sheet as an ordinary choice list (named
+``<list>_external`` when the choices sheet has a list of that name too), extra columns and
+all, so that its choice filter works online and offline. ``begin loop over <list>`` becomes
+a group with one group per choice (``<loop>_<choice>``), its questions named
+``<loop>_<choice>_<question>`` (see ``_expanded_loop``).
+
+The files a form names come with it (``attachments``, by file name; only those it names are
+read). ``select_*_from_file`` reads its choices from the attached CSV or XML file, named after
+the file, which the definition remembers (``choice_files``) so that an export writes it back;
+the CSV files that ``pulldata()`` reads are kept with the definition (``data_files``); a file
+the form names for these and that is not attached, or cannot be read, refuses the form at its
+row. The media columns of labels and choices (``image``, ``big-image``, ``audio``, ``video``,
+also ``media::image::Language (xx)``) name image, sound and video files (``voice.surveys.media``
+checks them); a name with no file is a notice and the label keeps its text.
+
+Everything else is refused: repeats, geo traces and shapes, and the column ``repeat_count``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -48,9 +60,11 @@ from os import PathLike
 from pathlib import Path
 
 from openpyxl import Workbook
-from pyxform.constants import SUPPORTED_SHEET_NAMES
+from pyxform import aliases as pyxform_aliases
+from pyxform.constants import LIST_NAME_S, SUPPORTED_SHEET_NAMES
 from pyxform.errors import PyXFormError
-from pyxform.xls2json import workbook_to_json
+from pyxform.question import Option
+from pyxform.xls2json import dealias_and_group_headers, group_dictionaries_by_key, workbook_to_json
 from pyxform.xls2json_backends import DefinitionData
 
 from ..intake.definition import (
@@ -70,9 +84,10 @@ from ..intake.expressions import ExpressionError, parse
 from ..problems import N_, Invalid, Problem
 from ..tables import XLS_SIGNATURE, XLSX_SIGNATURE, Table, csv_rows, read_sheets, table_of
 from .media import MAX_MEDIA_BYTES, MediaFile, media_file
+from .attachments import AttachmentError, Records, pulldata_files, read_attachment, write_attachment
 
-__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_xlsform", "import_xlsform", "read_xlsform",
-           "refusal"]
+__all__ = ["LANGUAGE_NAMES", "MESSAGES", "XLSFormImport", "export_attachments", "export_xlsform",
+           "import_xlsform", "read_xlsform", "refusal"]
 
 # Translators: shown to a survey author whose XLSForm spreadsheet could not be imported.
 # %(...)s placeholders are sheet names, column names, question types and expressions.
@@ -91,8 +106,9 @@ IMPORT_MESSAGES = {
     "media_type": N_("The file %(file)s is not an image, a sound or a video that the survey can "
                      "show (PNG, JPEG, GIF, WebP, MP3, WAV, Ogg, FLAC, MP4 or WebM)."),
     "media_too_big": N_("The file %(file)s is larger than %(megabytes)d MB."),
-    "external_choices": N_("%(type)s needs choices from an external file, which is not "
-                           "supported: put the choices on the choices sheet."),
+    "missing_attachment": N_("%(type)s needs the file %(file)s: attach it with the form."),
+    "bad_attachment": N_("The attached file %(file)s cannot be read: %(detail)s"),
+    "attachment_column": N_("The attached file %(file)s has no %(column)s column."),
     "contact_details": N_("%(type)s questions collect contact or device details, which "
                           "surveys do not store: this row is left out of the survey."),
     "media_capture": N_("%(type)s questions record photos, drawings, sound, video or files, which "
@@ -175,6 +191,7 @@ _SUPPORTED_TYPES = {
     "hidden": "calculate",  # a value kept with every answer: its default, as a calculation
     "range": "range",
     "barcode": "barcode",  # typed: the tablet has no scanner
+    "trigger": "trigger",
 }
 _IGNORED_TYPES = ("start", "end", "today")
 _TABLE_LIST_HEADER = "reserved_name_for_field_list_labels_"
@@ -188,9 +205,12 @@ _SELECT_TYPES = {"select_one": "select_one", "select one": "select_one",
                  "select1": "select_one", "select_multiple": "select_multiple",
                  "select all that apply": "select_multiple",
                  "select multiple": "select_multiple", "rank": "rank"}
-_EXTERNAL_SELECTS = ("select_one_from_file", "select_multiple_from_file",
-                     "select one from file", "select multiple from file",
-                     "select_one_external", "select one external")
+_FILE_SELECTS = ("select_one_from_file", "select_multiple_from_file",
+                 "select one from file", "select multiple from file")
+_FILE_SUFFIXES = (".csv", ".xml")
+# Choices from the form's own external_choices sheet (ODK reads them from a CSV it writes):
+# they become an ordinary choice list, so that the tablet has them offline.
+_EXTERNAL_SHEET_SELECTS = ("select_one_external", "select one external")
 _OR_OTHER = re.compile(r"selected\(\.\./([A-Za-z_][A-Za-z0-9_.\-]*), 'other'\)")
 _PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
 # pyxform (and so ODK) reads no further than a run of 60 blank rows.
@@ -208,24 +228,27 @@ class XLSFormImport:
 
 
 def read_xlsform(source: str | PathLike | bytes, *, fallback_language: str = "en",
-                 filename: str = "", media: Mapping[str, bytes] | None = None) -> XLSFormImport:
+                 filename: str = "", attachments: Mapping[str, bytes] | None = None) -> XLSFormImport:
     """Read an XLSForm workbook (.xlsx or .xls) into a validated SurveyDefinition, or raise Invalid.
 
     ``fallback_language`` is the language of unsuffixed ``label``/``hint`` columns when
     the settings sheet names no ``default_language`` (usually the campaign's language). A form
-    whose settings name no ``form_id`` takes the name of its file, as pyxform does. ``media``
-    holds the files uploaded with it, by name: those its media columns name are checked and
-    kept; a name with no file is left out of the label with a notice.
+    whose settings name no ``form_id`` takes the name of its file, as pyxform does.
+    ``attachments`` are the files that come with it, by file name: the choices of
+    ``select_one_from_file``, the tables of ``pulldata()`` and the media of labels and choices;
+    only those it names are read. A media file it names but that is missing is left out of
+    the label with a notice.
     """
     content, path_name = _read_bytes(source)
     filename = filename or path_name
     data = _read_sheets(content, filename)
     data = dataclasses.replace(data, fallback_form_name=_form_name(filename))
     rows = _survey_rows(data)
+    attached = _attached_files(rows, attachments or {})
     left_out = _refuse_unsupported(rows, data)
-    files, missing = _media_files(data, media or {})
+    files, missing = _media_files(data, attachments or {})
     form = _to_json(data)
-    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out),
+    defn = _Mapper(form, data, rows, fallback_language, left_out=set(left_out), attached=attached,
                    media_names=set(files)).definition()
     used = _media_used(defn)
     defn.attachments = {name: files[name].sha256 for name in sorted(used)}
@@ -425,6 +448,31 @@ def _left_out_because(raw_type: str, appearance: str) -> str | None:
     if type_ in _CAPTURE_TYPES or set(appearance.lower().split()) & set(_CAPTURE_APPEARANCES):
         return "media_capture"
     return None
+def _attached_files(rows: _SurveyRows, attachments: Mapping[str, bytes]) -> dict[str, Records]:
+    """The attached files the form reads, by file name: the choices of each
+    ``select_*_from_file`` row and the tables of each ``pulldata()``. A file the form names
+    that is not attached, or cannot be read, refuses the form at the row that names it."""
+    attached: dict[str, Records] = {}
+    for number, row in rows.rows:
+        raw_type = row.get("type") or ""
+        needed = []
+        if any(_normalise_type(raw_type).startswith(select + " ") for select in _FILE_SELECTS):
+            if not raw_type.lower().rstrip().endswith(_FILE_SUFFIXES):  # a GeoJSON file: no map here
+                raise refusal("survey", number, "type", "unsupported_type", {"type": raw_type.strip()})
+            needed.append(("type", raw_type.strip(), raw_type.split()[-1]))
+        for column, value in row.items():
+            needed += [(column, "pulldata()", name) for name in pulldata_files(value or "")]
+        for column, what, name in needed:
+            if name in attached:
+                continue
+            if name not in attachments:
+                raise refusal("survey", number, column, "missing_attachment", {"type": what, "file": name})
+            try:
+                attached[name] = read_attachment(name, attachments[name])
+            except AttachmentError as err:
+                raise refusal("survey", number, column, "bad_attachment",
+                              {"file": name, "detail": str(err)}) from None
+    return attached
 
 
 def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
@@ -449,21 +497,26 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
 
     if type_ in ("begin group", "begin_group", "end group", "end_group"):
         return
+    if type_.startswith(_BEGIN_LOOP) or type_ in ("end loop", "end_loop"):
+        return  # expanded into one group per choice (_expanded_loop)
     if "repeat" in head or type_ in ("begin repeat", "end repeat", "begin loop",
                                      "end loop"):
         raise refuse("repeat")
-    if any(type_.startswith(external) for external in _EXTERNAL_SELECTS):
-        raise refuse("external_choices")
+    if any(type_.startswith(external + " ") for external in _EXTERNAL_SHEET_SELECTS):
+        return
+    if any(type_.startswith(external + " ") for external in _FILE_SELECTS):
+        return  # choices from an attached file (_attached_files)
     if any(type_.startswith(select + " ") for select in _SELECT_TYPES):
         return
     if type_ in _SUPPORTED_TYPES or type_ in _IGNORED_TYPES:
         return
-    if type_ in _KNOWN_UNSUPPORTED:
+    if type_ in _KNOWN_UNSUPPORTED or head in _KNOWN_UNSUPPORTED:  # "osm <list>" too
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
 
 
-_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "background-geopoint", "trigger",
+_BEGIN_LOOP = ("begin loop over ", "begin_loop over ")
+_KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "background-geopoint",
                       "xml-external", "csv-external", "osm")
 
 
@@ -476,6 +529,71 @@ def _to_json(data: DefinitionData) -> dict:
         # pyxform assumes well-formed sheets in places; a malformed one must still end
         # as a refusal the author can read, never as a traceback.
         raise refusal("survey", None, None, "pyxform", {"detail": repr(err)}) from None
+
+
+def _external_choices_sheet(data: DefinitionData) -> dict[str, list[dict]]:
+    """The external_choices sheet by list name, its headers read as pyxform reads the choices
+    sheet's (aliases, ``label::language``); extra columns stay, for choice filters."""
+    if not data.external_choices:
+        return {}
+    sheet = dealias_and_group_headers(
+        sheet_name="external_choices", sheet_data=data.external_choices,
+        sheet_header=data.external_choices_header, header_aliases=pyxform_aliases.list_header,
+        header_columns=set(Option.get_slot_names()), default_language=_PYXFORM_DEFAULT)
+    return group_dictionaries_by_key(list_of_dicts=sheet.data, key=LIST_NAME_S)
+
+
+_LOOP_TEXTS = ("label", "hint", "jr:constraintMsg", "jr:requiredMsg")
+_LOOP_SUBSTITUTION = re.compile(r"%\((name|label)\)s")
+_REFERENCE = re.compile(r"\$\{([^}\s]+)\}")
+
+
+def _expanded_loop(loop: dict) -> dict:
+    """pyxform's ``begin loop over <list>`` as a group holding one group per choice of the list
+    (but ``none``, as pyxform), named ``<loop>_<choice>`` and labelled with the choice. ODK
+    tells the rounds' questions apart by their path; we need unique names, so each question is
+    ``<loop>_<choice>_<question>`` and a ``${question}`` inside a round points to that round's
+    own. ``%(name)s`` and ``%(label)s`` in texts and expressions become the choice's."""
+    rounds = []
+    for column in loop.get("columns", []):
+        if column["name"] == "none":
+            continue
+        prefix = f"{loop['name']}_{column['name']}"
+        renames = {name: f"{prefix}_{name}" for name in _node_names(loop.get("children", []))}
+        children = [_loop_round(child, column, renames) for child in loop.get("children", [])]
+        rounds.append({"type": "group", "name": prefix, "label": column.get("label"), "children": children})
+    return {**{key: value for key, value in loop.items() if key != "columns"}, "type": "group",
+            "children": rounds}
+
+
+def _node_names(children: list[dict]) -> Iterable[str]:
+    for child in children:
+        yield child["name"]
+        yield from _node_names(child.get("children", []))
+
+
+def _loop_round(node, column: dict, renames: dict[str, str], language: str | None = None):
+    """A copy of a loop's question (or group) for one choice (see ``_expanded_loop``)."""
+    if isinstance(node, list):
+        return [_loop_round(item, column, renames, language) for item in node]
+    if isinstance(node, str):
+        label = column.get("label")
+        if isinstance(label, dict):
+            label = label.get(language) or next(iter(label.values()), "")
+        values = {"name": column["name"], "label": label or column["name"]}
+        text = _LOOP_SUBSTITUTION.sub(lambda match: str(values[match.group(1)]), node)
+        return _REFERENCE.sub(lambda match: "${%s}" % renames.get(match.group(1), match.group(1)), text)
+    if not isinstance(node, dict):
+        return node
+    copy = {}
+    for key, value in node.items():
+        if key == "name":
+            copy[key] = renames.get(value, value)
+        elif key in _LOOP_TEXTS and isinstance(value, dict):  # {pyxform language: text}
+            copy[key] = {name: _loop_round(text, column, renames, name) for name, text in value.items()}
+        else:
+            copy[key] = _loop_round(value, column, renames, language)
+    return copy
 
 
 def _literal(value) -> str:
@@ -503,9 +621,16 @@ class _Mapper:
     """Turns pyxform's nested form into a SurveyDefinition."""
 
     def __init__(self, form: dict, data: DefinitionData, rows: _SurveyRows,
-                 fallback_language: str, *, left_out: set[str], media_names: set[str]):
+                 fallback_language: str, *, left_out: set[str], attached: dict[str, Records],
+                 media_names: set[str]):
         self.form, self.rows, self.left_out, self.media_names = form, rows, left_out, media_names
+        self.attached = attached
+        self.file_lists: dict[tuple[str, str, str], str] = {}  # (file, value, label column) -> list
+        self.file_choices: dict[str, list[Choice]] = {}
         self.inline_choices: dict[str, list[Choice]] = {}  # question name -> its choices
+        # external_choices sheet: its list names -> the names of their choice lists here
+        self.external_lists: dict[str, str] = {}
+        self.external_choices: dict[str, list[dict]] = _external_choices_sheet(data)
         settings = {k.lower(): v for k, v in ((data.settings or [{}])[0] or {}).items()}
         self.settings = settings
         self.languages: list[str] = []
@@ -566,6 +691,13 @@ class _Mapper:
         choice_lists: dict[str, list[Choice]] = {}
         for list_name, choices in (form.get("choices") or {}).items():
             choice_lists[list_name] = [self.choice(choice) for choice in choices]
+        for sheet_name, list_name in self.external_lists.items():
+            choice_lists[list_name] = [self.choice(choice) for choice in self.external_choices[sheet_name]]
+        choice_lists.update(self.file_choices)
+        choice_files = {list_name: file for (file, _value, _label), list_name in self.file_lists.items()}
+        pulled = {name for _number, row in self.rows.rows for text in row.values()
+                  for name in pulldata_files(text or "")}
+        data_files = {name: records for name, records in self.attached.items() if name in pulled}
         # pyxform only lists choices at the top when some question filters them.
         for _, item in iter_items(items):
             if (isinstance(item, Question) and item.choice_list
@@ -579,7 +711,8 @@ class _Mapper:
         return SurveyDefinition(
             form_id=form_id, title=titles or {self.default: form_id},
             version=str(form.get("version") or ""), default_language=self.default,
-            languages=self.languages, items=items, choice_lists=choice_lists)
+            languages=self.languages, items=items, choice_lists=choice_lists,
+            choice_files=choice_files, data_files=data_files)
 
     def items(self, children: Iterable[dict]) -> list[Item]:
         items: list[Item] = []
@@ -591,6 +724,8 @@ class _Mapper:
                 continue
             if child.get("name", "").startswith(_TABLE_LIST_HEADER):
                 continue  # pyxform's header row of a table-list group: choice labels, no answer
+            if type_ == "loop":
+                child, type_ = _expanded_loop(child), "group"
             if type_ == "group":
                 items.append(Group(
                     name=child["name"], label=self.texts(child.get("label")),
@@ -606,6 +741,8 @@ class _Mapper:
         bind = child.get("bind", {})
         control = child.get("control", {})
         type_ = _SELECT_TYPES.get(child["type"]) or _SUPPORTED_TYPES.get(child["type"])
+        if child["type"] == "select one external":
+            type_ = "select_one"
         if type_ is None:  # a type pyxform produced that the row scan did not foresee
             raise refusal("survey", self.rows.row_of(name), "type", "unsupported_type",
                                {"type": child["type"]})
@@ -613,6 +750,10 @@ class _Mapper:
         if type_ == "text" and role == "geography":
             type_ = "geography"
         list_name = child.get("list_name") or child.get("itemset")
+        if child["type"] == "select one external":
+            list_name = self.external_list(list_name)
+        elif type_ in SELECT_TYPES and str(list_name).lower().endswith(_FILE_SUFFIXES):
+            list_name = self.file_list(child)
         if type_ in SELECT_TYPES and list_name:
             self.inline_choices[name] = [self.choice(c) for c in child.get("choices", [])]
         required = _required(str(bind.get("required", "")))
@@ -632,6 +773,54 @@ class _Mapper:
             read_only=_required(str(bind.get("readonly", ""))) is True,
             parameters={k: str(v) for k, v in (child.get("parameters") or {}).items()} if type_ == "range" else {},
             media=self.media(child.get("media")))
+
+    def external_list(self, sheet_name: str) -> str:
+        """The choice list an external_choices list becomes: its own name, or
+        ``<name>_external`` when the choices sheet has a list of that name too."""
+        if sheet_name not in self.external_lists:
+            taken = set(self.form.get("choices") or {}) | set(self.external_lists.values())
+            list_name = sheet_name
+            while list_name in taken:
+                list_name += "_external"
+            self.external_lists[sheet_name] = list_name
+        return self.external_lists[sheet_name]
+
+    def file_list(self, child: dict) -> str:
+        """The choice list of a ``select_*_from_file`` question: the rows of its attached
+        file, ``name`` and ``label`` columns (or those its ``parameters`` value= and label=
+        name), the other columns kept for choice filters. Named after the file."""
+        file = child["itemset"]
+        parameters = child.get("parameters") or {}
+        key = (file, parameters.get("value", "name"), parameters.get("label", "label"))
+        if key not in self.file_lists:
+            taken = set(self.form.get("choices") or {}) | set(self.external_lists.values()) | set(
+                self.file_lists.values())
+            list_name = _form_name(file) or "choices"
+            while list_name in taken:
+                list_name += "_file"
+            self.file_choices[list_name] = self.file_rows_as_choices(child, *key)
+            self.file_lists[key] = list_name
+        return self.file_lists[key]
+
+    def file_rows_as_choices(self, child: dict, file: str, value: str, label: str) -> list[Choice]:
+        records = self.attached[file]
+        columns = list(dict.fromkeys(column for record in records for column in record))
+        labels = {column: column.partition("::")[2].strip() for column in columns
+                  if column == label or column.lower().startswith(label.lower() + "::")}
+        for needed, present in ((value, value in columns), (label, bool(labels))):
+            if not present:
+                raise refusal("survey", self.rows.row_of(child["name"]), "type", "attachment_column",
+                              {"file": file, "column": needed})
+        choices = []
+        for record in records:
+            if not record.get(value):
+                continue
+            texts = {(language or _PYXFORM_DEFAULT): record.get(column, "") for column, language in labels.items()}
+            choices.append(Choice(
+                name=record[value], label=self.texts({name: text for name, text in texts.items() if text}),
+                attributes={column: text for column, text in record.items()
+                            if column != value and column not in labels}))
+        return choices
 
     def expression(self, child: dict, column: str) -> str | None:
         source = child.get(column) if column == "choice_filter" else (
@@ -719,7 +908,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                 sheet.append(["end_group"])
             else:
                 sheet.append([
-                    _export_type(item), item.name, *texts(item.label), *texts(item.hint),
+                    _file_select_type(item, defn) or _export_type(item), item.name,
+                    *texts(item.label), *texts(item.hint),
                     "yes" if item.required else None, *texts(item.required_message),
                     item.relevant, item.constraint, *texts(item.constraint_message),
                     item.choice_filter, item.appearance, item.role, item.calculation, item.default,
@@ -730,11 +920,13 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
 
 
 def _write_choices_sheet(sheet, defn: SurveyDefinition) -> None:
-    extra = sorted({key for lst in defn.choice_lists.values() for c in lst for key in c.attributes})
-    media = _media_columns((choice for lst in defn.choice_lists.values() for choice in lst), defn)
+    # Lists read from an attached file go back to that file (export_attachments).
+    lists = {name: choices for name, choices in defn.choice_lists.items() if name not in defn.choice_files}
+    extra = sorted({key for lst in lists.values() for c in lst for key in c.attributes})
+    media = _media_columns((choice for lst in lists.values() for choice in lst), defn)
     sheet.append(["list_name", "name"] + _translated("label", defn) + extra
                  + [f"{kind}::{_column_name(code)}" for kind, code in media])
-    for list_name, items in defn.choice_lists.items():
+    for list_name, items in lists.items():
         for choice in items:
             sheet.append([list_name, choice.name] + [choice.label.get(code) for code in defn.languages]
                          + [choice.attributes.get(key) for key in extra] + _media_cells(choice, media))
@@ -750,6 +942,28 @@ def _write_settings_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append([defn.form_id, defn.version, _column_name(defn.default_language),
                   "yes" if duplicates else None, defn.title.get(defn.default_language)]
                  + [defn.title.get(code) for code in other_titles])
+
+
+def _file_select_type(question: Question, defn: SurveyDefinition) -> str | None:
+    """``select_one_from_file regions.csv`` for a question whose choices came from a file."""
+    file = defn.choice_files.get(question.choice_list or "")
+    return f"{question.type}_from_file {file}" if file and question.type in SELECT_TYPES else None
+
+
+def export_attachments(defn: SurveyDefinition) -> dict[str, bytes]:
+    """The files the exported workbook names, by file name: each choice list read from a file
+    (``name``, labels, its other columns) and each table ``pulldata()`` reads."""
+    files = {name: write_attachment(name, rows) for name, rows in defn.data_files.items()}
+    for list_name, file in defn.choice_files.items():
+        # An XML element cannot be called label::English (en): an XML list has one language.
+        label_columns = (["label"] if file.lower().endswith(".xml")
+                         else _translated("label", defn))
+        languages = [defn.default_language] if len(label_columns) == 1 else defn.languages
+        files[file] = write_attachment(file, [
+            {"name": choice.name,
+             **{column: choice.label.get(code, "") for column, code in zip(label_columns, languages)},
+             **choice.attributes} for choice in defn.choice_lists.get(list_name, [])])
+    return files
 
 
 def _export_type(question: Question) -> str:

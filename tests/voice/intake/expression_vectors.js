@@ -18,7 +18,7 @@ function encode(value) {
 const results = vectors.map((vector) => {
   try {
     const tree = VoiceExpr.parse(vector.expression);
-    const options = { today: vector.today, choice: vector.choice };
+    const options = { today: vector.today, choice: vector.choice, data: vector.data };
     return { value: encode(VoiceExpr.evaluate(tree, vector.answers, vector.current, options)) };
   } catch (err) {
     if (err instanceof VoiceExpr.ExpressionError) {

@@ -47,7 +47,7 @@ def python_result(vector):
     try:
         tree = parse(vector["expression"])
         value = evaluate(tree, vector["answers"], vector["current"],
-                         today=vector.get("today"), choice=vector.get("choice"))
+                         today=vector.get("today"), choice=vector.get("choice"), data=vector.get("data"))
     except ExpressionError as err:
         return {"error": err.position}
     return {"value": encode(value)}
@@ -64,6 +64,7 @@ def test_vector_table_is_broad():
     operators = ["=", "!=", "<", "<=", ">", ">=", " and ", " or ", "+", "-", "*", " div ",
                  " mod ", "not(", "selected(", "count-selected(", "string-length(", "regex(",
                  "if(", "today()", "number(", "string(", "concat(", "contains(", "coalesce(",
+                 "pulldata(",
                  "${", "."]
     text = " ".join(vector["expression"] for vector in VECTORS if not vector.get("error"))
     assert [op for op in operators if op not in text] == []

@@ -473,3 +473,27 @@ def test_a_rank_is_ordered_with_a_number_per_choice_without_javascript(client, c
                      r'<option selected>2</option>', text)  # shown again as the resident gave it
     assert send_page(client, url, {"needs:care": "2", "needs:transport": "3", "needs:other": "1"}).status_code == 302
     assert stored_answers() == {"needs": "other care transport"}
+
+
+def test_a_trigger_is_one_ok_box_and_is_stored_as_ok(client, campaign):
+    url = published(campaign, "rules", [q("rules", "trigger", "I have read the rules", "קראתי את הכללים", required=True)])
+    page = consented(client, url)
+    assert re.search(r'<input type="checkbox" id="q-rules" name="rules" value="OK"> OK</label>', page)
+    refused = send_page(client, url, {})
+    assert refused.status_code == 422
+    assert send_page(client, url, {"rules": "OK"}).status_code == 302
+    assert stored_answers() == {"rules": "OK"}
+
+
+def test_a_calculation_pulls_its_value_from_the_surveys_table(client, campaign):
+    form = survey_operations.create_survey(campaign, slug="fruit", title={}, languages=["en", "he"], actor=None,
+                                           definition={**definition(), "form_id": "fruit", "items": [
+                                               q("fruit", "text", "Which fruit?", "איזה פרי?"),
+                                               {"kind": "question", "name": "price", "type": "calculate", "label": {},
+                                                "calculation": "pulldata('prices', 'price', 'fruit', ${fruit})"}],
+                                               "data_files": {"prices.csv": [{"fruit": "mango", "price": "3"}]}})
+    assert survey_operations.publish(form, actor=None) is not None
+    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True, "answers": {"fruit": "mango", "price": "0"}}
+    response = client.post("/s/fruit/responses", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert stored_answers() == {"fruit": "mango", "price": "3"}

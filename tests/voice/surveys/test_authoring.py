@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -11,10 +12,11 @@ from voice.extensions import db
 from voice.models import AuditEvent, Survey, SurveyAttachment, SurveyVersion
 from voice.intake.definition import SurveyDefinition
 from voice.surveys import operations
-from voice.surveys.xlsform import import_xlsform
+from voice.surveys.commands import FilesBeside
+from voice.surveys.xlsform import import_xlsform, read_xlsform
 
 from ...helpers import SHARED_FIXTURES, post_form, tiny_png
-from .test_xlsform import IMPORTED, REFUSED, xlsx
+from .test_xlsform import FILE_FORM, IMPORTED, REFUSED, REGIONS_CSV, TOWNS_XML, xlsx
 
 XLSFORMS = SHARED_FIXTURES / "xlsform"
 needs_shared = pytest.mark.skipif(not XLSFORMS.is_dir(), reason=f"shared XLSForm fixtures not found at {XLSFORMS}")
@@ -186,6 +188,23 @@ def test_unknown_campaign_and_broken_files_from_the_command(runner, campaign, tm
     assert result.exit_code == 1 and ".xlsx" in result.output and count(Survey) == 0
 
 
+def test_an_empty_attachments_field_as_a_browser_sends_it_is_no_attachment(client, signed_in, campaign):
+    signed_in("analyst")
+    response = post_form(client, "/campaigns/north/surveys/import",
+                         {"file": (io.BytesIO(roster("Why?")), "roster.xlsx"), "attachments": (io.BytesIO(b""), "")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_an_attachment_that_is_no_table_or_media_is_refused_on_the_page(client, signed_in, campaign):
+    signed_in("analyst")
+    response = post_form(client, "/campaigns/north/surveys/import",
+                         {"file": (io.BytesIO(roster("Why?")), "roster.xlsx"),
+                          "attachments": (io.BytesIO(b"MZ"), "tool.exe")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Attach .csv or .xml files, images, sounds or videos." in response.get_data(as_text=True)
+    assert count(Survey) == 0
+
+
 def test_upload_page_refuses_a_non_xlsx_without_storing(client, signed_in, campaign):
     signed_in("analyst")
     response = upload(client, b"PK not really", "form.xlsx")
@@ -281,7 +300,7 @@ FRUIT_FILES = {"fruit-en.png": tiny_png(1), "fruit-he.png": tiny_png(2), "apple.
 def upload_with_media(client, files: dict[str, bytes]):
     return post_form(client, "/campaigns/north/surveys/import",
                      {"file": (io.BytesIO(fruit_form()), "fruit.xlsx"), "slug": "",
-                      "media": [(io.BytesIO(content), name) for name, content in files.items()]},
+                      "attachments": [(io.BytesIO(content), name) for name, content in files.items()]},
                      content_type="multipart/form-data")
 
 
@@ -339,3 +358,67 @@ def test_the_command_takes_media_from_the_form_media_folder_and_beside_the_form(
     assert result.exit_code == 0, result.output
     assert "Sheet survey, row 2, column audio: The file ask.mp3 was not uploaded with the form" in result.output
     assert {a.name for a in db.session.scalars(select(SurveyAttachment))} == set(FRUIT_FILES)
+# --- Files a form uses: choice lists from a file, pulldata tables -----------------------------------
+
+def test_the_page_takes_the_files_a_form_uses_and_refuses_without_them(client, signed_in, campaign):
+    signed_in("analyst")
+    form = xlsx(FILE_FORM, settings=[["form_id", "form_title"], ["places", "Places"]])
+    page = client.get("/campaigns/north/surveys/import").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="attachments"[^>]*multiple', page)
+    missing = post_form(client, "/campaigns/north/surveys/import",
+                        {"file": (io.BytesIO(form), "places.xlsx"), "attachments": [(io.BytesIO(TOWNS_XML), "towns.xml")]},
+                        content_type="multipart/form-data")
+    assert missing.status_code == 422 and count(Survey) == 0
+    assert "Sheet survey, row 2, column type: select_one_from_file regions.csv needs the file regions.csv" in \
+        missing.get_data(as_text=True)
+    response = post_form(client, "/campaigns/north/surveys/import",
+                         {"file": (io.BytesIO(form), "places.xlsx"),
+                          "attachments": [(io.BytesIO(REGIONS_CSV), "regions.csv"), (io.BytesIO(TOWNS_XML), "towns.xml")]},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (survey,) = db.session.scalars(select(Survey))
+    assert survey.draft["choice_files"] == {"regions": "regions.csv", "towns": "towns.xml"}
+    assert [c["name"] for c in survey.draft["choice_lists"]["regions"]] == ["north", "south", "alps"]
+
+
+def test_the_command_finds_the_files_beside_the_form_or_takes_them_attached(runner, campaign, tmp_path):
+    form = tmp_path / "forms" / "places.xlsx"
+    form.parent.mkdir()
+    form.write_bytes(xlsx(FILE_FORM, settings=[["form_id", "form_title"], ["places", "Places"]]))
+    (form.parent / "towns.xml").write_bytes(TOWNS_XML)
+    refused = runner.invoke(args=["surveys", "import", str(form), "--campaign", "north"])
+    assert refused.exit_code == 1 and "places.xlsx: Sheet survey, row 2" in refused.output
+    assert "regions.csv" in refused.output and count(Survey) == 0
+    elsewhere = tmp_path / "regions.csv"
+    elsewhere.write_bytes(REGIONS_CSV)
+    result = runner.invoke(args=["surveys", "import", str(form), "--campaign", "north", "--attach", str(elsewhere)])
+    assert result.exit_code == 0, result.output
+    (survey,) = db.session.scalars(select(Survey))
+    assert [c["name"] for c in survey.draft["choice_lists"]["towns"]] == ["acre", "eilat"]
+
+
+def test_a_form_with_files_exports_with_them_and_imports_again(runner, client, signed_in, campaign, tmp_path):
+    form = tmp_path / "places.xlsx"
+    form.write_bytes(xlsx(FILE_FORM, settings=[["form_id", "form_title"], ["places", "Places"]]))
+    (tmp_path / "regions.csv").write_bytes(REGIONS_CSV)
+    (tmp_path / "towns.xml").write_bytes(TOWNS_XML)
+    assert runner.invoke(args=["surveys", "import", str(form), "--campaign", "north"]).exit_code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    exported = runner.invoke(args=["surveys", "export", "places", "-o", str(out / "places.xlsx")])
+    assert exported.exit_code == 0, exported.output
+    assert sorted(p.name for p in out.iterdir()) == ["places.xlsx", "regions.csv", "towns.xml"]
+    again = import_xlsform_with_files(out / "places.xlsx")
+    assert again == SurveyDefinition.from_dict(db.session.scalar(select(Survey)).draft)
+    signed_in("analyst")
+    page = client.get("/surveys/places/").get_data(as_text=True)
+    assert 'href="/surveys/places/form.zip"' in page
+    archive = client.get("/surveys/places/form.zip")
+    assert archive.status_code == 200 and archive.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as bundle:
+        assert sorted(bundle.namelist()) == ["places.xlsx", "regions.csv", "towns.xml"]
+        assert bundle.read("towns.xml") == (out / "towns.xml").read_bytes()
+
+
+def import_xlsform_with_files(path):
+    return read_xlsform(path, attachments=FilesBeside(path)).definition

@@ -32,7 +32,8 @@
     'not': [1, 1], 'true': [0, 0], 'false': [0, 0], 'if': [3, 3], 'selected': [2, 2],
     'count-selected': [1, 1], 'string-length': [1, 1], 'regex': [2, 2], 'today': [0, 0],
     'number': [1, 1], 'string': [1, 1], 'concat': [1, null], 'contains': [2, 2],
-    'coalesce': [2, 2]
+    'coalesce': [2, 2],
+    'pulldata': [4, 4]
   };
   var KEYWORD_OPERATORS = { and: true, or: true, div: true, mod: true };
   var LEVELS = [['or'], ['and'], ['=', '!='], ['<', '<=', '>', '>='], ['+', '-'],
@@ -452,6 +453,7 @@
     this.current = normalise(current);
     this.today = (options && options.today) || null;
     this.choice = (options && options.choice) || {};
+    this.data = (options && options.data) || {};
   }
 
   Evaluator.prototype.value = function (expr) {
@@ -512,8 +514,20 @@
       case 'string': return toString(values[0]);
       case 'concat': return values.map(toString).join('');
       case 'contains': return toString(values[0]).indexOf(toString(values[1])) >= 0;
+      case 'pulldata': return this.pulldata.apply(this, values.map(toString));
       default: return toString(values[0]) ? values[0] : values[1];  // coalesce
     }
+  };
+
+  /* The column of the first row of file.csv whose key column holds the key; '' when none. */
+  Evaluator.prototype.pulldata = function (file, column, keyColumn, key) {
+    var rows = Object.prototype.hasOwnProperty.call(this.data, file + '.csv') ? this.data[file + '.csv'] : [];
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i][keyColumn] === key) {
+        return Object.prototype.hasOwnProperty.call(rows[i], column) ? rows[i][column] : '';
+      }
+    }
+    return '';
   };
 
   function evaluate(expr, answers, current, options) {

@@ -55,11 +55,12 @@
     return trees[source];
   }
 
-  /* Whether an expression holds; one that cannot be read is false (publication refused those). */
-  function holds(source, values, current, choice) {
+  /* Whether an expression holds; one that cannot be read is false (publication refused those).
+     data: the survey's pulldata() tables. */
+  function holds(source, values, current, choice, data) {
     if (!tree(source)) { return false; }
     try {
-      return Expr.evaluateBool(tree(source), values, current, choice ? { choice: choice } : undefined);
+      return Expr.evaluateBool(tree(source), values, current, { choice: choice, data: data });
     } catch (e) { return false; }
   }
 
@@ -107,16 +108,19 @@
     return values;
   }
 
-  /* What a calculate question stores, as text (flow.calculated). */
-  function calculated(question, values) {
+  /* What a calculate question stores, as text (flow.calculated); data: the survey's
+     pulldata() tables. */
+  function calculated(question, values, data) {
     if (!tree(question.calculation || '')) { return ''; }
     try {
-      return String(Expr.toString(Expr.evaluate(tree(question.calculation), values)));
+      return String(Expr.toString(Expr.evaluate(tree(question.calculation), values, undefined, { data: data })));
     } catch (e) { return ''; }
   }
 
-  function relevantOn(page, name, values) {
-    return (page.relevant[name] || []).every(function (condition) { return holds(condition, values); });
+  function relevantOn(page, name, values, data) {
+    return (page.relevant[name] || []).every(function (condition) {
+      return holds(condition, values, undefined, undefined, data);
+    });
   }
 
   /* Every question in form order with its relevance and the answer that stands, decided on
@@ -127,9 +131,11 @@
     var kept = {};
     s.pages.forEach(function (page) {
       page.questions.forEach(function (name) {
-        var relevant = relevantOn(page, name, kept);
+        var relevant = relevantOn(page, name, kept, s.definition.data_files);
         var value = answers[name];
-        if (index[name].type === 'calculate') { value = relevant ? calculated(index[name], kept) : ''; }
+        if (index[name].type === 'calculate') {
+          value = relevant ? calculated(index[name], kept, s.definition.data_files) : '';
+        }
         visit(name, relevant, value);
         if (relevant && !empty(value)) { kept[name] = typed(index[name], value); }
       });
@@ -184,7 +190,7 @@
       var filtered = list.filter(function (c) {
         var choice = { name: c.name };
         Object.keys(c.attributes || {}).forEach(function (k) { choice[k] = c.attributes[k]; });
-        return holds(question.choice_filter, values, undefined, choice);
+        return holds(question.choice_filter, values, undefined, choice, s.definition.data_files);
       });
       var waiting = Expr.references(tree(question.choice_filter) || {}).some(function (name) { return empty(values[name]); });
       list = filtered.length || !waiting ? filtered : list;
@@ -255,6 +261,7 @@
       return position(numbers) ? { value: numbers.join(' ') } : { code: 'geopoint' };
     }
     if (kind === 'consent') { return { value: CONSENTED.indexOf(value.toLowerCase()) >= 0 ? 'yes' : '' }; }
+    if (kind === 'trigger') { return { value: value.toUpperCase() === 'OK' ? 'OK' : '' }; }
     if (Array.from(value).length > MAX_TEXT) { return { code: 'too_long' }; }  // characters, not UTF-16 units
     return { value: value };
   }
@@ -317,7 +324,9 @@
     if (question.constraint) {
       var values = evaluation(s, answers);
       values[question.name] = typed(question, value);
-      if (!holds(question.constraint, values, typed(question, value))) { return 'not_accepted'; }
+      if (!holds(question.constraint, values, typed(question, value), undefined, s.definition.data_files)) {
+        return 'not_accepted';
+      }
     }
     return null;
   }
@@ -342,8 +351,8 @@
     page.questions.forEach(function (name) {
       var question = all[name];
       var values = evaluation(s, accepted);
-      if (question.type === 'note' || !relevantOn(page, name, values)) { return; }
-      var given = question.type === 'calculate' ? { value: calculated(question, values) }
+      if (question.type === 'note' || !relevantOn(page, name, values, s.definition.data_files)) { return; }
+      var given = question.type === 'calculate' ? { value: calculated(question, values, s.definition.data_files) }
         : question.read_only ? { value: initial(question) }  // shown, never changed
           : answer(s, question, answers[name], accepted);
       var code = given.code || problem(s, question, given.value, accepted);

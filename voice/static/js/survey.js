@@ -11,6 +11,8 @@
   var Flow = window.VoiceFlow;
   var earlier = {};
   try { earlier = JSON.parse(form.getAttribute('data-answers') || '{}'); } catch (e) { earlier = {}; }
+  var files = {};  // the tables pulldata() reads, when the survey has any
+  try { files = JSON.parse(form.getAttribute('data-files') || '{}'); } catch (e) { files = {}; }
 
   var questions = Array.prototype.slice.call(form.querySelectorAll('.question'));
 
@@ -35,7 +37,7 @@
     }
     var field = form.elements[name];
     if (!field) { return ''; }
-    if (type === 'consent') { return field.checked ? 'yes' : ''; }
+    if (field.type === 'checkbox') { return field.checked ? field.value : ''; }  // consent, trigger
     return Flow.typed({ type: type }, (field.value || '').trim());
   }
 
@@ -46,7 +48,7 @@
     // In page order, a hidden question's answer counts as none: the server's relevance.
     questions.forEach(function (node) {
       var source = node.getAttribute('data-relevant');
-      var visible = !source || Flow.holds(source, answers);
+      var visible = !source || Flow.holds(source, answers, undefined, undefined, files);
       node.hidden = !visible;
       if (visible) { shown.push(node.getAttribute('data-name')); }
       answers[node.getAttribute('data-name')] = valueOf(node);

@@ -403,7 +403,7 @@
     }
     var field = node.querySelector('textarea, select, input');
     if (!field) { return; }
-    if (question.type === 'consent') { field.checked = value === 'yes'; } else { field.value = empty(value) ? '' : value; }
+    if (field.type === 'checkbox') { field.checked = value === field.value; } else { field.value = empty(value) ? '' : value; }
   }
 
   function read(node, question) {
@@ -420,7 +420,7 @@
     if (question.type === 'select_multiple') { return Array.prototype.map.call(checked, function (i) { return i.value; }); }
     if (question.type === 'select_one') { return checked.length ? checked[0].value : ''; }
     var field = node.querySelector('textarea, select, input');
-    if (question.type === 'consent') { return field.checked ? 'yes' : ''; }
+    if (field.type === 'checkbox') { return field.checked ? field.value : ''; }  // consent, trigger
     return field.value;
   }
 
@@ -472,7 +472,10 @@
     var relevantPages = s.pages.map(function (p, i) { return i; }).filter(function (i) { return pageHasQuestions(s, i, draft); });
     var position = relevantPages.indexOf(draft.page) + 1;
     var previous = nextPage(s, draft.page, draft, -1);
-    var names = page.questions.filter(function (name) { return name !== s.consent_question; });
+    // A calculation has nothing to draw (the bundle holds no markup for it): Flow works it out.
+    var names = page.questions.filter(function (name) {
+      return name !== s.consent_question && questionIndex(s)[name].type !== 'calculate';
+    });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
     var saveState = h('p', { 'class': 'save-state muted', role: 'status', 'data-save-state': 'idle' });
