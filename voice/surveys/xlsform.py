@@ -114,6 +114,8 @@ IMPORT_MESSAGES = {
     "media_capture": N_("%(type)s questions record photos, drawings, sound, video or files, which "
                         "can identify a resident and which surveys do not store: this row is left "
                         "out of the survey."),
+    "map_feature": N_("%(type)s questions draw a map feature in the OpenMapKit app, which surveys "
+                      "here cannot open: this row is left out of the survey."),
     "unsupported_type": N_("The question type %(type)s is not supported."),
     "unsupported_column": N_("The %(column)s column is not supported."),
     "required_expression": N_("required must be yes or no, not an expression (%(value)s)."),
@@ -331,6 +333,9 @@ def _read_bytes(source: str | PathLike | bytes) -> tuple[bytes, str]:
         raise refusal(None, None, None, "unreadable", {"detail": err.strerror or str(err)}) from None
 
 
+_ONE_ROW_SHEETS = ("settings", "entities")
+
+
 def _read_sheets(content: bytes, filename: str) -> DefinitionData:
     """The workbook's sheets, read by the one table reader, in the shape pyxform converts."""
     if not content:
@@ -349,6 +354,8 @@ def _read_sheets(content: bytes, filename: str) -> DefinitionData:
     sheets = {}
     for name in SUPPORTED_SHEET_NAMES & set(tables):
         header, rows = _pyxform_sheet(tables[name])
+        if name in _ONE_ROW_SHEETS:  # pyxform reads their first row: the padding of a CSV form's lines is not it
+            rows = [row for row in rows if row]
         sheets[name], sheets[f"{name}_header"] = rows, [dict.fromkeys(header)] if header else []
     return DefinitionData(sheet_names=list(tables), **sheets)
 
@@ -447,7 +454,11 @@ def _left_out_because(raw_type: str, appearance: str) -> str | None:
         return "contact_details"
     if type_ in _CAPTURE_TYPES or set(appearance.lower().split()) & set(_CAPTURE_APPEARANCES):
         return "media_capture"
+    if type_.split(" ")[0] == "osm":
+        return "map_feature"
     return None
+
+
 def _attached_files(rows: _SurveyRows, attachments: Mapping[str, bytes]) -> dict[str, Records]:
     """The attached files the form reads, by file name: the choices of each
     ``select_*_from_file`` row and the tables of each ``pulldata()``. A file the form names
@@ -510,14 +521,14 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         return
     if type_ in _SUPPORTED_TYPES or type_ in _IGNORED_TYPES:
         return
-    if type_ in _KNOWN_UNSUPPORTED or head in _KNOWN_UNSUPPORTED:  # "osm <list>" too
+    if type_ in _KNOWN_UNSUPPORTED or head in _KNOWN_UNSUPPORTED:
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
 
 
 _BEGIN_LOOP = ("begin loop over ", "begin_loop over ")
 _KNOWN_UNSUPPORTED = ("geotrace", "geoshape", "background-geopoint",
-                      "xml-external", "csv-external", "osm")
+                      "xml-external", "csv-external")
 
 
 def _to_json(data: DefinitionData) -> dict:

@@ -56,13 +56,13 @@ REFUSED = {
     # file: (sheet, row, column, code)
     # Its choice lists are CSV files that the fixtures do not hold.
     "UCL_Biomass_Plot_Form.xlsx": ("survey", 16, "type", "missing_attachment"),
-    # Its select_one_external imports; the OpenMapKit (osm) question after it does not.
-    "case_insensitivity.xlsx": ("survey", 4, "type", "unsupported_type"),
     "duplicate_columns.xlsx": ("survey", 1, "label", "duplicate_column"),
     "xlsform_spec_test.xlsx": ("survey", 15, "repeat_count", "unsupported_column"),
 }
 IMPORTED = {
     # file: (question names and types, languages)
+    # Upper-case sheets and columns; its OpenMapKit (osm) question is left out with a notice.
+    "case_insensitivity.xlsx": ({"q1": "select_one", "q2": "select_one"}, ["en"]),
     "choice_filter_test.xlsx": (
         {"state": "select_one", "county": "select_one", "city": "select_one"}, ["en"]),
     "field-list.xlsx": ({"table_list_question": "select_one"}, ["en", "zh"]),
@@ -349,8 +349,6 @@ FIXTURE_FORMS = sorted(SHARED.glob("*.xls*")) + PYXFORM_FORMS if SHARED.is_dir()
 STILL_REFUSED = {
     "tutorial.xls": "repeats", "repeat_date_test.xls": "repeats (repeat_count)",
     "xlsform_spec_test.xlsx": "repeats (repeat_count)",
-    "case_insensitivity.xlsx": "an OpenMapKit (osm) question", "case_insensitivity.xls": "an OpenMapKit (osm) question",
-    "case_insensitivity.csv": "an OpenMapKit (osm) question",
     "UCL_Biomass_Plot_Form.xlsx": "its CSV choice lists are not among the fixtures",
 }
 
@@ -412,6 +410,15 @@ def test_contact_and_device_details_are_left_out_with_a_notice_not_refused(metad
     assert (notice.sheet, notice.line, notice.column, notice.code) == ("survey", 3, "type", "contact_details")
     assert str(notice) == (f"Sheet survey, row 3, column type: {metadata} questions collect contact or device "
                            "details, which surveys do not store: this row is left out of the survey.")
+
+
+@needs_shared
+def test_an_openmapkit_question_is_left_out_with_a_notice_not_refused():
+    read = read_xlsform(SHARED / "case_insensitivity.xlsx")
+    (notice,) = [problem for problem in read.left_out if problem.code == "map_feature"]
+    assert (notice.sheet, notice.line, notice.column) == ("survey", 4, "type")
+    assert "OpenMapKit" in str(notice) and "osm" in str(notice)
+    assert "osm" not in {question.type for question in iter_questions(read.definition)}
 
 
 @pytest.mark.parametrize("capture", [("image", None), ("audio", None), ("video", None), ("file", None),
