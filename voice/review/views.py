@@ -18,7 +18,7 @@ from weasyprint import CSS, HTML
 from .. import spreadsheets
 from ..extensions import db
 from ..models import Action, Campaign, Geography, Indicator
-from ..labels import session_kind_choices
+from ..labels import channel_groups, session_kind_choices
 from ..security import roles_required
 from . import aggregates as agg, charts, exports, indicator_view, operations, presentation, priorities, themes
 from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
@@ -70,19 +70,24 @@ def _select(slug: str) -> Selection:
     indicator = next((i for i in indicators if i.code == request.args.get("indicator")), None)
     indicator = indicator or (indicators[0] if indicators else None)
     geographies = list(db.session.scalars(select(Geography).order_by(Geography.level, Geography.name)))
-    group_options = []
-    for key in campaign.group_keys or []:
-        if key == "language":
-            continue
-        group_options.extend((f"{key}={value}", f"{key}: {value}") for value in agg.group_values(campaign.id, key))
+    group_options = _group_options(campaign, locale)
     args = {name: request.args.get(name, "") for name in ("period", "geography", "language", "channel", "group",
                                                           "indicator", "shade")}
     args["period"] = period.label if period else "all"
     if indicator is not None:
         args["indicator"] = indicator.code
     options = {"periods": periods, "geographies": geographies, "languages": campaign.languages or [],
-               "channels": agg.channels(campaign.id), "groups": group_options, "indicators": indicators}
+               "channels": channel_groups(agg.channels(campaign.id)), "groups": group_options,
+               "indicators": indicators}
     return Selection(campaign, filters, geography, indicator, args, options, locale)
+
+
+def _group_options(campaign: Campaign, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The group filter's (group name, [("key=value", value's name)]) sections; language has its own filter."""
+    labels = presentation.group_labels(campaign, locale)
+    return [(labels[key].name, [(f"{key}={value}", presentation.group_value_label(labels, key, value))
+                                for value in agg.group_values(campaign.id, key)])
+            for key in campaign.group_keys or [] if key != "language"]
 
 
 def _query(selection: Selection, **overrides) -> dict[str, str]:
@@ -163,10 +168,20 @@ def _share(cell) -> float | None:
     return None if cell is None or cell.share is None else 100 * cell.share
 
 
+def _names(selection: Selection) -> dict[str, Any]:
+    """What the pages name by key (codes, indicators, places, the chosen group) in the reader's language."""
+    locale = selection.locale
+    group = dict(choice for _name, choices in selection.options["groups"] for choice in choices)
+    return {"codes": presentation.code_labels(locale),
+            "indicators": {i.code: presentation.indicator_label(i, locale) for i in selection.options["indicators"]},
+            "places": {g.code: g.name_in(locale) for g in selection.options["geographies"]},
+            "group": group.get(selection.args["group"], "")}
+
+
 def _render(template: str, selection: Selection, **context):
     return render_template(template, selection=selection, args=selection.args, options=selection.options,
                            campaign=selection.campaign, query=lambda **o: _query(selection, **o),
-                           status_labels=STATUS_LABELS, TOTAL=TOTAL, **context)
+                           status_labels=STATUS_LABELS, TOTAL=TOTAL, names=_names(selection), **context)
 
 
 @bp.route("/")
