@@ -17,6 +17,7 @@ from weasyprint import CSS, HTML
 
 from .. import spreadsheets
 from ..extensions import db
+from ..i18n import format_points, format_signed, locale_info
 from ..models import Action, Campaign, Geography, Indicator
 from ..labels import channel_groups, session_kind_choices
 from ..security import roles_required
@@ -107,11 +108,12 @@ def _joined(selection: Selection) -> dict[str, Any] | None:
 
 def _charts(view: dict[str, Any] | None, joined: dict[str, Any] | None, selection: Selection) -> dict[str, Any]:
     hidden = _("fewer than %(n)d", n=presentation.threshold())
+    rtl = locale_info().dir == "rtl"
     result = {}
     if view is not None:
         result.update(_code_charts(view, hidden))
     if joined is not None:
-        result.update(_joined_charts(joined, hidden))
+        result.update(_joined_charts(joined, rtl))
         result.update(_map_chart(joined, selection.args.get("shade"), hidden))
     return result
 
@@ -123,16 +125,17 @@ def _code_charts(view: dict[str, Any], hidden: str) -> dict[str, str]:
         rows = [{"label": row["label"], "value": None if row["cell"].share is None else 100 * row["cell"].share}
                 for row in view[kind]]
         result[kind] = charts.bar_chart(rows, title=title, desc=_("The table below gives the same figures."),
-                                        hidden_label=hidden, ident=f"bars-{kind}")
+                                        hidden_label=hidden, ident=f"bars-{kind}", number=format_points)
     return result
 
 
-def _joined_charts(joined: dict[str, Any], hidden: str) -> dict[str, str]:
+def _joined_charts(joined: dict[str, Any], rtl: bool) -> dict[str, str]:
     label = joined["label"]
     trend = charts.trend_chart(
         joined["periods"], [{"label": row["label"], "values": row["trend"]} for row in joined["rows"]],
         title=_("%(indicator)s over time, by place", indicator=label),
-        desc=_("The trend table gives the same figures."), ident="trend")
+        desc=_("The trend table gives the same figures."), ident="trend", number=format_points,
+        y_label=label, rtl=rtl)
     quadrant = charts.quadrant_chart(
         joined["points"],
         y_split=None if joined["barrier_total"] is None or joined["barrier_total"].share is None
@@ -143,7 +146,8 @@ def _joined_charts(joined: dict[str, Any], hidden: str) -> dict[str, str]:
         x_label=_("Indicator gap (points worse than the average)"),
         y_label=_("Residents raising linked barriers"),
         quadrant_labels=[_("Both say it is hard"), _("Residents say it is hard"), _("Both say it is better"),
-                         _("Indicator worse, residents quiet")], ident="quadrant")
+                         _("Indicator worse, residents quiet")], ident="quadrant",
+        number=format_points, signed=format_signed, rtl=rtl)
     return {"trend": trend, "quadrant": quadrant}
 
 
@@ -160,7 +164,7 @@ def _map_chart(joined: dict[str, Any], shade: str | None, hidden: str) -> dict[s
                  for row in joined["rows"]]
         title = _("%(indicator)s by place (%(period)s)", indicator=joined["label"], period=joined["period"] or "")
     chart = charts.map_chart(areas, title=title, desc=_("The table below gives the same figures."),
-                             hidden_label=hidden, unit_suffix="%", ident="map")
+                             hidden_label=hidden, number=format_points, ident="map")
     return {"map": chart, "map_title": title, "map_areas": areas}
 
 
