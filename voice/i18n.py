@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
-from babel.numbers import get_plus_sign_symbol
+from babel.numbers import get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -138,8 +138,10 @@ def format_points(points: float, digits: int = 0) -> str:
 
 def format_signed(value: float, digits: int = 1) -> str:
     """A change with its sign always written, in the locale's symbols."""
-    text = format_number(value, digits)
-    return get_plus_sign_symbol(get_locale()) + text if value > 0 else text
+    text = format_number(abs(value), digits)
+    if text == format_number(0, digits):  # rounds to nothing: no sign
+        return text
+    return (get_plus_sign_symbol if value > 0 else get_minus_sign_symbol)(get_locale()) + text
 
 
 def isolated(text: str) -> Markup:

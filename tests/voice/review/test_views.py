@@ -4,10 +4,12 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from voice.extensions import db
+from voice.i18n import format_points, format_signed
 from voice.models import Action, AuditEvent
 
 from ...helpers import post_form
@@ -124,3 +126,20 @@ def test_filters_narrowing_below_the_threshold_hide_everything(client, signed_in
     page = client.get("/review/town?period=2026&language=am").get_data(as_text=True)
     assert "too few residents" in page
     assert "redacted am" not in page
+
+
+def test_numbers_are_written_the_readers_way_each_in_its_own_left_to_right_run(client, signed_in, town):
+    signed_in("committee")
+    french = client.get("/review/town?period=2026&lang=fr").get_data(as_text=True)
+    assert '<td class="num"><bdi dir="ltr">55\xa0%</bdi></td>' in french  # French puts a space before %
+    hebrew = client.get("/review/town/indicators?period=2026&indicator=kr&lang=he").get_data(as_text=True)
+    assert '<bdi dir="ltr">62.0%</bdi>' in hebrew and "<th scope=\"row\"><bdi>צפון</bdi></th>" in hebrew
+
+
+@pytest.mark.parametrize("locale, rise, fall, share", [
+    ("en", "+4.8", "-4.8", "62.3%"), ("he", "\u200e+4.8", "\u200e-4.8", "62.3%"),
+    ("fr", "+4,8", "-4,8", "62,3\xa0%"), ("ar", "\u200e+4.8", "\u200e-4.8", "62.3%")])
+def test_signs_and_shares_follow_the_locale(app, locale, rise, fall, share):
+    with app.test_request_context(f"/?lang={locale}"):
+        assert (format_signed(4.83), format_signed(-4.83), format_points(62.34, 1)) == (rise, fall, share)
+        assert "+" not in format_signed(0.0)
