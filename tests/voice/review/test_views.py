@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
 import pytest
@@ -143,3 +144,30 @@ def test_signs_and_shares_follow_the_locale(app, locale, rise, fall, share):
     with app.test_request_context(f"/?lang={locale}"):
         assert (format_signed(4.83), format_signed(-4.83), format_points(62.34, 1)) == (rise, fall, share)
         assert "+" not in format_signed(0.0)
+
+
+def joined_table(page: str) -> str:
+    return page.split('class="figures joined-table"')[1].split("</table>")[0]
+
+
+def test_indicator_values_follow_the_period_filter(client, signed_in, town):
+    signed_in("committee")
+    page = client.get("/review/town/indicators?period=2025&indicator=kr&lang=en").get_data(as_text=True)
+    assert "60.0%" in joined_table(page) and "62.0%" not in page  # 2025's value; 2026's nowhere, trend included
+    later = client.get("/review/town/indicators?period=2027&indicator=kr&lang=en").get_data(as_text=True)
+    assert "This indicator has no value for 2027" in later
+    assert not re.search(r"\d+\.\d%", joined_table(later))  # no earlier year's value in its place
+    assert "See 2026 instead" in later and "period=2026" in later
+
+
+def test_a_table_mostly_hidden_by_group_shows_places_whole_and_says_so(client, signed_in, town):
+    """In 2026 every language cell of the joined table is hidden (3 Amharic-speaking children
+    measured in North, 2 Amharic-speaking residents): the page drops the split and says why."""
+    signed_in("committee")
+    page = client.get("/review/town/indicators?period=2026&indicator=kr&lang=en").get_data(as_text=True)
+    table = joined_table(page)
+    assert "Split by language, most of this table would read" in page
+    assert "Gap between groups" not in table and 'lang="am"' not in table and "62.0%" in table
+    assert re.search(r'<div class="table-wrap" tabindex="0" role="region" aria-labelledby="joined-caption">', page)
+    export = client.get("/review/town/export?table=joined&format=csv&period=2026").get_data(as_text=True)
+    assert "\nNorth,am," in export.replace("\r\n", "\n")  # the download keeps the split
