@@ -15,7 +15,8 @@ from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, res
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import (available_locales, check_catalogs, format_number, format_points, format_signed, isolated,
-                   language_name, locale_info, remember_requested_locale, select_locale)
+                   language_name, language_name_for_reader, locale_info, remember_requested_locale,
+                   select_locale)
 from .labels import channel_label, role_choices
 from .security import add_security_headers, check_every_route_declares_access
 from .timezones import format_local, site_zone
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def template_globals() -> dict[str, Any]:
     return {"locale_info": locale_info(), "locales": available_locales(),
             "role_names": dict(role_choices()), "language_name": language_name,
+            "language_name_for_reader": language_name_for_reader,
             "channel_label": channel_label, "site_zone": site_zone}
 
 

@@ -108,6 +108,14 @@ def language_name(code: str) -> str:
         return code
 
 
+def language_name_for_reader(code: str) -> str:
+    """A language's name in the reader's language (Amharic, not አማርኛ, for an English reader)."""
+    try:
+        return Locale.parse(code).get_display_name(get_locale()).capitalize()
+    except (ValueError, TypeError):
+        return code
+
+
 # Latin, Arabic (،), Ethiopic (፣) and ideographic (、) commas: people type their keyboard's own.
 _COMMAS = re.compile(r"[,،፣、]")
 

@@ -171,3 +171,15 @@ def test_a_table_mostly_hidden_by_group_shows_places_whole_and_says_so(client, s
     assert re.search(r'<div class="table-wrap" tabindex="0" role="region" aria-labelledby="joined-caption">', page)
     export = client.get("/review/town/export?table=joined&format=csv&period=2026").get_data(as_text=True)
     assert "\nNorth,am," in export.replace("\r\n", "\n")  # the download keeps the split
+
+
+def test_a_quote_names_its_language_and_codes_for_the_reader(client, signed_in, town):
+    signed_in("committee")
+    page = client.get("/review/town?period=2026&lang=en").get_data(as_text=True)
+    quote = page.split('<figure class="quote"><blockquote lang="he" dir="auto">redacted he')[1].split("</figure>")[0]
+    assert "The resident's own words, in Hebrew" in quote and '(<bdi lang="he">עברית</bdi>)' in quote
+    assert '<span class="tag"><bdi>Cost</bdi></span>' in quote and "barrier.cost" not in quote
+    hebrew = client.get("/review/town?period=2026&lang=he").get_data(as_text=True)
+    quote = hebrew.split('<figure class="quote">')[1].split("</figure>")[0]
+    assert "דברי התושב או התושבת עצמם, בעברית" in quote and "(<bdi" not in quote  # no need to name it twice
+    assert "<bdi>barrier.cost</bdi>" not in quote and quote.count('class="tag"') >= 1
