@@ -83,10 +83,11 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, title: str, desc: str, hidden_l
     return Markup("".join(html) + "</div>")
 
 
-def _axis(ticks: Sequence[tuple[float, str]], rtl: bool) -> Markup:
-    """The vertical axis' numbers in their own column ({y in px: label}), beside the plot."""
-    x, anchor = (6, "start") if rtl else (AXIS_WIDTH - 6, "end")
-    body = [_text(f"{x}", y + 4, label, text_anchor=anchor, fill="#4a5466") for y, label in ticks]
+def _axis(ticks: Sequence[tuple[float, str]]) -> Markup:
+    """The vertical axis' numbers in their own column ({y in px: label}), beside the plot (on its
+    left or right as the page runs). Centred: a renderer that reads start and end by the page's
+    direction (WeasyPrint) draws them in the same place as one that does not."""
+    body = [_text(f"{AXIS_WIDTH / 2:.0f}", y + 4, label, text_anchor="middle", fill="#4a5466") for y, label in ticks]
     return _svg(f'class="axis" width="{AXIS_WIDTH}" height="{PLOT_HEIGHT}"', body)
 
 
@@ -125,7 +126,7 @@ def trend_chart(periods: Sequence[str], series: Sequence[dict[str, Any]], *, tit
         body += [f'<circle cx="{x:.2f}%" cy="{y:.1f}" r="4" fill="{colour}"/>' for x, y in points]
         legend.append(f'<li>{_swatch(colour)}<bdi>{escape(s["label"])}</bdi></li>')
     return Markup(f'<div class="xy-chart"><p class="axis-title">{escape(y_label)}</p>'
-                  f'<div class="plot-row">{_axis(ticks, rtl)}{_plot(title, desc, ident, body)}</div>'
+                  f'<div class="plot-row">{_axis(ticks)}{_plot(title, desc, ident, body)}</div>'
                   f'<ul class="chart-legend">{"".join(legend)}</ul></div>')
 
 
@@ -163,7 +164,7 @@ def quadrant_chart(points: Sequence[dict[str, Any]], *, y_split: float | None, t
     body.append(f'<line x1="0%" x2="100%" y1="{cy:.1f}" y2="{cy:.1f}" stroke="#5b6577" stroke-dasharray="4 3"/>')
     for value, anchor in ((-span_x, "start"), (0.0, "middle"), (span_x, "end")):
         x, _y = xy(value, 0)
-        body.append(_text(x, PLOT_HEIGHT - 8, signed(value) if value else number(0), fill="#4a5466",
+        body.append(_text(x, PLOT_HEIGHT - 8, signed(value), fill="#4a5466",
                           text_anchor=_anchor(anchor, rtl)))
     key = []
     for index, p in enumerate(points):
@@ -177,7 +178,7 @@ def quadrant_chart(points: Sequence[dict[str, Any]], *, y_split: float | None, t
     corners = "".join(f'<span class="corner {place}">{escape(label)}</span>' for place, label in
                       zip(("top-end", "top-start", "bottom-start", "bottom-end"), quadrant_labels))
     return Markup(f'<div class="xy-chart quadrant-chart"><p class="axis-title">{escape(y_label)}</p>'
-                  f'<div class="plot-row">{_axis(ticks, rtl)}<div class="plot-area">'
+                  f'<div class="plot-row">{_axis(ticks)}<div class="plot-area">'
                   f'{_plot(title, desc, ident, body)}{corners}</div></div>'
                   f'<p class="axis-title x-title">{escape(x_label)}</p>'
                   f'<ol class="chart-legend point-key">{"".join(key)}</ol></div>')
