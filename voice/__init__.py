@@ -14,9 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, resident, review, sessions, surveys
 from .config import build_config
 from .extensions import babel, csrf, db, login_manager, migrate
-from .i18n import (available_locales, check_catalogs, language_name, locale_info, remember_requested_locale,
+from .i18n import (available_locales, check_catalogs, format_number, format_points, format_signed, isolated,
+                   language_name, language_name_for_reader, locale_info, remember_requested_locale,
                    select_locale)
-from .labels import role_choices
+from .labels import channel_label, role_choices
 from .security import add_security_headers, check_every_route_declares_access
 from .timezones import format_local, site_zone
 
@@ -64,6 +65,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(remember_requested_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(format_local, "localtime")  # |localtime(campaign.time_zone)
+    # Numbers in the reader's locale, each isolated in one left-to-right run: {{ 55.2|points }}.
+    app.add_template_filter(lambda value, digits=0: isolated(format_number(value, digits)), "number")
+    app.add_template_filter(lambda value, digits=0: isolated(format_points(value, digits)), "points")
+    app.add_template_filter(lambda value, digits=1: isolated(format_signed(value, digits)), "signed")
     app.context_processor(template_globals)
     _register_error_pages(app)
 
@@ -75,7 +80,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def template_globals() -> dict[str, Any]:
     return {"locale_info": locale_info(), "locales": available_locales(),
             "role_names": dict(role_choices()), "language_name": language_name,
-            "site_zone": site_zone}
+            "language_name_for_reader": language_name_for_reader,
+            "channel_label": channel_label, "site_zone": site_zone}
 
 
 def _register_error_pages(app: Flask) -> None:

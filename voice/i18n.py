@@ -8,13 +8,16 @@ changes the user's saved setting: only the account settings page does.
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
+from babel.numbers import get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 LOCALE_COOKIE = "voice_lang"
 # The language chosen during this sign-in; signing in or out clears the session, and with it this.
@@ -105,6 +108,14 @@ def language_name(code: str) -> str:
         return code
 
 
+def language_name_for_reader(code: str) -> str:
+    """A language's name in the reader's language (Amharic, not አማርኛ, for an English reader)."""
+    try:
+        return Locale.parse(code).get_display_name(get_locale()).capitalize()
+    except (ValueError, TypeError):
+        return code
+
+
 # Latin, Arabic (،), Ethiopic (፣) and ideographic (、) commas: people type their keyboard's own.
 _COMMAS = re.compile(r"[,،፣、]")
 
@@ -112,3 +123,35 @@ _COMMAS = re.compile(r"[,،፣、]")
 def split_commas(text: str | None) -> list[str]:
     """The non-empty, stripped, de-duplicated parts of a comma-separated field, in order."""
     return list(dict.fromkeys(part.strip() for part in _COMMAS.split(text or "") if part.strip()))
+
+
+# --- Numbers in the reader's locale -------------------------------------------------------
+
+
+def _number_pattern(kind: str, digits: int):
+    """The locale's own decimal or percent pattern with exactly ``digits`` decimals."""
+    pattern = copy(getattr(get_locale(), f"{kind}_formats")[None])
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
+def format_number(value: float, digits: int = 0) -> str:
+    return _number_pattern("decimal", digits).apply(value, get_locale())
+
+
+def format_points(points: float, digits: int = 0) -> str:
+    """A share given in points (0–100) as the locale writes a percentage (55%, 55 %)."""
+    return _number_pattern("percent", digits).apply(points / 100, get_locale())
+
+
+def format_signed(value: float, digits: int = 1) -> str:
+    """A change with its sign always written, in the locale's symbols."""
+    text = format_number(abs(value), digits)
+    if text == format_number(0, digits):  # rounds to nothing: no sign
+        return text
+    return (get_plus_sign_symbol if value > 0 else get_minus_sign_symbol)(get_locale()) + text
+
+
+def isolated(text: str) -> Markup:
+    """A number kept in one left-to-right run, whatever the page's direction: "+11.4", never "11.4+"."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % escape(text)

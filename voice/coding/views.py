@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..i18n import language_name, locale_info
+from ..labels import channel_label
 from ..jobs import queue_job
 from ..models import Code, CodingAssignment, CodingRound, Geography, Job, User, VoiceItem
 from ..nlp_adapter import count_stale_items, ensure_codebook
@@ -262,7 +263,7 @@ def _filter_form() -> ReviewFilterForm:
     form.language.choices = choices([("", _("Any language"))] + [
         (code, language_name(code)) for code in codes.codebook_languages()])
     channels = db.session.scalars(select(VoiceItem.channel).distinct().order_by(VoiceItem.channel))
-    form.channel.choices = choices([("", _("Any channel"))] + [(channel, channel) for channel in channels])
+    form.channel.choices = choices([("", _("Any channel"))] + [(channel, channel_label(channel)) for channel in channels])
     form.geography.choices = choices([(0, _("Any area"))] + [
         (geo.id, geo.name) for geo in db.session.scalars(select(Geography).order_by(Geography.name))])
     return form

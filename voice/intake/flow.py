@@ -211,7 +211,7 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
     """(value, label) pairs a select or geography question offers, choice filter applied
     unless ``filtered`` is False (every choice)."""
     if question.type == "geography":
-        return [(place.code, labels_in(place.names, language) or place.name)
+        return [(place.code, place.name_in(language))
                 for place in geography_codes(form.survey)]
     choices = form.choice_list(question)
     if question.choice_filter and filtered:

@@ -65,6 +65,13 @@ class SurveyVersion(CreatedMixin, db.Model):
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
 
+    @classmethod
+    def definitions_of(cls, campaign_id: int) -> list[dict]:
+        """The published definitions of the campaign's surveys, newest first."""
+        query = (select(cls.definition).join(Survey, Survey.id == cls.survey_id)
+                 .where(Survey.campaign_id == campaign_id).order_by(cls.created_at.desc(), cls.id.desc()))
+        return list(db.session.scalars(query))
+
 
 class SurveyAttachment(CreatedMixin, db.Model):
     """A media file shown in a survey's labels or choices (an XLSForm's image, audio, video).

@@ -352,6 +352,16 @@ def codes_by_id() -> dict[int, Code]:
     return {code.id: code for code in db.session.scalars(select(Code))}
 
 
+def codes_of_items(item_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The keys of the codes each item carries (the tags that count), for the quotes' labels."""
+    query = _applying_tags(select(VoiceItem.id, Code.key).select_from(VoiceItem)).join(Code, Code.id == Tag.code_id)
+    query = query.where(VoiceItem.id.in_(list(item_ids))).order_by(Code.key).distinct()
+    found: dict[int, list[str]] = {}
+    for item_id, key in db.session.execute(query).all():
+        found.setdefault(item_id, []).append(key)
+    return found
+
+
 def quote_candidates(f: Filters, code_id: int, limit: int = 24) -> list[tuple[int, str, str]]:
     """Newest redacted texts carrying a code in the filtered population: (item id, text, language)."""
     query = select(VoiceItem.id, VoiceItem.redacted_text, VoiceItem.language).select_from(VoiceItem)

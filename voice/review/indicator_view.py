@@ -1,8 +1,8 @@
 """The joined view: an indicator's values beside the residents raising its linked codes, by
 place and group, each side protected (``privacy``).
 
-Indicator values are joined on the latest indicator period that starts no later than the
-selected period. ``joined_view`` returns a plain dictionary whose figures are already
+Indicator values are those of the selected period's year (the latest when the whole campaign is
+selected): never an earlier year's under a later filter; the trend runs up to that year. ``joined_view`` returns a plain dictionary whose figures are already
 protected, so templates, charts, the PDF and the exports all show the same, safe numbers.
 """
 from __future__ import annotations
@@ -42,7 +42,17 @@ def joined_view(campaign: Campaign, f: agg.Filters, indicator: Indicator, locale
             "periods": values.periods, "groups": values.groups, "group_key": group_key, "rows": rows,
             "residents": voices.residents, "barriers": voices.per_barrier,
             "barrier_total": voices.barriers.cells.get((TOTAL, TOTAL)), "points": points, "reference": reference,
-            "threshold": n, "linked_codes": voices.linked_codes}
+            "threshold": n, "linked_codes": voices.linked_codes,
+            "earlier_period": None if values.period or f.period is None else latest_before(values.periods, f.period),
+            "shown_groups": [] if mostly_hidden(rows, values.groups) else values.groups}
+
+
+def mostly_hidden(rows: list[dict[str, Any]], groups: list[str]) -> bool:
+    """True when more than half the cells split by group (the indicator's value and the share of
+    residents) would read "fewer than n": the table then shows places without the split."""
+    cells = [(row["groups"][group], row["residents_by_group"].get(group)) for row in rows for group in groups]
+    hidden = sum((value is None) + (voices is None or voices.share is None) for value, voices in cells)
+    return bool(cells) and hidden > len(cells)
 
 
 @dataclass
@@ -69,7 +79,7 @@ def _indicator_values(indicator: Indicator, f: agg.Filters, geo_ids: list[int], 
                       n: int) -> IndicatorValues:
     """Values are hidden where the group measured is smaller than n (by its denominator), with
     complementary hiding along each geography's groups."""
-    periods = IndicatorValue.periods_of(indicator)
+    periods = [p for p in IndicatorValue.periods_of(indicator) if f.period is None or int(p[:4]) <= f.period.year]
     period = matching_period(periods, f.period)
     values = IndicatorValue.rows_of(indicator, tuple(geo_ids) or None, group_key)
     by_key = {(v.geography_id, v.period, v.group_value if v.group_key else ALL_GROUPS): v for v in values}
@@ -157,10 +167,16 @@ def _denominator(value) -> int:
 # ---------------------------------------------------------------- indicator values
 
 def matching_period(available: list[str], period: agg.Period | None) -> str | None:
-    """The latest indicator period that starts no later than the selected one."""
+    """The indicator period of the selected one's year (the latest when none is selected), else None."""
     if not available:
         return None
     if period is None:
         return available[-1]
-    eligible = [p for p in available if int(p[:4]) <= period.year]
-    return eligible[-1] if eligible else available[0]
+    same_year = [p for p in available if int(p[:4]) == period.year]
+    return same_year[-1] if same_year else None
+
+
+def latest_before(available: list[str], period: agg.Period) -> str | None:
+    """The latest indicator period of an earlier year than the selected one (offered, never shown in its place)."""
+    earlier = [p for p in available if int(p[:4]) < period.year]
+    return earlier[-1] if earlier else None

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from ..extensions import db
 from ..models.review import ReviewFactState
 from ..nlp_adapter import representative_quotes
-from .aggregates import Filters, quote_candidates
+from .aggregates import Filters, codes_of_items, quote_candidates
 
 # Quotes change only when items or tags do, which rebuilds the summary rows: each app caches
 # them per build (a bounded number of entries, oldest dropped first).
@@ -23,8 +23,8 @@ def init_app(app: Flask) -> None:
     app.extensions[QUOTE_CACHE] = {}
 
 
-def quotes_for_code(f: Filters, code_id: int, *, k: int = 2) -> list[dict[str, str]]:
-    cache: dict[tuple, list[dict[str, str]]] = current_app.extensions[QUOTE_CACHE]
+def quotes_for_code(f: Filters, code_id: int, *, k: int = 2) -> list[dict]:
+    cache: dict[tuple, list[dict]] = current_app.extensions[QUOTE_CACHE]
     state = db.session.get(ReviewFactState, f.campaign_id)
     key = (f, code_id, k, state.fingerprint if state else None)
     if key not in cache:
@@ -34,10 +34,13 @@ def quotes_for_code(f: Filters, code_id: int, *, k: int = 2) -> list[dict[str, s
     return cache[key]
 
 
-def _quotes(f: Filters, code_id: int, k: int) -> list[dict[str, str]]:
+def _quotes(f: Filters, code_id: int, k: int) -> list[dict]:
+    """The chosen quotes' redacted text, language and every code the resident's text carries."""
     candidates = quote_candidates(f, code_id)
     if not candidates:
         return []
     texts = {item_id: (text, language) for item_id, text, language in candidates}
     chosen = representative_quotes([text for text, _ in texts.values()], list(texts), k=k)
-    return [{"text": texts[item_id][0], "language": texts[item_id][1]} for item_id in chosen]
+    codes = codes_of_items(chosen)
+    return [{"text": texts[item_id][0], "language": texts[item_id][1], "codes": codes.get(item_id, [])}
+            for item_id in chosen]

@@ -17,8 +17,9 @@ from weasyprint import CSS, HTML
 
 from .. import spreadsheets
 from ..extensions import db
+from ..i18n import format_points, format_signed, locale_info
 from ..models import Action, Campaign, Geography, Indicator
-from ..labels import session_kind_choices
+from ..labels import channel_groups, session_kind_choices
 from ..security import roles_required
 from . import aggregates as agg, charts, exports, indicator_view, operations, presentation, priorities, themes
 from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
@@ -70,19 +71,24 @@ def _select(slug: str) -> Selection:
     indicator = next((i for i in indicators if i.code == request.args.get("indicator")), None)
     indicator = indicator or (indicators[0] if indicators else None)
     geographies = list(db.session.scalars(select(Geography).order_by(Geography.level, Geography.name)))
-    group_options = []
-    for key in campaign.group_keys or []:
-        if key == "language":
-            continue
-        group_options.extend((f"{key}={value}", f"{key}: {value}") for value in agg.group_values(campaign.id, key))
+    group_options = _group_options(campaign, locale)
     args = {name: request.args.get(name, "") for name in ("period", "geography", "language", "channel", "group",
                                                           "indicator", "shade")}
     args["period"] = period.label if period else "all"
     if indicator is not None:
         args["indicator"] = indicator.code
     options = {"periods": periods, "geographies": geographies, "languages": campaign.languages or [],
-               "channels": agg.channels(campaign.id), "groups": group_options, "indicators": indicators}
+               "channels": channel_groups(agg.channels(campaign.id)), "groups": group_options,
+               "indicators": indicators}
     return Selection(campaign, filters, geography, indicator, args, options, locale)
+
+
+def _group_options(campaign: Campaign, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The group filter's (group name, [("key=value", value's name)]) sections; language has its own filter."""
+    labels = presentation.group_labels(campaign, locale)
+    return [(labels[key].name, [(f"{key}={value}", presentation.group_value_label(labels, key, value))
+                                for value in agg.group_values(campaign.id, key)])
+            for key in campaign.group_keys or [] if key != "language"]
 
 
 def _query(selection: Selection, **overrides) -> dict[str, str]:
@@ -102,11 +108,12 @@ def _joined(selection: Selection) -> dict[str, Any] | None:
 
 def _charts(view: dict[str, Any] | None, joined: dict[str, Any] | None, selection: Selection) -> dict[str, Any]:
     hidden = _("fewer than %(n)d", n=presentation.threshold())
+    rtl = locale_info().dir == "rtl"
     result = {}
     if view is not None:
         result.update(_code_charts(view, hidden))
     if joined is not None:
-        result.update(_joined_charts(joined, hidden))
+        result.update(_joined_charts(joined, rtl))
         result.update(_map_chart(joined, selection.args.get("shade"), hidden))
     return result
 
@@ -118,16 +125,17 @@ def _code_charts(view: dict[str, Any], hidden: str) -> dict[str, str]:
         rows = [{"label": row["label"], "value": None if row["cell"].share is None else 100 * row["cell"].share}
                 for row in view[kind]]
         result[kind] = charts.bar_chart(rows, title=title, desc=_("The table below gives the same figures."),
-                                        hidden_label=hidden, ident=f"bars-{kind}")
+                                        hidden_label=hidden, ident=f"bars-{kind}", number=format_points)
     return result
 
 
-def _joined_charts(joined: dict[str, Any], hidden: str) -> dict[str, str]:
+def _joined_charts(joined: dict[str, Any], rtl: bool) -> dict[str, str]:
     label = joined["label"]
     trend = charts.trend_chart(
         joined["periods"], [{"label": row["label"], "values": row["trend"]} for row in joined["rows"]],
         title=_("%(indicator)s over time, by place", indicator=label),
-        desc=_("The trend table gives the same figures."), ident="trend")
+        desc=_("The trend table gives the same figures."), ident="trend", number=format_points,
+        y_label=label, rtl=rtl)
     quadrant = charts.quadrant_chart(
         joined["points"],
         y_split=None if joined["barrier_total"] is None or joined["barrier_total"].share is None
@@ -138,7 +146,8 @@ def _joined_charts(joined: dict[str, Any], hidden: str) -> dict[str, str]:
         x_label=_("Indicator gap (points worse than the average)"),
         y_label=_("Residents raising linked barriers"),
         quadrant_labels=[_("Both say it is hard"), _("Residents say it is hard"), _("Both say it is better"),
-                         _("Indicator worse, residents quiet")], ident="quadrant")
+                         _("Indicator worse, residents quiet")], ident="quadrant",
+        number=format_points, signed=format_signed, rtl=rtl)
     return {"trend": trend, "quadrant": quadrant}
 
 
@@ -155,7 +164,7 @@ def _map_chart(joined: dict[str, Any], shade: str | None, hidden: str) -> dict[s
                  for row in joined["rows"]]
         title = _("%(indicator)s by place (%(period)s)", indicator=joined["label"], period=joined["period"] or "")
     chart = charts.map_chart(areas, title=title, desc=_("The table below gives the same figures."),
-                             hidden_label=hidden, unit_suffix="%", ident="map")
+                             hidden_label=hidden, number=format_points, ident="map")
     return {"map": chart, "map_title": title, "map_areas": areas}
 
 
@@ -163,10 +172,20 @@ def _share(cell) -> float | None:
     return None if cell is None or cell.share is None else 100 * cell.share
 
 
+def _names(selection: Selection) -> dict[str, Any]:
+    """What the pages name by key (codes, indicators, places, the chosen group) in the reader's language."""
+    locale = selection.locale
+    group = dict(choice for _name, choices in selection.options["groups"] for choice in choices)
+    return {"codes": presentation.code_labels(locale),
+            "indicators": {i.code: presentation.indicator_label(i, locale) for i in selection.options["indicators"]},
+            "places": {g.code: g.name_in(locale) for g in selection.options["geographies"]},
+            "group": group.get(selection.args["group"], "")}
+
+
 def _render(template: str, selection: Selection, **context):
     return render_template(template, selection=selection, args=selection.args, options=selection.options,
                            campaign=selection.campaign, query=lambda **o: _query(selection, **o),
-                           status_labels=STATUS_LABELS, TOTAL=TOTAL, **context)
+                           status_labels=STATUS_LABELS, TOTAL=TOTAL, names=_names(selection), **context)
 
 
 @bp.route("/")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from voice.extensions import db
 from voice.models import AuditEvent, Campaign, Geography, Response, Survey, SurveyVersion, VoiceItem
-from voice.intake import responses
+from voice.intake import flow, responses
 from voice.intake.responses import ResponseConflict, UnknownQuestion, store_response
 
 DEFINITION = {
@@ -102,3 +102,14 @@ def test_control_characters_are_dropped_not_refused(version):
                             answers={**ANSWERS, "hard": "too\x00 expensive\x1b\n and far"}, consent=True)
     hard = next(a.value for a in stored.response.answers if a.question == "hard")
     assert hard == "too expensive\n and far"
+
+
+def test_a_place_without_a_name_in_the_language_offers_its_own_name(version):
+    """An English interview never offers another language's name for a place (השוק הישן)."""
+    db.session.add(Geography(code="M1", name="Old Market", names={"he": "השוק הישן"}, level="neighbourhood"))
+    db.session.commit()
+    form = flow.Form.of(version.survey, version)
+    area = form.questions()["area"]
+    assert dict(flow.options(form, area, {}, "en"))["M1"] == "Old Market"
+    assert dict(flow.options(form, area, {}, "am"))["M1"] == "Old Market"
+    assert dict(flow.options(form, area, {}, "he"))["M1"] == "השוק הישן"

@@ -26,7 +26,7 @@ def town(app):
     """Two neighbourhoods. In 2026: North has 12 residents (10 he, 2 am), South 8 (all he).
     barrier.cost is raised by 6 North residents (one of them twice, in two answers) and 5
     South ones; a human coder rejected barrier.cost on one more North item. In 2025 North has
-    10 residents, 2 raising barrier.cost."""
+    10 residents, 2 raising barrier.cost. The indicator "kr" has values for 2025 and 2026."""
     import_codebook()
     city = Geography(code="T", name="Town", level="city")
     north = Geography(code="T-N", name="North", names={"he": "צפון"}, level="neighbourhood", parent=city,
@@ -97,7 +97,7 @@ def town(app):
     db.session.add(indicator)
     db.session.flush()
     for geography, base in ((north, 60.0), (south, 70.0)):
-        for period, shift in (("2024", 0.0), ("2025", 2.0)):
+        for period, shift in (("2025", 0.0), ("2026", 2.0)):
             db.session.add(IndicatorValue(indicator_id=indicator.id, geography_id=geography.id, period=period,
                                           group_key=ALL_GROUPS, group_value=ALL_GROUPS, value=base + shift,
                                           numerator=None, denominator=100))

@@ -82,7 +82,7 @@ def test_dashboard_shares_change_and_suppression(app, town):
 def test_joined_view(app, town):
     with app.test_request_context("/?lang=he"):
         view = joined_view(town["campaign"], agg.Filters(town["campaign"].id, Y2026), town["indicator"], "he")
-    assert view["period"] == "2025" and view["periods"] == ["2024", "2025"]
+    assert view["period"] == "2026" and view["periods"] == ["2025", "2026"]
     rows = {row["geography"].code: row for row in view["rows"]}
     assert rows["T-N"]["label"] == "צפון" and rows["T-N"]["value"] == 62.0 and rows["T-S"]["value"] == 72.0
     assert rows["T-N"]["groups"]["am"] is None  # 3 children measured: hidden
@@ -160,7 +160,7 @@ def test_a_place_where_nobody_answered_cannot_be_worked_out_as_zero(app, town):
     east = Geography(code="T-E", name="East", level="neighbourhood", parent=town["city"])
     db.session.add(east)
     db.session.flush()
-    db.session.add(IndicatorValue(indicator_id=town["indicator"].id, geography_id=east.id, period="2025",
+    db.session.add(IndicatorValue(indicator_id=town["indicator"].id, geography_id=east.id, period="2026",
                                   group_key=ALL_GROUPS, group_value=ALL_GROUPS, value=65.0, denominator=100))
     db.session.commit()
     cid = town["campaign"].id

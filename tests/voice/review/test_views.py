@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from voice.extensions import db
+from voice.i18n import format_points, format_signed
 from voice.models import Action, AuditEvent
 
 from ...helpers import post_form
@@ -124,3 +127,59 @@ def test_filters_narrowing_below_the_threshold_hide_everything(client, signed_in
     page = client.get("/review/town?period=2026&language=am").get_data(as_text=True)
     assert "too few residents" in page
     assert "redacted am" not in page
+
+
+def test_numbers_are_written_the_readers_way_each_in_its_own_left_to_right_run(client, signed_in, town):
+    signed_in("committee")
+    french = client.get("/review/town?period=2026&lang=fr").get_data(as_text=True)
+    assert '<td class="num"><bdi dir="ltr">55\xa0%</bdi></td>' in french  # French puts a space before %
+    hebrew = client.get("/review/town/indicators?period=2026&indicator=kr&lang=he").get_data(as_text=True)
+    assert '<bdi dir="ltr">62.0%</bdi>' in hebrew and "<th scope=\"row\"><bdi>צפון</bdi></th>" in hebrew
+
+
+@pytest.mark.parametrize("locale, rise, fall, share", [
+    ("en", "+4.8", "-4.8", "62.3%"), ("he", "\u200e+4.8", "\u200e-4.8", "62.3%"),
+    ("fr", "+4,8", "-4,8", "62,3\xa0%"), ("ar", "\u200e+4.8", "\u200e-4.8", "62.3%")])
+def test_signs_and_shares_follow_the_locale(app, locale, rise, fall, share):
+    with app.test_request_context(f"/?lang={locale}"):
+        assert (format_signed(4.83), format_signed(-4.83), format_points(62.34, 1)) == (rise, fall, share)
+        assert "+" not in format_signed(0.0)
+
+
+def joined_table(page: str) -> str:
+    return page.split('class="figures joined-table"')[1].split("</table>")[0]
+
+
+def test_indicator_values_follow_the_period_filter(client, signed_in, town):
+    signed_in("committee")
+    page = client.get("/review/town/indicators?period=2025&indicator=kr&lang=en").get_data(as_text=True)
+    assert "60.0%" in joined_table(page) and "62.0%" not in page  # 2025's value; 2026's nowhere, trend included
+    later = client.get("/review/town/indicators?period=2027&indicator=kr&lang=en").get_data(as_text=True)
+    assert "This indicator has no value for 2027" in later
+    assert not re.search(r"\d+\.\d%", joined_table(later))  # no earlier year's value in its place
+    assert "See 2026 instead" in later and "period=2026" in later
+
+
+def test_a_table_mostly_hidden_by_group_shows_places_whole_and_says_so(client, signed_in, town):
+    """In 2026 every language cell of the joined table is hidden (3 Amharic-speaking children
+    measured in North, 2 Amharic-speaking residents): the page drops the split and says why."""
+    signed_in("committee")
+    page = client.get("/review/town/indicators?period=2026&indicator=kr&lang=en").get_data(as_text=True)
+    table = joined_table(page)
+    assert "Split by language, most of this table would read" in page
+    assert "Gap between groups" not in table and 'lang="am"' not in table and "62.0%" in table
+    assert re.search(r'<div class="table-wrap" tabindex="0" role="region" aria-labelledby="joined-caption">', page)
+    export = client.get("/review/town/export?table=joined&format=csv&period=2026").get_data(as_text=True)
+    assert "\nNorth,am," in export.replace("\r\n", "\n")  # the download keeps the split
+
+
+def test_a_quote_names_its_language_and_codes_for_the_reader(client, signed_in, town):
+    signed_in("committee")
+    page = client.get("/review/town?period=2026&lang=en").get_data(as_text=True)
+    quote = page.split('<figure class="quote"><blockquote lang="he" dir="auto">redacted he')[1].split("</figure>")[0]
+    assert "The resident's own words, in Hebrew" in quote and '(<bdi lang="he">עברית</bdi>)' in quote
+    assert '<span class="tag"><bdi>Cost</bdi></span>' in quote and "barrier.cost" not in quote
+    hebrew = client.get("/review/town?period=2026&lang=he").get_data(as_text=True)
+    quote = hebrew.split('<figure class="quote">')[1].split("</figure>")[0]
+    assert "דברי התושב או התושבת עצמם, בעברית" in quote and "(<bdi" not in quote  # no need to name it twice
+    assert "<bdi>barrier.cost</bdi>" not in quote and quote.count('class="tag"') >= 1
