@@ -25,10 +25,11 @@ column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``,
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
 or user identifiers are left out with a notice (we do not collect contact details through
 survey questions: DESIGN.md's privacy rules). ``gps`` and ``location`` are ``geopoint``; a
-``hidden`` field is kept as a calculation of its default. Everything else is
-refused: repeats, media questions and media columns, ``*_from_file`` and external
+``hidden`` field is kept as a calculation of its default. ``begin repeat`` is a repeat group
+(nested ones too), its ``repeat_count`` (``jr:count``) an expression. Everything else is
+refused: loops, media questions and media columns, ``*_from_file`` and external
 choices, geo,
-barcode, rank, and the columns ``repeat_count``, ``trigger``; a
+barcode, rank, and the column ``trigger``; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -154,7 +155,7 @@ def _column_name(code: str) -> str:
 
 # --- Import ---------------------------------------------------------------------------
 
-_UNSUPPORTED_COLUMNS = ("repeat_count", "trigger", "save_to")
+_UNSUPPORTED_COLUMNS = ("trigger", "save_to")
 _SUPPORTED_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
@@ -368,16 +369,15 @@ def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
 
 def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     type_ = _normalise_type(raw_type)
-    head = type_.split(" ")[0]
     params = {"type": raw_type.strip()}
 
     def refuse(code: str) -> Invalid:
         return refusal(sheet, number, "type", code, params)
 
-    if type_ in ("begin group", "begin_group", "end group", "end_group"):
+    if type_ in ("begin group", "begin_group", "end group", "end_group", "begin repeat",
+                 "begin_repeat", "end repeat", "end_repeat"):
         return
-    if "repeat" in head or type_ in ("begin repeat", "end repeat", "begin loop",
-                                     "end loop"):
+    if type_ in ("begin loop", "end loop"):
         raise refuse("repeat")
     if any(type_.startswith(external) for external in _EXTERNAL_SELECTS):
         raise refuse("external_choices")
@@ -513,21 +513,41 @@ class _Mapper:
 
     def items(self, children: Iterable[dict]) -> list[Item]:
         items: list[Item] = []
+        children = list(children)
+        counts = self.generated_counts(children)
         for child in children:
             type_ = child.get("type")
+            if child.get("name") in counts.values():
+                continue  # folded back into its repeat's repeat_count
             if type_ == "group" and child.get("control", {}).get("bodyless"):
                 continue  # pyxform's generated meta group (instanceID)
             if type_ in _IGNORED_TYPES or child.get("name") in self.left_out:
                 continue
-            if type_ == "group":
+            if type_ in ("group", "repeat"):
                 items.append(Group(
                     name=child["name"], label=self.texts(child.get("label")),
                     appearance=child.get("control", {}).get("appearance"),
                     relevant=self.expression(child, "relevant"),
-                    children=self.items(child.get("children", []))))
+                    children=self.items(child.get("children", [])),
+                    repeat=type_ == "repeat",
+                    repeat_count=(self.generated_count(children, child) if child["name"] in counts
+                                  else self.expression(child, "jr:count"))))
             else:
                 items.append(self.question(child))
         return items
+
+    def generated_counts(self, children: list[dict]) -> dict[str, str]:
+        """Repeat name -> the calculate pyxform made of a repeat_count that is not a bare
+        ${reference} (``<repeat>_count``, no row of its own): the count is the repeat's."""
+        names = {child.get("name") for child in children if child.get("type") == "calculate"
+                 and self.rows.row_of(child.get("name")) is None}
+        return {child["name"]: f"{child['name']}_count" for child in children
+                if child.get("type") == "repeat" and f"{child['name']}_count" in names
+                and child.get("control", {}).get("jr:count") == f"${{{child['name']}_count}}"}
+
+    def generated_count(self, children: list[dict], repeat: dict) -> str | None:
+        calculate = next(child for child in children if child.get("name") == f"{repeat['name']}_count")
+        return self.expression({**calculate, "name": repeat["name"]}, "calculate")
 
     def question(self, child: dict) -> Question:
         name = child["name"]
@@ -561,8 +581,9 @@ class _Mapper:
             parameters={k: str(v) for k, v in (child.get("parameters") or {}).items()} if type_ == "range" else {})
 
     def expression(self, child: dict, column: str) -> str | None:
-        source = child.get(column) if column == "choice_filter" else (
-            child.get("bind", {}).get(column))
+        source = (child.get(column) if column == "choice_filter"
+                  else child.get("control", {}).get(column) if column == "jr:count"
+                  else child.get("bind", {}).get(column))
         if not source:
             return None
         # pyxform writes the relevance of an or_other question as a relative path.
@@ -608,7 +629,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
                  + ["required"] + _translated("required_message", defn)
                  + ["relevant", "constraint"] + _translated("constraint_message", defn)
-                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters"])
+                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters",
+                    "repeat_count"])
 
     def texts(values: dict[str, str]) -> list[str | None]:
         return [values.get(code) for code in defn.languages]
@@ -618,10 +640,12 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     def write(items: list[Item]) -> None:
         for item in items:
             if isinstance(item, Group):
-                sheet.append(["begin_group", item.name, *texts(item.label), *none, None,
-                              *none, item.relevant, None, *none, None, item.appearance, None])
+                kind = "repeat" if item.repeat else "group"
+                sheet.append([f"begin_{kind}", item.name, *texts(item.label), *none, None,
+                              *none, item.relevant, None, *none, None, item.appearance, None,
+                              None, None, None, None, item.repeat_count])
                 write(item.children)
-                sheet.append(["end_group"])
+                sheet.append([f"end_{kind}"])
             else:
                 sheet.append([
                     _export_type(item), item.name, *texts(item.label), *texts(item.hint),

@@ -11,7 +11,7 @@ from pyxform.xls2xform import convert
 
 from voice.intake.definition import Group, iter_questions, missing_translations, pages
 from voice.problems import Invalid, Problem
-from voice.surveys.xlsform import MESSAGES, export_xlsform, import_xlsform, read_xlsform
+from voice.surveys.xlsform import MESSAGES, _read_sheets, _to_json, export_xlsform, import_xlsform, read_xlsform
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "fixtures" / "xlsform"
@@ -258,8 +258,8 @@ BROKEN = {
                      ("survey", 3, "type", "unknown_type")),
     "geotrace": (xlsx([HEADER, ["geotrace", "path", "Path"]]),
                  ("survey", 2, "type", "unsupported_type")),
-    "repeat": (xlsx([HEADER, ["begin_repeat", "kids", "Kids"], ["text", "n", "N"],
-                     ["end_repeat"]]), ("survey", 2, "type", "repeat")),
+    "loop": (xlsx([HEADER, ["begin loop", "kids", "Kids"], ["text", "n", "N"],
+                   ["end loop"]]), ("survey", 2, "type", "repeat")),
     "media question": (xlsx([HEADER, ["text", "a", "A"], ["image", "photo", "Photo"]]),
                        ("survey", 3, "type", "media_question")),
     "media column": (xlsx([HEADER + ["media::audio"], ["note", "n", "N", "hello.mp3"]]),
@@ -311,10 +311,10 @@ def test_missing_file_is_refused():
 
 
 def test_error_messages_name_the_place_and_the_feature():
-    error = refused(BROKEN["repeat"][0])
-    assert str(error) == ("Sheet survey, row 2, column type: Repeat groups (begin_repeat) "
+    error = refused(BROKEN["loop"][0])
+    assert str(error) == ("Sheet survey, row 2, column type: Repeat groups (begin loop) "
                           "are not supported: ask each question once.")
-    assert error.template == MESSAGES["repeat"] and error.params == {"type": "begin_repeat"}
+    assert error.template == MESSAGES["repeat"] and error.params == {"type": "begin loop"}
 
 
 def test_pyxform_row_numbers_are_kept():
@@ -420,3 +420,68 @@ def test_a_range_imports_with_its_parameters_and_round_trips():
     assert found == {"share": {"start": "0", "end": "1", "step": "0.25"},
                      "stars": {"start": "1", "end": "10", "step": "1"}}  # pyxform's own defaults
     assert_round_trips(defn)
+
+
+# --- Repeats --------------------------------------------------------------------------
+
+
+@needs_shared
+def test_the_tutorial_household_roster_imports_as_a_repeat():
+    defn = import_xlsform(SHARED / "pyxform" / "tutorial.xls")
+    (member,) = defn.items
+    assert isinstance(member, Group) and member.repeat and member.repeat_count is None
+    names = [q.name for q in iter_questions(defn)]
+    assert names[:2] == ["name", "relationship_to_household_head"] and "pregnant" in names
+    # Relevance inside the repeat reads the same member's answers.
+    assert questions(defn)["age_in_years"].relevant == "${older_than_five}='yes'"
+    assert_round_trips(defn)
+
+
+@needs_shared
+def test_repeat_date_test_takes_its_count_and_is_refused_only_for_its_media_choices():
+    """Its repeat and repeat_count import; its choices sheet has images (not ours to take yet)."""
+    path = SHARED / "pyxform" / "repeat_date_test.xls"
+    error = refused(path)
+    assert (error.sheet, error.column, error.code) == ("choices", "image", "media_column")
+    data = _read_sheets(path.read_bytes(), path.name)
+    repeat = next(child for child in _to_json(data)["children"] if child["name"] == "repeat_test")
+    assert repeat["type"] == "repeat" and repeat["control"]["jr:count"] == "${repeat_count}"
+    survey_only = import_xlsform(xlsx(
+        [["type", "name", "label", "repeat_count", "calculation"], ["calculate", "repeat_count", None, None, "1"],
+         ["begin_repeat", "repeat_test", None, "${repeat_count}"],
+         ["select_one yes_no", "table_list_3", "Q1"], ["end_repeat"]],
+        choices=[["list_name", "name", "label"], ["yes_no", "yes", "Yes"], ["yes_no", "no", "No"]]))
+    assert survey_only.items[1].repeat_count == "${repeat_count}"
+
+
+def nested_roster() -> bytes:
+    header = ["type", "name", "label", "repeat_count", "calculation", "relevant"]
+    return xlsx([header, ["integer", "n", "How many?"],
+                 ["begin_repeat", "kids", "Kids", "${n} + 1"], ["text", "kid", "Name"],
+                 ["calculate", "number", None, None, "position(..)"],
+                 ["begin repeat", "visits", "Visits", "2"], ["date", "when", "When"],
+                 ["text", "why", "Why", None, None, "${kid} != ''"], ["end repeat"], ["end_repeat"],
+                 ["calculate", "total", None, None, "count(${kids}) + sum(${number})"]])
+
+
+def test_nested_repeats_with_counts_import_and_round_trip():
+    defn = import_xlsform(nested_roster())
+    kids = defn.items[1]
+    assert (kids.name, kids.repeat, kids.repeat_count) == ("kids", True, "${n} + 1")
+    visits = kids.children[2]
+    assert (visits.name, visits.repeat, visits.repeat_count) == ("visits", True, "2")
+    # pyxform's generated kids_count/visits_count calculations are folded back into the counts.
+    assert [q.name for q in iter_questions(defn)] == ["n", "kid", "number", "when", "why", "total"]
+    assert_round_trips(defn)
+
+
+def test_the_jr_count_column_is_a_repeat_count():
+    defn = import_xlsform(xlsx([["type", "name", "label", "jr:count"], ["begin_repeat", "kids", "Kids", "3"],
+                                ["text", "kid", "Name"], ["end_repeat"]]))
+    assert defn.items[0].repeat_count == "3" and [q.name for q in iter_questions(defn)] == ["kid"]
+
+
+def test_a_repeat_count_that_cannot_be_read_is_refused_at_its_row():
+    error = refused(xlsx([["type", "name", "label", "repeat_count"], ["integer", "n", "N"],
+                          ["begin_repeat", "kids", "Kids", "${n} + + "], ["text", "kid", "Name"], ["end_repeat"]]))
+    assert (error.sheet, error.line, error.code) == ("survey", 3, "bad_expression")
