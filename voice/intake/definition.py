@@ -336,6 +336,33 @@ def item_path(parents: tuple[Group, ...], item: Item) -> str:
     return "/".join([group.name for group in parents] + [item.name])
 
 
+def answer_key(instance: str, name: str) -> str:
+    """An answer's key in a flat answers dict: its question's name, after its repeat
+    instance if it has one ("members/2/age"). Names have no "/", so keys cannot clash."""
+    return f"{instance}/{name}" if instance else name
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(instance, name) of a flat answer key: ("members/2", "age"), ("", "age")."""
+    instance, _, name = key.rpartition("/")
+    return instance, name
+
+
+def repeat_chains(defn: SurveyDefinition) -> dict[str, tuple[str, ...]]:
+    """Each question's (and repeat's) name -> the names of the repeats around it, outermost first."""
+    return {item.name: tuple(group.name for group in repeats_around(parents))
+            for parents, item in iter_items(defn.items)}
+
+
+def instance_fits(instance: str, chain: tuple[str, ...]) -> bool:
+    """Does an instance path ("members/2/visits/1") name the repeats of ``chain``, each with a
+    number from 1?"""
+    parts = instance.split("/") if instance else []
+    return (tuple(parts[0::2]) == chain and len(parts) == 2 * len(chain)
+            and all(number.isdigit() and int(number) >= 1 and number == str(int(number))
+                    for number in parts[1::2]))
+
+
 def repeats_around(parents: tuple[Group, ...]) -> tuple[Group, ...]:
     """The repeats among an item's groups, outermost first."""
     return tuple(group for group in parents if group.repeat)

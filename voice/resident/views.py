@@ -276,6 +276,8 @@ def _json_error(status: int, message: str, **extra):
 @public
 @csrf.exempt
 def submit_json(survey: str):
+    """``{"uuid": ..., "language": ..., "consent": true, "answers": {name: value}}``; a repeat's
+    answers are a list of instance dicts under its name (``voice.intake.responses``)."""
     survey_row = _survey(survey)
     if not survey_row.is_open or survey_row.current_version is None:
         return _json_error(404, _("This survey is not open for answers."))
