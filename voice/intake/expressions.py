@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+import operator
 import re
 from dataclasses import dataclass
 
@@ -703,7 +704,7 @@ class _Evaluator:
                 nodes = NodeSet(() if nodes in (None, "", []) else (nodes,))
             if name == "count":
                 return float(len(nodes))
-            return math.fsum(to_number(_normalise(node)) for node in nodes)
+            return functools.reduce(operator.add, (to_number(_normalise(node)) for node in nodes), 0.0)  # as JS adds
         values = [self.value(arg) for arg in args]
         if name == "not":
             return not to_boolean(values[0])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voice.intake import flow
-from voice.intake.definition import SurveyDefinition, iter_questions, pages, validate_definition
+from voice.intake.definition import SurveyDefinition, iter_questions, pages, split_key, validate_definition
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -30,10 +30,10 @@ def form(name: str) -> flow.Form:
 def checked_page(vector: dict) -> dict:
     """Errors as codes, or the survey's own message where it gives one (as the runner in JS)."""
     survey, index = form(vector["survey"]), vector["check"]["page"]
-    names = {q.name for q in survey.pages[index].questions}
     answers = vector["answers"]
-    checked = flow.check_page(survey, index, {k: v for k, v in answers.items() if k in names},
-                              {k: v for k, v in answers.items() if k not in names},
+    on_page = {key for key in answers if survey.page_of.get(split_key(key)[1]) == index}
+    checked = flow.check_page(survey, index, {k: v for k, v in answers.items() if k in on_page},
+                              {k: v for k, v in answers.items() if k not in on_page},
                               vector["check"].get("language", "en"))
     errors = {name: code if checked.errors[name] == str(flow.MESSAGES[code]) else checked.errors[name]
               for name, code in checked.codes.items()}
@@ -42,13 +42,12 @@ def checked_page(vector: dict) -> dict:
 
 def python_outcome(vector: dict) -> dict:
     survey, answers = form(vector["survey"]), vector["answers"]
-    relevant = flow.relevant_questions(survey, answers)
     questions = survey.questions()
     computed = {
         "next": lambda: [[start, flow.next_page(survey, start, answers)] for start, _to in vector["next"]],
         "previous": lambda: [[start, flow.next_page(survey, start, answers, step=-1)]
                              for start, _to in vector["previous"]],
-        "shown": lambda: [[q.name for q in page.questions if q.name in relevant] for page in survey.pages],
+        "shown": lambda: flow.shown_keys(survey, answers),
         "choices": lambda: {name: [value for value, _label in flow.options(survey, questions[name], answers, "en")]
                             for name in vector["choices"]},
         "pruned": lambda: flow.prune(survey, answers),

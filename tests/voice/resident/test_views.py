@@ -444,3 +444,42 @@ def test_a_range_is_asked_with_its_limits_and_checked_on_its_steps(client, campa
     assert refused.status_code == 422 and "Choose a number within the range shown." in refused.get_data(as_text=True)
     assert send_page(client, url, {"stars": "4"}).status_code == 302
     assert stored_answers() == {"stars": "4"}
+
+
+# --- Repeats ------------------------------------------------------------------------------------
+
+def roster_items(count=None) -> list:
+    """A household roster: a repeat of members (a count, when given), each with a name, an age
+    and a question relevant on that member's own age, and the household size counted."""
+    repeat = {"kind": "group", "name": "members", "label": {"en": "Member", "he": "בן/בת בית"}, "appearance": "field-list",
+              "relevant": None, "repeat": True, "children": [
+                  q("first", "text", "Name?", "שם?", required=True),
+                  q("age", "integer", "Age of ${first}?", "גיל של ${first}?", constraint=". < 120"),
+                  q("school", "text", "Which school?", "איזה בית ספר?", relevant="${age} < 18")]}
+    if count:
+        repeat["repeat_count"] = count
+    return [q("adults", "integer", "How many live here?", "כמה גרים כאן?"), repeat,
+            {"kind": "question", "name": "size", "type": "calculate", "label": {}, "calculation": "count(${members})"},
+            q("hard", "text", "What is hard for ${size} people?", "מה קשה ל-${size} אנשים?")]
+
+
+def instances() -> dict:
+    return {(a.instance, a.question): a.value for a in db.session.scalar(select(Response)).answers}
+
+
+def test_json_intake_takes_a_repeat_as_a_list_of_instances_and_checks_each(client, campaign):
+    url = published(campaign, "roster", roster_items())
+    members = [{"first": "Ana", "age": 40, "school": "ignored: not relevant for her"}, {"first": "Ben", "age": 9, "school": "Oak"}]
+    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
+            "answers": {"adults": 1, "members": members + [{"first": "", "age": 200}], "hard": "Rent"}}
+    refused = client.post(f"{url}/responses", json=body)
+    assert refused.status_code == 422 and set(refused.json["errors"]) == {"members/3/first", "members/3/age"}
+    misplaced = client.post(f"{url}/responses", json={**body, "answers": {"first": "Ana"}})
+    assert misplaced.status_code == 422 and set(misplaced.json["errors"]) == {"first"}
+    body["answers"]["members"] = members
+    assert client.post(f"{url}/responses", json=body).status_code == 201
+    assert instances() == {("", "adults"): "1", ("members/1", "first"): "Ana", ("members/1", "age"): "40",
+                           ("members/2", "first"): "Ben", ("members/2", "age"): "9", ("members/2", "school"): "Oak",
+                           ("", "size"): "2", ("", "hard"): "Rent"}
+    assert client.post(f"{url}/responses", json=body).status_code == 200  # a replay stores nothing new
+    assert count(Response) == 1 and count(VoiceItem) == 4  # Ana, Ben, Oak, Rent
