@@ -99,11 +99,15 @@ class Form:
     repeats: dict[str, tuple[Group, ...]] = field(init=False)
     page_of: dict[str, int] = field(init=False)  # question or repeat name -> its page's index
     repeat_groups: dict[str, Group] = field(init=False)
+    # A repeat's name -> the conditions of the groups around it and its own, outermost first.
+    repeat_relevant: dict[str, tuple[str, ...]] = field(init=False)
 
     def __post_init__(self):
         items = list(iter_items(self.definition.items))
         self.repeats = {item.name: repeats_around(parents) for parents, item in items}
         self.repeat_groups = {item.name: item for _, item in items if isinstance(item, Group) and item.repeat}
+        self.repeat_relevant = {item.name: tuple(g.relevant for g in parents + (item,) if g.relevant)
+                                for parents, item in items if item.name in self.repeat_groups}
         self.page_of = {}
         for index, page in enumerate(self.pages):
             for question in page.questions:
@@ -308,12 +312,29 @@ def relevant_questions(form: Form, answers: dict[str, Any]) -> set[str]:
 
 
 def shown_keys(form: Form, answers: dict[str, Any]) -> list[list[str]]:
-    """The keys each page shows, in order (a repeat's, once per instance)."""
+    """The keys each page shows, in order (a repeat's, once per instance), then the count
+    key of each relevant repeat the resident adds to: its page shows, if only to add one."""
     shown: list[list[str]] = [[] for _page in form.pages]
-    for slot in _walk(form, answers):
+    kept: dict[str, Any] = {}
+    for slot in _walk(form, answers, kept):
         if slot.relevant and slot.question.type != "calculate":
             shown[slot.page].append(slot.key)
+    for key, value in kept.items():
+        instance, name = split_key(key)
+        if isinstance(value, NodeSet) and _addable(form, name) and all(
+                _true(condition, _context(form, kept, instance)) for condition in form.repeat_relevant[name]):
+            shown[form.page_of[name]].append(key)
     return shown
+
+
+def page_slots(form: Form, index: int, answers: dict[str, Any]) -> list[Slot]:
+    """Every slot of page ``index``, relevant or not, for the instances ``answers`` give."""
+    return [slot for slot in _walk(form, answers) if slot.page == index]
+
+
+def off_page(form: Form, index: int, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers that are not page ``index``'s own (a repeat's count belongs to its page)."""
+    return {key: value for key, value in answers.items() if form.page_of.get(split_key(key)[1]) != index}
 
 
 def page_is_relevant(form: Form, index: int, answers: dict[str, Any]) -> bool:
@@ -365,14 +386,21 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
     else:
         slots = [(slot.key, slot.question, slot.instance) for slot in _walk(form, answers) if slot.page == index]
     entries = []
+    previous = ""
     for key, question, instance in slots:
         if question.type == "calculate":
             continue  # nothing to draw: the server works it out
+        heading = None
+        if instance and instance != previous:  # the first question of an instance: say which one
+            repeat = form.repeat_groups[instance.split("/")[-2]]
+            heading = (labels_in(repeat.label, language, form.definition.default_language) or repeat.name,
+                       int(instance.split("/")[-1]))
+        previous = instance
         label = labels_in(question.label, language, form.definition.default_language)
         hint = labels_in(question.hint, language, form.definition.default_language)
         in_instance = _context(form, standing, instance)
         entries.append({
-            "question": question, "key": key, "instance": instance,
+            "question": question, "key": key, "instance": instance, "heading": heading,
             "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
             "shown": key in relevant or (every_choice and question.name in relevant),
             "label": label, "hint": hint,

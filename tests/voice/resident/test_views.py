@@ -483,3 +483,58 @@ def test_json_intake_takes_a_repeat_as_a_list_of_instances_and_checks_each(clien
                            ("", "size"): "2", ("", "hard"): "Rent"}
     assert client.post(f"{url}/responses", json=body).status_code == 200  # a replay stores nothing new
     assert count(Response) == 1 and count(VoiceItem) == 4  # Ana, Ben, Oak, Rent
+
+
+def press(client, url: str, action: str, data: dict):
+    """Post the page the resident is on with one of its buttons, without JavaScript."""
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+                                  "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": action,
+                                  **data})
+
+
+def test_a_resident_adds_and_removes_household_members_without_javascript(client, campaign):
+    url = published(campaign, "members", roster_items())
+    consented(client, url)
+    assert send_page(client, url, {"adults": "2"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    # One member to begin with, its fields named by instance; buttons to add one or remove the last.
+    assert 'name="members/1/first"' in page and 'name="members/2/first"' not in page
+    assert "Member: number 1" in page and 'value="add:members"' in page and 'value="remove:members"' in page
+    assert press(client, url, "add:members", {"members/1/first": "Ana", "members/1/age": "40"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Member: number 2" in page and 'name="members/2/first"' in page and ">Ana</textarea>" in page
+    assert press(client, url, "add:members", {"members/1/first": "Ana", "members/1/age": "40",
+                                              "members/2/first": "Ben", "members/2/age": "9"}).status_code == 302
+    assert press(client, url, "remove:members", {"members/1/first": "Ana", "members/1/age": "40",
+                                                 "members/2/first": "Ben", "members/2/age": "9",
+                                                 "members/3/first": ""}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="members/3/first"' not in page and 'name="members/2/first"' in page
+    # Each member's questions read that member's answers: Ben's school is asked (he is 9), Ana's is not.
+    assert 'Age of <output data-ref="first">Ben</output>?' in page and '<output data-ref="first">Ana</output>' in page
+    assert re.search(r'data-name="members/1/school"[^>]*hidden', page)
+    assert not re.search(r'data-name="members/2/school"[^>]*hidden', page)
+    refused = send_page(client, url, {"members/1/first": "", "members/1/age": "40", "members/2/first": "Ben",
+                                      "members/2/age": "9", "members/2/school": "Oak"})
+    assert refused.status_code == 422 and 'href="#q-members/1/first"' in refused.get_data(as_text=True)
+    assert send_page(client, url, {"members/1/first": "Ana", "members/1/age": "40", "members/2/first": "Ben",
+                                   "members/2/age": "9", "members/2/school": "Oak"}).status_code == 302
+    assert 'What is hard for <output data-ref="size">2</output> people?' in client.get(url).get_data(as_text=True)
+    assert send_page(client, url, {"hard": "Space"}).status_code == 302
+    assert instances() == {("", "adults"): "2", ("members/1", "first"): "Ana", ("members/1", "age"): "40",
+                           ("members/2", "first"): "Ben", ("members/2", "age"): "9", ("members/2", "school"): "Oak",
+                           ("", "size"): "2", ("", "hard"): "Space"}
+
+
+def test_a_repeat_with_a_count_shows_that_many_members_and_no_buttons(client, campaign):
+    url = published(campaign, "counted", roster_items(count="${adults}"))
+    consented(client, url)
+    send_page(client, url, {"adults": "3"})
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="members/3/first"' in page and 'name="members/4/first"' not in page
+    assert "add:members" not in page and "remove:members" not in page
+    answers = {f"members/{n}/first": name for n, name in ((1, "Ana"), (2, "Ben"), (3, "Cy"))}
+    assert send_page(client, url, answers).status_code == 302
+    assert send_page(client, url, {"hard": ""}).status_code == 302
+    assert {(i, q) for (i, q) in instances() if i} == {(f"members/{n}", "first") for n in (1, 2, 3)}

@@ -79,15 +79,18 @@
     var index = {};
     var repeats = {};
     var groups = {};
-    (function walk(items, around) {
+    var conditions = {};
+    (function walk(items, around, above) {
       items.forEach(function (item) {
         repeats[item.name] = around;
         if (item.kind === 'group') {
-          if (item.repeat) { groups[item.name] = item; }
-          walk(item.children || [], item.repeat ? around.concat([item]) : around);
+          var these = item.relevant ? above.concat([item.relevant]) : above;
+          if (item.repeat) { groups[item.name] = item; conditions[item.name] = these; }
+          walk(item.children || [], item.repeat ? around.concat([item]) : around, these);
         } else { index[item.name] = item; }
       });
-    })(s.definition.items, []);
+    })(s.definition.items, [], []);
+    s._repeatRelevant = conditions;  // a repeat's name -> its groups' conditions and its own
     s._questions = index;
     s._repeats = repeats;  // name -> the repeats around it, outermost first (Form.repeats)
     s._repeatGroups = groups;
@@ -259,12 +262,20 @@
     return result;
   }
 
-  /* The keys each page shows, but those asked apart (the tablet's consent screen). */
+  /* The keys each page shows, but those asked apart (the tablet's consent screen), then
+     the count key of each relevant repeat the resident adds to (flow.shown_keys). */
   function shownKeys(s, answers, apart) {
     var result = s.pages.map(function () { return []; });
-    walk(s, answers, function (slot) {
+    var kept = walk(s, answers, function (slot) {
       if (slot.relevant && slot.question.type !== 'calculate' && (apart || []).indexOf(slot.key) < 0) {
         result[slot.page].push(slot.key);
+      }
+    });
+    Object.keys(kept).forEach(function (key) {
+      var split = splitKey(key);
+      if (kept[key] instanceof Expr.NodeSet && addable(s, split[1]) && s._repeatRelevant[split[1]].every(
+        function (condition) { return holds(condition, context(s, kept, split[0])); })) {
+        result[s._pageOf[split[1]]].push(key);
       }
     });
     return result;
