@@ -296,6 +296,41 @@
     return null;
   }
 
+  /* Every slot of a page, relevant or not, for the instances the answers give (flow.page_slots). */
+  function pageSlots(s, index, answers) {
+    var result = [];
+    walk(s, answers, function (slot) { if (slot.page === index) { result.push(slot); } });
+    return result;
+  }
+
+  /* Flat answers as the JSON intake takes them: a repeat as a list of instance dicts under its
+     name, as many as its count key says (responses.flat_answers reads them back). */
+  function nest(s, flat) {
+    questions(s);
+    var nested = {};
+    function instanceOf(path) {  // the dict of an instance path such as members/2/visits/1
+      var parts = path ? path.split('/') : [];
+      var here = nested;
+      for (var i = 0; i < parts.length; i += 2) {
+        var list = here[parts[i]] = here[parts[i]] || [];
+        var number = parseInt(parts[i + 1], 10);
+        while (list.length < number) { list.push({}); }
+        here = list[number - 1];
+      }
+      return here;
+    }
+    Object.keys(flat).forEach(function (key) {
+      var split = splitKey(key);
+      if (has(s._repeatGroups, split[1])) {  // a count: that many instances, answered or not
+        var list = instanceOf(split[0])[split[1]] = instanceOf(split[0])[split[1]] || [];
+        while (list.length < flat[key]) { list.push({}); }
+      } else {
+        instanceOf(split[0])[split[1]] = flat[key];
+      }
+    });
+    return nested;
+  }
+
   /* Drop answers that later changes made irrelevant, in form order; keep the number of
      instances of each repeat the resident adds to (flow.prune). */
   function prune(s, answers) {
@@ -505,6 +540,7 @@
     relevance: relevance, shown: shown, nextPage: nextPage, prune: prune, choices: choices,
     checkPage: checkPage, stored: stored, typed: typed, holds: holds, label: label, empty: empty,
     questions: questions, initialAnswers: initialAnswers, display: display, shownKeys: shownKeys,
-    answerKey: answerKey, splitKey: splitKey
+    answerKey: answerKey, splitKey: splitKey, pageSlots: pageSlots, nest: nest,
+    repeat: function (s, name) { questions(s); return s._repeatGroups[name] || null; }
   };
 });
