@@ -15,14 +15,16 @@ Supported::
     not(x)  true()  false()  if(c, a, b)  selected(x, 'v')  count-selected(x)
     string-length(x)  regex(x, 'pattern')  today()  number(x)  string(x)
     concat(x, ...)  contains(x, y)  coalesce(x, y)
-    count(${x})  sum(${x})  position(..)
+    count(${x})  sum(${x})  position(..)  indexed-repeat(${x}, ${repeat}, n)
 
 Inside a repeat, ``${x}`` is the answer of the same instance (or of an enclosing one);
 outside it, the answers of every instance form a ``NodeSet`` that ``count()`` and ``sum()``
 read (any other use reads its first answer, as XPath reads a node-set). ``${repeat}``
 itself is the set of its instances, so ``count(${members})`` is their number, and
 ``position(..)`` is the 1-based number of the instance being evaluated, which the caller
-passes in ``answers`` under ``POSITION``.
+passes in ``answers`` under ``POSITION``. ``indexed-repeat(${x}, ${repeat}, n)`` is x in
+the n-th instance of its repeat (within the instance being evaluated, for a nested one):
+the caller passes those answers in instance order under ``every_instance(name)``.
 
 A bare ``attribute`` name is only meaningful in a choice filter, where it reads a column of
 the choice being filtered (``${state} = cf``); ``attributes()`` lists them so that callers
@@ -63,6 +65,7 @@ __all__ = [
     "Ref",
     "Unary",
     "evaluate",
+    "every_instance",
     "evaluate_bool",
     "attributes",
     "parse",
@@ -102,12 +105,18 @@ FUNCTIONS = {
     "count": (1, 1),
     "sum": (1, 1),
     "position": (0, 0),  # written position(..): the parser takes the .. itself
+    "indexed-repeat": (3, 3),  # one repeat and its index, as pyxform writes the common case
 }
 # count() and sum() read a node-set: their argument must name one.
 _NODESET_FUNCTIONS = ("count", "sum")
 # The key of ``answers`` that holds the position of the repeat instance being evaluated
 # (not a question name, so it cannot clash with one).
 POSITION = ".."
+
+
+def every_instance(name: str) -> str:
+    """The key of ``answers`` that holds x in every instance of its repeat, for indexed-repeat()."""
+    return f"{name}/*"
 
 _WS = " \t\r\n"
 _NUMBER_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -342,6 +351,8 @@ class _Parser:
         low, high = FUNCTIONS[name.text]
         if len(args) < low or (high is not None and len(args) > high):
             raise self.error(f"wrong number of arguments to {name.text}()", name)
+        if name.text == "indexed-repeat" and not (isinstance(args[0], Ref) and isinstance(args[1], Ref)):
+            raise self.error("indexed-repeat() takes ${question}, ${repeat} and a number", name)
         if name.text in _NODESET_FUNCTIONS and not isinstance(args[0], Ref):
             raise self.error(f"{name.text}() counts the answers of a question: write ${{name}}", name)
         if name.text == "regex":
@@ -698,6 +709,10 @@ class _Evaluator:
             return self.today or datetime.date.today().isoformat()
         if name == "position":
             return to_number(_normalise(self.answers.get(POSITION)))
+        if name == "indexed-repeat":
+            nodes = self.answers.get(every_instance(args[0].name)) or ()
+            index = to_number(self.value(args[2]))
+            return _normalise(nodes[int(index) - 1]) if index == index and 1 <= index <= len(nodes) else ""
         if name in _NODESET_FUNCTIONS:
             nodes = self.answers.get(args[0].name)
             if not isinstance(nodes, NodeSet):  # one question outside any repeat: one node

@@ -51,6 +51,7 @@ from .expressions import (
     NodeSet,
     evaluate,
     evaluate_bool,
+    every_instance,
     parse,
     references,
     to_number,
@@ -197,6 +198,7 @@ def _context(form: Form, values: dict[str, Any], instance: str) -> dict[str, Any
     around = {"/".join(parts[:end]) for end in range(0, len(parts) + 1, 2)}
     named: dict[str, Any] = {}
     nodes: dict[str, list] = {}
+    siblings: dict[str, list[tuple[int, Any]]] = {}  # for indexed-repeat(): (instance number, answer)
     for key, value in values.items():
         at, name = split_key(key)
         chain = tuple(repeat.name for repeat in form.repeats.get(name, ()))
@@ -205,7 +207,11 @@ def _context(form: Form, values: dict[str, Any], instance: str) -> dict[str, Any
                 named[name] = value
         else:
             nodes.setdefault(name, []).extend(value if isinstance(value, NodeSet) else [value])
+        if at and (at.rsplit("/", 2)[0] if at.count("/") > 1 else "") in around:  # an instance of a repeat here
+            siblings.setdefault(name, []).append((int(at.rsplit("/", 1)[1]), value))
     named.update((name, NodeSet(found)) for name, found in nodes.items())
+    named.update((every_instance(name), NodeSet(value for _n, value in sorted(found, key=lambda pair: pair[0])))
+                 for name, found in siblings.items())
     if instance:
         named[POSITION] = int(parts[-1])
     return named

@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voice.intake import expressions
-from voice.intake.expressions import POSITION, ExpressionError, NodeSet, evaluate, parse, references
+from voice.intake.expressions import (
+    POSITION,
+    ExpressionError,
+    NodeSet,
+    evaluate,
+    every_instance,
+    parse,
+    references,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -169,7 +177,16 @@ def test_position_is_the_instance_number():
     assert evaluate(parse("concat('member ', position(..))"), {POSITION: 3}) == "member 3"
 
 
-@pytest.mark.parametrize("source", ["count(3)", "sum('a')", "position()", "position(.)", "..", "count(${a}, ${b})"])
+def test_indexed_repeat_reads_one_instance_and_nothing_beyond_them():
+    answers = {every_instance("first"): NodeSet(("Ana", "Ben"))}
+    assert evaluate(parse("indexed-repeat(${first}, ${members}, 2)"), answers) == "Ben"
+    assert evaluate(parse("indexed-repeat(${first}, ${members}, 1 + 2)"), answers) == ""
+    assert evaluate(parse("indexed-repeat(${first}, ${members}, 0)"), answers) == ""
+    assert evaluate(parse("indexed-repeat(${nobody}, ${members}, 1)"), answers) == ""
+
+
+@pytest.mark.parametrize("source", ["count(3)", "sum('a')", "position()", "position(.)", "..", "count(${a}, ${b})",
+                                    "indexed-repeat('a', ${r}, 1)", "indexed-repeat(${a}, ${r})"])
 def test_repeat_functions_refuse_what_they_cannot_read(source):
     with pytest.raises(ExpressionError):
         parse(source)

@@ -485,3 +485,10 @@ def test_a_repeat_count_that_cannot_be_read_is_refused_at_its_row():
     error = refused(xlsx([["type", "name", "label", "repeat_count"], ["integer", "n", "N"],
                           ["begin_repeat", "kids", "Kids", "${n} + + "], ["text", "kid", "Name"], ["end_repeat"]]))
     assert (error.sheet, error.line, error.code) == ("survey", 3, "bad_expression")
+
+
+def test_indexed_repeat_imports_as_pyxform_takes_it():
+    source = xlsx([["type", "name", "label", "calculation"], ["begin_repeat", "kids", "Kids"], ["text", "kid", "Name"],
+                   ["end_repeat"], ["calculate", "eldest", None, "indexed-repeat(${kid}, ${kids}, 1)"]])
+    convert(xlsform=io.BytesIO(source), file_type=".xlsx")  # pyxform writes the XForm without complaint
+    assert questions(import_xlsform(source))["eldest"].calculation == "indexed-repeat(${kid}, ${kids}, 1)"

@@ -11,7 +11,8 @@
  *      evaluateBool(...) -> boolean; references(tree) / attributes(tree) -> names;
  *      toString/toNumber/toBoolean; ExpressionError (message, position);
  *      NodeSet(values) (the answers of a repeat's question in every instance, read by
- *      count() and sum()); POSITION, the key of answers that holds position(..).
+ *      count() and sum()); POSITION, the key of answers that holds position(..);
+ *      everyInstance(name), the key that holds what indexed-repeat() reads.
  */
 (function (root, factory) {
   'use strict';
@@ -35,10 +36,14 @@
     'count-selected': [1, 1], 'string-length': [1, 1], 'regex': [2, 2], 'today': [0, 0],
     'number': [1, 1], 'string': [1, 1], 'concat': [1, null], 'contains': [2, 2],
     'coalesce': [2, 2], 'count': [1, 1], 'sum': [1, 1],
-    'position': [0, 0]  // written position(..): the parser takes the .. itself
+    'position': [0, 0],  // written position(..): the parser takes the .. itself
+    'indexed-repeat': [3, 3]  // one repeat and its index, as pyxform writes the common case
   };
   var NODESET_FUNCTIONS = ['count', 'sum'];
   var POSITION = '..';
+
+  /* The key of answers that holds x in every instance of its repeat (indexed-repeat()). */
+  function everyInstance(name) { return name + '/*'; }
 
   /* The answers of a question in every repeat instance (or a repeat's instances). */
   function NodeSet(values) { this.values = values; }
@@ -223,6 +228,9 @@
     var arity = FUNCTIONS[name];
     if (args.length < arity[0] || (arity[1] !== null && args.length > arity[1])) {
       throw this.error('wrong number of arguments to ' + name + '()', nameToken);
+    }
+    if (name === 'indexed-repeat' && !(args[0].kind === 'ref' && args[1].kind === 'ref')) {
+      throw this.error('indexed-repeat() takes ${question}, ${repeat} and a number', nameToken);
     }
     if (NODESET_FUNCTIONS.indexOf(name) >= 0 && args[0].kind !== 'ref') {
       throw this.error(name + '() counts the answers of a question: write ${name}', nameToken);
@@ -514,6 +522,12 @@
     if (name === 'false') { return false; }
     if (name === 'today') { return this.today || isoToday(); }
     if (name === 'position') { return toNumber(normalise(this.answers[POSITION])); }
+    if (name === 'indexed-repeat') {
+      var found = this.answers[everyInstance(args[0].name)];
+      var list = found instanceof NodeSet ? found.values : [];
+      var index = toNumber(this.value(args[2]));
+      return index >= 1 && index <= list.length ? normalise(list[Math.trunc(index) - 1]) : '';
+    }
     if (NODESET_FUNCTIONS.indexOf(name) >= 0) {
       var nodes = Object.prototype.hasOwnProperty.call(this.answers, args[0].name) ? this.answers[args[0].name] : null;
       if (!(nodes instanceof NodeSet)) {  // one question outside any repeat: one node
@@ -563,6 +577,7 @@
     toNumber: toNumber,
     toString: toString,
     NodeSet: NodeSet,
-    POSITION: POSITION
+    POSITION: POSITION,
+    everyInstance: everyInstance
   };
 });

@@ -123,18 +123,29 @@
     for (var end = 0; end <= parts.length; end += 2) { around[parts.slice(0, end).join('/')] = true; }
     var named = {};
     var nodes = {};
+    var siblings = {};  // for indexed-repeat(): [instance number, answer]
     Object.keys(values).forEach(function (key) {
       var split = splitKey(key);
       var chain = (s._repeats[split[1]] || []).map(function (repeat) { return repeat.name; });
       var local = chain.every(function (name, i) { return here[i] === name; });
+      var value = values[key];
       if (local) {
-        if (around[split[0]]) { named[split[1]] = values[key]; }
+        if (around[split[0]]) { named[split[1]] = value; }
       } else {
-        var value = values[key];
         nodes[split[1]] = (nodes[split[1]] || []).concat(value instanceof Expr.NodeSet ? value.values : [value]);
+      }
+      if (split[0]) {
+        var at = split[0].split('/');
+        if (around[at.slice(0, -2).join('/')]) {  // an instance of a repeat here
+          (siblings[split[1]] = siblings[split[1]] || []).push([parseInt(at[at.length - 1], 10), value]);
+        }
       }
     });
     Object.keys(nodes).forEach(function (name) { named[name] = new Expr.NodeSet(nodes[name]); });
+    Object.keys(siblings).forEach(function (name) {
+      named[Expr.everyInstance(name)] = new Expr.NodeSet(siblings[name].sort(function (a, b) { return a[0] - b[0]; })
+        .map(function (pair) { return pair[1]; }));
+    });
     if (instance) { named[Expr.POSITION] = parseInt(parts[parts.length - 1], 10); }
     return named;
   }
