@@ -98,3 +98,24 @@ def test_javascript_flow_matches_vectors(tmp_path):
     mismatches = [(vector["case"], actual, expected_outcome(vector))
                   for vector, actual in zip(CASES, results, strict=True) if actual != expected_outcome(vector)]
     assert mismatches == []
+
+
+SHARED = REPO.parent / "shared" / "fixtures" / "xlsform" / "pyxform"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared XLSForm fixtures not found at {SHARED}")
+def test_the_tutorial_roster_is_asked_per_member_and_checked_on_each_members_answers():
+    from voice.surveys.xlsform import import_xlsform
+
+    definition = import_xlsform(SHARED / "tutorial.xls")
+    survey = flow.Form(survey=None, version=None, definition=definition, pages=pages(definition))
+    woman = {"name": "Ana", "relationship_to_household_head": "head", "sex": "female", "resident": "yes",
+             "stayed_last_night": "yes", "older_than_five": "yes", "age_in_years": "30", "literate": "yes",
+             "pregnant": "no"}
+    boy = {"name": "Ben", "relationship_to_household_head": "son_or_daughter", "sex": "male", "resident": "yes",
+           "stayed_last_night": "yes", "older_than_five": "no", "age_in_months": "30", "pregnant": "yes"}
+    checked = flow.check_all(survey, {"member": [woman, boy]}, "en")
+    assert checked.errors == {}
+    assert checked.answers["member/1/pregnant"] == "no" and "member/2/pregnant" not in checked.answers  # not asked of him
+    too_old = flow.check_all(survey, {"member": [woman, {**boy, "age_in_months": "80"}]}, "en")
+    assert too_old.codes == {"member/2/age_in_months": "not_accepted"}  # . <= 72, on his own answer
