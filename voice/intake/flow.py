@@ -57,7 +57,7 @@ from .expressions import (
     to_number,
     to_string,
 )
-from .responses import UnknownQuestion, flat_answers
+from .responses import flat_answers
 
 MAX_TEXT = 5000
 # ODK's (XML Schema's) spellings: ASCII digits, an optional sign, no exponent; "," may stand
@@ -100,6 +100,7 @@ class Form:
     repeats: dict[str, tuple[Group, ...]] = field(init=False)
     page_of: dict[str, int] = field(init=False)  # question or repeat name -> its page's index
     repeat_groups: dict[str, Group] = field(init=False)
+    has_repeats: bool = field(init=False)
     # A repeat's name -> the conditions of the groups around it and its own, outermost first.
     repeat_relevant: dict[str, tuple[str, ...]] = field(init=False)
 
@@ -107,6 +108,7 @@ class Form:
         items = list(iter_items(self.definition.items))
         self.repeats = {item.name: repeats_around(parents) for parents, item in items}
         self.repeat_groups = {item.name: item for _, item in items if isinstance(item, Group) and item.repeat}
+        self.has_repeats = bool(self.repeat_groups)
         self.repeat_relevant = {item.name: tuple(g.relevant for g in parents + (item,) if g.relevant)
                                 for parents, item in items if item.name in self.repeat_groups}
         self.page_of = {}
@@ -177,8 +179,7 @@ def evaluation_answers(form: Form, answers: dict[str, Any], instance: str = "") 
     questions = form.questions()
     values = {key: typed(questions[split_key(key)[1]], value) for key, value in answers.items()
               if split_key(key)[1] in questions}
-    has_repeats = any(form.repeats.values())
-    if has_repeats or any(question.type == "calculate" for question in questions.values()):
+    if form.has_repeats or any(question.type == "calculate" for question in questions.values()):
         kept: dict[str, Any] = {}
         for slot in _walk(form, answers, kept):
             if slot.question.type == "calculate":
@@ -191,7 +192,7 @@ def _context(form: Form, values: dict[str, Any], instance: str) -> dict[str, Any
     """Flat values as the expressions of ``instance`` read them: by name, a question of this
     instance (or of one around it) as its answer there, one of a repeat elsewhere as the
     NodeSet of its answers in every instance, and ``..`` as the instance's position."""
-    if not any(form.repeats.values()):
+    if not form.has_repeats:
         return values
     parts = instance.split("/") if instance else []
     here = tuple(parts[0::2])
@@ -421,20 +422,17 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
 
 
 def addable_repeats(form: Form, index: int, answers: dict[str, Any], language: str) -> list[dict[str, Any]]:
-    """The repeats of page ``index`` without a repeat_count, one entry per instance of what
-    holds them, for the resident's add-another and remove-the-last buttons: the key of
+    """The relevant repeats of page ``index`` without a repeat_count, one entry per instance of
+    what holds them, for the resident's add-one-more and remove-the-last buttons: the key of
     their count (what the buttons change), the number of instances, the label."""
-    kept: dict[str, Any] = {}
-    for _slot in _walk(form, answers, kept):
-        pass  # fills kept with each repeat's instances
+    counts = prune(form, answers)  # holds the number of instances of each of them
     found = []
-    for key, value in kept.items():
+    for key in shown_keys(form, answers)[index]:
         instance, name = split_key(key)
-        if isinstance(value, NodeSet) and form.page_of.get(name) == index:
-            if _addable(form, name):
-                repeat = form.repeat_groups[name]
-                found.append({"key": key, "count": len(value), "instance": instance,
-                              "label": labels_in(repeat.label, language, form.definition.default_language) or name})
+        if _addable(form, name):
+            repeat = form.repeat_groups[name]
+            found.append({"key": key, "count": counts.get(key, 0), "instance": instance,
+                          "label": labels_in(repeat.label, language, form.definition.default_language) or name})
     return found
 
 
