@@ -12,11 +12,14 @@
  * is a question's name, or inside a repeat its instance path and name ("members/2/age"),
  * and a repeat's own key holds its number of instances (flow.py's module docstring).
  *
- * API: relevance(s, answers) -> {name: bool}; shown(s, index, answers, apart) -> names;
- *      nextPage(s, index, answers, step, apart) -> index or null; prune(s, answers);
- *      choices(s, question, answers) -> names; checkPage(s, index, answers, language) ->
- *      {answers, errors: {name: {code, message}}}; stored(question, value); typed; holds;
- *      label; empty; questions(s) -> {name: question}; initialAnswers(s) -> the defaults;
+ * API: relevance(s, answers) -> {key: bool}; shown(s, index, answers, apart) -> keys;
+ *      shownKeys(s, answers, apart) -> keys per page; nextPage(s, index, answers, step,
+ *      apart) -> index or null; prune(s, answers); choices(s, question, answers, instance)
+ *      -> names; checkPage(s, index, answers, language) -> {answers, errors: {key: {code,
+ *      message}}}; pageSlots(s, index, answers) -> [{page, key, question, instance,
+ *      relevant, value}]; nest(s, flat) -> repeats as lists of instances; repeat(s, name);
+ *      answerKey; splitKey; stored(question, value); typed; holds; label; empty;
+ *      questions(s) -> {name: question}; initialAnswers(s) -> the defaults;
  *      display(value) -> an answer as ${name} shows it in a label.
  */
 (function (root, factory) {
