@@ -177,8 +177,8 @@ def evaluation_answers(form: Form, answers: dict[str, Any], instance: str = "") 
     """The values expressions read in ``instance`` ("" outside repeats): the answers, typed,
     what each calculation gives on them, and each repeat's instances."""
     questions = form.questions()
-    values = {key: typed(questions[split_key(key)[1]], value) for key, value in answers.items()
-              if split_key(key)[1] in questions}
+    names = {key: split_key(key)[1] for key in answers} if form.has_repeats else {key: key for key in answers}
+    values = {key: typed(questions[names[key]], value) for key, value in answers.items() if names[key] in questions}
     if form.has_repeats or any(question.type == "calculate" for question in questions.values()):
         kept: dict[str, Any] = {}
         for slot in _walk(form, answers, kept):
@@ -262,8 +262,11 @@ def _walk(form: Form, answers: dict[str, Any], kept: dict[str, Any] | None = Non
     typed answers and each repeat's instances (a NodeSet under its key)."""
     kept = {} if kept is None else kept
     for index, page in enumerate(form.pages):
-        for key, question, instance in _slots(form, page.questions, 0, "", answers, kept):
-            values = _context(form, kept, instance)
+        # Without repeats a slot is a question (the common case, kept as quick as it was).
+        slots = (_slots(form, page.questions, 0, "", answers, kept) if form.has_repeats
+                 else ((question.name, question, "") for question in page.questions))
+        for key, question, instance in slots:
+            values = _context(form, kept, instance) if instance or form.has_repeats else kept
             relevant = is_relevant(page, question, values)
             value = answers.get(key)
             if question.type == "calculate":
