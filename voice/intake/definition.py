@@ -558,7 +558,8 @@ class Page:
     Each top-level group is one page, with the questions of its nested groups in order:
     an author who groups questions wants them seen together. A question outside any
     group is a page of its own, as ODK shows it. ``relevant`` lists the conditions of
-    the group(s) around each question, outermost first, followed by its own.
+    the group(s) around each question, outermost first, followed by its own. A repeat's
+    questions are listed once: the flow asks them once per instance, on the same page.
     """
 
     name: str
