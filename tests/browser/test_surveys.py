@@ -152,3 +152,48 @@ def test_a_question_shown_by_a_pulled_value_follows_the_answer_online(page, live
     with live_app.app_context():
         assert {a.question: a.value for a in db.session.scalar(select(Response)).answers} == {
             "fruit": "fig", "fair": "OK"}
+
+
+def test_a_resident_adds_household_members_and_each_members_questions_follow_their_own_answers(
+        page, live_server, live_app):
+    """With JavaScript on, relevance is decided per member as the server decides it."""
+    def question(name, type_, label, **extra):
+        return {"kind": "question", "name": name, "type": type_, "label": {"en": label}, **extra}
+
+    with live_app.app_context():
+        campaign = Campaign(slug="homes", name="Homes", languages=["en"])
+        db.session.add(campaign)
+        db.session.commit()
+        definition = {"format": 1, "form_id": "home", "version": "1", "title": {"en": "Home"},
+                      "default_language": "en", "languages": ["en"], "choice_lists": {},
+                      "items": [{"kind": "group", "name": "members", "label": {"en": "Member"}, "relevant": None,
+                                 "appearance": "field-list", "repeat": True, "children": [
+                                     question("first", "text", "Name?", required=True),
+                                     question("age", "integer", "Age?"),
+                                     question("school", "text", "Which school?", relevant="${age} < 18")]},
+                                question("hard", "text", "What is hard?")]}
+        survey = operations.create_survey(campaign, slug="home", title={}, languages=["en"], actor=None,
+                                          definition=definition)
+        operations.publish(survey, actor=None)
+    page.goto(f"{live_server.url}/s/home")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("load")
+    page.fill('[id="q-members/1/first"]', "Ana")
+    page.fill('[id="q-members/1/age"]', "40")
+    assert page.locator('.question[data-name="members/1/school"]').is_hidden()
+    page.click("button[value='add:members']")
+    page.wait_for_load_state("load")  # survey.js (deferred) is running: what follows is its doing
+    page.fill('[id="q-members/2/first"]', "Ben")
+    page.fill('[id="q-members/2/age"]', "9")
+    page.wait_for_selector('.question[data-name="members/2/school"]', state="visible", timeout=5000)
+    assert page.locator('.question[data-name="members/1/school"]').is_hidden()
+    page.fill('[id="q-members/2/school"]', "Oak")
+    screenshot(page, "survey-members")
+    page.click("button[value=next]")
+    page.fill("#q-hard", "Space")
+    page.click("button[value=next]")
+    page.wait_for_url("**/thanks/**")
+    with live_app.app_context():
+        answers = {(a.instance, a.question): a.value for a in db.session.scalar(select(Response)).answers}
+    assert answers == {("members/1", "first"): "Ana", ("members/1", "age"): "40", ("members/2", "first"): "Ben",
+                       ("members/2", "age"): "9", ("members/2", "school"): "Oak", ("", "hard"): "Space"}

@@ -33,6 +33,10 @@ def resident_messages() -> dict[str, str]:
         "check": _("Please check the answers marked below."),
         "consent_agree": _("The resident agrees"),
         "consent_decline": _("The resident does not agree"),
+        # A repeat's instance heading and buttons, worded as the online survey's.
+        "instance": _("%(name)s: number %(number)s", name="{name}", number="{number}"),
+        "add_instance": _("Add one more: %(name)s", name="{name}"),
+        "remove_instance": _("Remove the last: %(name)s", name="{name}"),
     }
 
 

@@ -10,7 +10,8 @@ Shape of ``to_dict()``::
      "default_language": "en", "languages": ["en", "he"],
      "items": [{"kind": "question", "name": ..., "type": ..., "label": {lang: text}, ...},
                {"kind": "group", "name": ..., "label": {...}, "appearance": ...,
-                "relevant": ..., "children": [...]}],
+                "relevant": ..., "children": [...]},
+               {"kind": "group", "repeat": true, "repeat_count": "${n}" or absent, ...}],
      "choice_lists": {"list_name": [{"name": ..., "label": {...}, "attributes": {...}}]},
      "choice_files": {"list_name": "regions.csv"},
      "data_files": {"fruits.csv": [{"column": "value", ...}, ...]}}
@@ -203,27 +204,43 @@ class Question:
 
 @dataclass
 class Group:
-    """A set of questions; a top-level group is one page of the survey."""
+    """A set of questions; a top-level group is one page of the survey.
+
+    A repeat is a group asked once per instance (each member of a household): as many
+    times as its ``repeat_count`` expression gives, else as many as the resident adds.
+    """
 
     name: str
     label: dict[str, str] = field(default_factory=dict)
     appearance: str | None = None  # "field-list": ODK shows the group on one screen
     relevant: str | None = None
     children: list[Question | Group] = field(default_factory=list)
+    repeat: bool = False
+    repeat_count: str | None = None  # only for a repeat
 
     kind = "group"
 
     def to_dict(self) -> dict:
-        return {"kind": "group", "name": self.name, "label": dict(self.label),
+        data = {"kind": "group", "name": self.name, "label": dict(self.label),
                 "appearance": self.appearance, "relevant": self.relevant,
                 "children": [child.to_dict() for child in self.children]}
+        # Absent unless set, so that definitions stored before repeats existed stay the same.
+        if self.repeat:
+            data["repeat"] = True
+        if self.repeat_count is not None:
+            data["repeat_count"] = self.repeat_count
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Group:
-        return cls(name=_text(data, "name"), label=_texts(data, "label"),
-                   appearance=_optional(data, "appearance"),
-                   relevant=_optional(data, "relevant"),
-                   children=_items(data.get("children", [])))
+        group = cls(name=_text(data, "name"), label=_texts(data, "label"),
+                    appearance=_optional(data, "appearance"),
+                    relevant=_optional(data, "relevant"),
+                    children=_items(data.get("children", [])),
+                    repeat=_flag(data, "repeat"), repeat_count=_optional(data, "repeat_count"))
+        if group.repeat_count is not None and not group.repeat:
+            raise DefinitionError("only a repeat has a repeat_count")
+        return group
 
 
 Item = Question | Group
@@ -372,6 +389,42 @@ def item_path(parents: tuple[Group, ...], item: Item) -> str:
     return "/".join([group.name for group in parents] + [item.name])
 
 
+def answer_key(instance: str, name: str) -> str:
+    """An answer's key in a flat answers dict: its question's name, after its repeat
+    instance if it has one ("members/2/age"). Names have no "/", so keys cannot clash."""
+    return f"{instance}/{name}" if instance else name
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(instance, name) of a flat answer key: ("members/2", "age"), ("", "age")."""
+    instance, _, name = key.rpartition("/")
+    return instance, name
+
+
+def repeat_chains(defn: SurveyDefinition) -> dict[str, tuple[str, ...]]:
+    """Each question's (and repeat's) name -> the names of the repeats around it, outermost first."""
+    return {item.name: tuple(group.name for group in repeats_around(parents))
+            for parents, item in iter_items(defn.items)}
+
+
+def instance_fits(instance: str, chain: tuple[str, ...]) -> bool:
+    """Does an instance path ("members/2/visits/1") name the repeats of ``chain``, each with a
+    number from 1?"""
+    parts = instance.split("/") if instance else []
+    return (tuple(parts[0::2]) == chain and len(parts) == 2 * len(chain)
+            and all(number.isdigit() and int(number) >= 1 and number == str(int(number))
+                    for number in parts[1::2]))
+
+
+def repeats_around(parents: tuple[Group, ...]) -> tuple[Group, ...]:
+    """The repeats among an item's groups, outermost first."""
+    return tuple(group for group in parents if group.repeat)
+
+
+def repeat_names(defn: SurveyDefinition) -> set[str]:
+    return {item.name for _, item in iter_items(defn.items) if isinstance(item, Group) and item.repeat}
+
+
 # --- Validation -----------------------------------------------------------------------
 
 
@@ -382,6 +435,7 @@ def validate_definition(defn: SurveyDefinition) -> list[Problem]:
     question_names = {item.name for _, item in all_items if isinstance(item, Question)}
     if not question_names:
         problems.append(problem("no_questions", {}))
+    readable = question_names | repeat_names(defn)  # ${repeat} is the set of its instances
     seen: set[str] = set()
     roles: set[str] = set()
     for _, item in all_items:
@@ -394,9 +448,10 @@ def validate_definition(defn: SurveyDefinition) -> list[Problem]:
         if isinstance(item, Group):
             if not any(isinstance(i, Question) for _, i in iter_items(item.children)):
                 problems.append(problem("empty_group", {"name": item.name}))
-            problems += _check_expression(item, "relevant", question_names)
+            for field_name in ("relevant", "repeat_count"):
+                problems += _check_expression(item, field_name, readable)
             continue
-        problems += _check_question(defn, item, question_names)
+        problems += _check_question(defn, item, readable)
         if item.role:
             if item.role in roles:
                 problems.append(problem("duplicate_role", {"role": item.role}))
@@ -556,7 +611,8 @@ class Page:
     Each top-level group is one page, with the questions of its nested groups in order:
     an author who groups questions wants them seen together. A question outside any
     group is a page of its own, as ODK shows it. ``relevant`` lists the conditions of
-    the group(s) around each question, outermost first, followed by its own.
+    the group(s) around each question, outermost first, followed by its own. A repeat's
+    questions are listed once: the flow asks them once per instance, on the same page.
     """
 
     name: str

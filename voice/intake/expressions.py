@@ -16,6 +16,16 @@ Supported::
     string-length(x)  regex(x, 'pattern')  today()  number(x)  string(x)
     concat(x, ...)  contains(x, y)  coalesce(x, y)
     pulldata('file', 'column', 'key_column', key)
+    count(${x})  sum(${x})  position(..)  indexed-repeat(${x}, ${repeat}, n)
+
+Inside a repeat, ``${x}`` is the answer of the same instance (or of an enclosing one);
+outside it, the answers of every instance form a ``NodeSet`` that ``count()`` and ``sum()``
+read (any other use reads its first answer, as XPath reads a node-set). ``${repeat}``
+itself is the set of its instances, so ``count(${members})`` is their number, and
+``position(..)`` is the 1-based number of the instance being evaluated, which the caller
+passes in ``answers`` under ``POSITION``. ``indexed-repeat(${x}, ${repeat}, n)`` is x in
+the n-th instance of its repeat (within the instance being evaluated, for a nested one):
+the caller passes those answers in instance order under ``every_instance(name)``.
 
 A bare ``attribute`` name is only meaningful in a choice filter, where it reads a column of
 the choice being filtered (``${state} = cf``); ``attributes()`` lists them so that callers
@@ -37,6 +47,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+import operator
 import re
 from dataclasses import dataclass
 
@@ -46,6 +57,7 @@ __all__ = [
     "MAX_REGEX_INPUT_LENGTH",
     "MAX_REGEX_LENGTH",
     "MAX_TREE_HEIGHT",
+    "POSITION",
     "QUESTION_NAME",
     "Attribute",
     "Binary",
@@ -54,9 +66,11 @@ __all__ = [
     "Expr",
     "ExpressionError",
     "Literal",
+    "NodeSet",
     "Ref",
     "Unary",
     "evaluate",
+    "every_instance",
     "evaluate_bool",
     "attributes",
     "parse",
@@ -94,7 +108,21 @@ FUNCTIONS = {
     "contains": (2, 2),
     "coalesce": (2, 2),
     "pulldata": (4, 4),
+    "count": (1, 1),
+    "sum": (1, 1),
+    "position": (0, 0),  # written position(..): the parser takes the .. itself
+    "indexed-repeat": (3, 3),  # one repeat and its index, as pyxform writes the common case
 }
+# count() and sum() read a node-set: their argument must name one.
+_NODESET_FUNCTIONS = ("count", "sum")
+# The key of ``answers`` that holds the position of the repeat instance being evaluated
+# (not a question name, so it cannot clash with one).
+POSITION = ".."
+
+
+def every_instance(name: str) -> str:
+    """The key of ``answers`` that holds x in every instance of its repeat, for indexed-repeat()."""
+    return f"{name}/*"
 
 _WS = " \t\r\n"
 _NUMBER_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -107,7 +135,7 @@ _TOKEN = re.compile(
   | (?P<ref>\$\{(?P<refname>[^}]*)\})
   | (?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
   | (?P<string>'[^']*'|"[^"]*")
-  | (?P<op><=|>=|!=|[=<>+\-*(),.])
+  | (?P<op><=|>=|!=|\.\.|[=<>+\-*(),.])
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)
     """,
     re.VERBOSE,
@@ -132,6 +160,10 @@ class ExpressionError(ValueError):
 @dataclass(frozen=True)
 class Literal:
     value: str | float
+
+
+class NodeSet(tuple):
+    """The answers of a question in every repeat instance (or a repeat's instances)."""
 
 
 @dataclass(frozen=True)
@@ -312,6 +344,10 @@ class _Parser:
         if name.text not in FUNCTIONS:
             raise self.error(f"unknown function {name.text}()", name)
         self.advance()  # the "(" that primary() saw
+        if name.text == "position":
+            self.expect("..")  # the only node whose position an answer can ask for
+            self.expect(")")
+            return Call("position", ())
         args = []
         if not self.accept(")"):
             args.append(self.expression())
@@ -321,6 +357,10 @@ class _Parser:
         low, high = FUNCTIONS[name.text]
         if len(args) < low or (high is not None and len(args) > high):
             raise self.error(f"wrong number of arguments to {name.text}()", name)
+        if name.text == "indexed-repeat" and not (isinstance(args[0], Ref) and isinstance(args[1], Ref)):
+            raise self.error("indexed-repeat() takes ${question}, ${repeat} and a number", name)
+        if name.text in _NODESET_FUNCTIONS and not isinstance(args[0], Ref):
+            raise self.error(f"{name.text}() counts the answers of a question: write ${{name}}", name)
         if name.text == "regex":
             pattern = args[1]
             if not isinstance(pattern, Literal) or not isinstance(pattern.value, str):
@@ -635,7 +675,10 @@ class _Evaluator:
         if isinstance(expr, Literal):
             return expr.value
         if isinstance(expr, Ref):
-            return _normalise(self.answers.get(expr.name))
+            value = self.answers.get(expr.name)
+            if isinstance(value, NodeSet):  # read as XPath reads a node-set: its first node
+                value = value[0] if value else None
+            return _normalise(value)
         if isinstance(expr, Attribute):
             return _normalise(self.choice.get(expr.name))
         if isinstance(expr, Current):
@@ -672,6 +715,19 @@ class _Evaluator:
             return False
         if name == "today":
             return self.today or datetime.date.today().isoformat()
+        if name == "position":
+            return to_number(_normalise(self.answers.get(POSITION)))
+        if name == "indexed-repeat":
+            nodes = self.answers.get(every_instance(args[0].name)) or ()
+            index = to_number(self.value(args[2]))
+            return _normalise(nodes[int(index) - 1]) if index == index and 1 <= index <= len(nodes) else ""
+        if name in _NODESET_FUNCTIONS:
+            nodes = self.answers.get(args[0].name)
+            if not isinstance(nodes, NodeSet):  # one question outside any repeat: one node
+                nodes = NodeSet(() if nodes in (None, "", []) else (nodes,))
+            if name == "count":
+                return float(len(nodes))
+            return functools.reduce(operator.add, (to_number(_normalise(node)) for node in nodes), 0.0)  # as JS adds
         values = [self.value(arg) for arg in args]
         if name == "not":
             return not to_boolean(values[0])

@@ -10,6 +10,13 @@ holds the cases both must agree on.
 Rules, as ODK applies them: a question whose relevance (or whose group's relevance) is
 false is skipped and its answer dropped; a required question must be answered; a
 constraint is checked only when there is an answer; notes take no answer.
+
+Repeats: answers are flat, keyed by ``definition.answer_key`` ("members/2/age"); a repeat's
+own key holds its number of instances. A repeat with a ``repeat_count`` has as many as it
+gives; one without has as many as its key says (the resident adds and removes them), else
+as many as the answers name, else one. Each question of a repeat is asked once per
+instance (a "slot"), its relevance, constraint and calculation evaluated on that instance's
+answers (``_context``).
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -28,9 +35,30 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Geography, Survey, SurveyVersion
 from ..models.base import labels_in
-from .definition import Page, Question, SurveyDefinition, pages
-from .expressions import ExpressionError, evaluate, evaluate_bool, parse, references, to_string
-from .responses import UnknownQuestion
+from .definition import (
+    Group,
+    Page,
+    Question,
+    SurveyDefinition,
+    answer_key,
+    iter_items,
+    pages,
+    repeats_around,
+    split_key,
+)
+from .expressions import (
+    POSITION,
+    ExpressionError,
+    NodeSet,
+    evaluate,
+    evaluate_bool,
+    every_instance,
+    parse,
+    references,
+    to_number,
+    to_string,
+)
+from .responses import flat_answers
 
 MAX_TEXT = 5000
 # ODK's (XML Schema's) spellings: ASCII digits, an optional sign, no exponent; "," may stand
@@ -41,6 +69,7 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A time of day on a 24-hour clock (what <input type=time> sends), seconds optional.
 CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?")
 CONSENTED = ("ok", "yes", "on", "true", "1")  # ODK's acknowledge stores "OK"; we store "yes"
+MAX_INSTANCES = 100  # a repeat asks at most this many times, whatever its count says
 
 # Why an answer is refused, by code: the server translates these, the tablet's bundle
 # carries them per language (canvass.bundle.resident_messages) and flow.js gives the code.
@@ -69,6 +98,26 @@ class Form:
     version: SurveyVersion
     definition: SurveyDefinition
     pages: list[Page]
+    # Each question's and repeat's name -> the repeats around it, outermost first.
+    repeats: dict[str, tuple[Group, ...]] = field(init=False)
+    page_of: dict[str, int] = field(init=False)  # question or repeat name -> its page's index
+    repeat_groups: dict[str, Group] = field(init=False)
+    has_repeats: bool = field(init=False)
+    # A repeat's name -> the conditions of the groups around it and its own, outermost first.
+    repeat_relevant: dict[str, tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self):
+        items = list(iter_items(self.definition.items))
+        self.repeats = {item.name: repeats_around(parents) for parents, item in items}
+        self.repeat_groups = {item.name: item for _, item in items if isinstance(item, Group) and item.repeat}
+        self.has_repeats = bool(self.repeat_groups)
+        self.repeat_relevant = {item.name: tuple(g.relevant for g in parents + (item,) if g.relevant)
+                                for parents, item in items if item.name in self.repeat_groups}
+        self.page_of = {}
+        for index, page in enumerate(self.pages):
+            for question in page.questions:
+                self.page_of[question.name] = index
+                self.page_of.update((repeat.name, index) for repeat in self.repeats[question.name])
 
     @classmethod
     def of(cls, survey: Survey, version: SurveyVersion | None = None) -> Form:
@@ -126,15 +175,49 @@ def typed(question: Question, value: Any) -> Any:
     return value
 
 
-def evaluation_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
-    """The values expressions read: the answers, typed, and what each calculation gives on them."""
+def evaluation_answers(form: Form, answers: dict[str, Any], instance: str = "") -> dict[str, Any]:
+    """The values expressions read in ``instance`` ("" outside repeats): the answers, typed,
+    what each calculation gives on them, and each repeat's instances."""
     questions = form.questions()
-    values = {name: typed(questions[name], value) for name, value in answers.items() if name in questions}
-    if any(question.type == "calculate" for question in questions.values()):
-        for question, relevant, value in _walk(form, answers):
-            if question.type == "calculate":
-                values[question.name] = value if relevant else ""
-    return values
+    names = {key: split_key(key)[1] for key in answers} if form.has_repeats else {key: key for key in answers}
+    values = {key: typed(questions[names[key]], value) for key, value in answers.items() if names[key] in questions}
+    if form.has_repeats or any(question.type == "calculate" for question in questions.values()):
+        kept: dict[str, Any] = {}
+        for slot in _walk(form, answers, kept):
+            if slot.question.type == "calculate":
+                values[slot.key] = slot.value if slot.relevant else ""
+        values.update((key, value) for key, value in kept.items() if isinstance(value, NodeSet))
+    return _context(form, values, instance)
+
+
+def _context(form: Form, values: dict[str, Any], instance: str) -> dict[str, Any]:
+    """Flat values as the expressions of ``instance`` read them: by name, a question of this
+    instance (or of one around it) as its answer there, one of a repeat elsewhere as the
+    NodeSet of its answers in every instance, and ``..`` as the instance's position."""
+    if not form.has_repeats:
+        return values
+    parts = instance.split("/") if instance else []
+    here = tuple(parts[0::2])
+    around = {"/".join(parts[:end]) for end in range(0, len(parts) + 1, 2)}
+    named: dict[str, Any] = {}
+    nodes: dict[str, list] = {}
+    siblings: dict[str, list[tuple[int, Any]]] = {}  # for indexed-repeat(): (instance number, answer)
+    for key, value in values.items():
+        at, name = split_key(key)
+        chain = tuple(repeat.name for repeat in form.repeats.get(name, ()))
+        if chain == here[:len(chain)]:
+            if at in around:
+                named[name] = value
+        else:
+            nodes.setdefault(name, []).extend(value if isinstance(value, NodeSet) else [value])
+        if at and (at.rsplit("/", 2)[0] if at.count("/") > 1 else "") in around:  # an instance of a repeat here
+            siblings.setdefault(name, []).append((int(at.rsplit("/", 1)[1]), value))
+    named.update((name, NodeSet(found)) for name, found in nodes.items())
+    named.update((every_instance(name), NodeSet(value for _n, value in sorted(found, key=lambda pair: pair[0])))
+                 for name, found in siblings.items())
+    if instance:
+        named[POSITION] = int(parts[-1])
+    return named
 
 
 @lru_cache(maxsize=4096)
@@ -168,46 +251,127 @@ def calculated(question: Question, values: dict[str, Any], data: dict[str, list[
     return result if isinstance(result, str) else str(result)
 
 
-def _walk(form: Form, answers: dict[str, Any]) -> Iterator[tuple[Question, bool, Any]]:
-    """Every question in form order with its relevance and the answer that stands, decided on
+class Slot(NamedTuple):
+    """One question asked once: outside repeats, or in one instance of its repeat(s)."""
+
+    page: int
+    key: str  # its answer's key (answer_key)
+    question: Question
+    instance: str
+    relevant: bool
+    value: Any  # the answer that stands (a calculation's: what it gives)
+
+
+def _walk(form: Form, answers: dict[str, Any], kept: dict[str, Any] | None = None) -> Iterator[Slot]:
+    """Every slot in form order with its relevance and the answer that stands, decided on
     the answers that stand before it: ODK clears a skipped question, so its stale answer
-    decides nothing. A calculation's answer is what it gives on them."""
-    kept: dict[str, Any] = {}
-    for page in form.pages:
-        for question in page.questions:
-            relevant = is_relevant(page, question, kept, form.definition.data_files)
-            value = answers.get(question.name)
+    decides nothing. A calculation's answer is what it gives on them. ``kept`` collects the
+    typed answers and each repeat's instances (a NodeSet under its key)."""
+    kept = {} if kept is None else kept
+    data = form.definition.data_files
+    for index, page in enumerate(form.pages):
+        # Without repeats a slot is a question (the common case, kept as quick as it was).
+        slots = (_slots(form, page.questions, 0, "", answers, kept) if form.has_repeats
+                 else ((question.name, question, "") for question in page.questions))
+        for key, question, instance in slots:
+            values = _context(form, kept, instance) if instance or form.has_repeats else kept
+            relevant = is_relevant(page, question, values, data)
+            value = answers.get(key)
             if question.type == "calculate":
-                value = calculated(question, kept, form.definition.data_files) if relevant else ""
-            yield question, relevant, value
+                value = calculated(question, values, data) if relevant else ""
+            yield Slot(index, key, question, instance, relevant, value)
             if relevant and value not in (None, "", []):
-                kept[question.name] = typed(question, value)
+                kept[key] = typed(question, value)
+
+
+def _slots(form: Form, questions: tuple[Question, ...], depth: int, instance: str, answers: dict[str, Any],
+           kept: dict[str, Any]) -> Iterator[tuple[str, Question, str]]:
+    """(key, question, instance) of ``questions`` in ``instance``, a repeat's run of them once
+    per instance of it (``depth`` repeats are already entered)."""
+    index = 0
+    while index < len(questions):
+        repeats = form.repeats[questions[index].name]
+        if len(repeats) == depth:
+            yield answer_key(instance, questions[index].name), questions[index], instance
+            index += 1
+            continue
+        repeat, end = repeats[depth], index
+        while end < len(questions) and len(form.repeats[questions[end].name]) > depth \
+                and form.repeats[questions[end].name][depth] is repeat:
+            end += 1
+        count = instance_count(form, repeat, instance, answers, kept)
+        kept[answer_key(instance, repeat.name)] = NodeSet(("",) * count)
+        for number in range(1, count + 1):
+            yield from _slots(form, questions[index:end], depth + 1, f"{answer_key(instance, repeat.name)}/{number}",
+                              answers, kept)
+        index = end
+
+
+def instance_count(form: Form, repeat: Group, instance: str, answers: dict[str, Any], kept: dict[str, Any]) -> int:
+    """How many instances of ``repeat`` ``instance`` holds (see the module docstring)."""
+    key = answer_key(instance, repeat.name)
+    if repeat.repeat_count:
+        try:
+            number = to_number(evaluate(_parsed(repeat.repeat_count), _context(form, kept, instance)))
+        except ExpressionError:
+            number = 0.0  # validate_definition refused unreadable expressions at publication
+        return 0 if number != number else max(0, min(MAX_INSTANCES, int(number)))
+    given = _text(answers.get(key))
+    if WHOLE.fullmatch(given):
+        return max(0, min(MAX_INSTANCES, int(given)))
+    numbers = [int(rest.split("/")[0]) for name in answers if name.startswith(key + "/")
+               and (rest := name[len(key) + 1:]).split("/")[0].isdigit()]
+    return min(MAX_INSTANCES, max(numbers, default=1))
 
 
 def relevant_questions(form: Form, answers: dict[str, Any]) -> set[str]:
-    """The questions to show: relevant ones, but calculations, which nobody answers."""
-    return {question.name for question, relevant, _value in _walk(form, answers)
-            if relevant and question.type != "calculate"}
+    """The keys of the slots to show: relevant ones, but calculations, which nobody answers."""
+    return {slot.key for slot in _walk(form, answers) if slot.relevant and slot.question.type != "calculate"}
+
+
+def shown_keys(form: Form, answers: dict[str, Any]) -> list[list[str]]:
+    """The keys each page shows, in order (a repeat's, once per instance), then the count
+    key of each relevant repeat the resident adds to: its page shows, if only to add one."""
+    shown: list[list[str]] = [[] for _page in form.pages]
+    kept: dict[str, Any] = {}
+    for slot in _walk(form, answers, kept):
+        if slot.relevant and slot.question.type != "calculate":
+            shown[slot.page].append(slot.key)
+    for key, value in kept.items():
+        instance, name = split_key(key)
+        if isinstance(value, NodeSet) and _addable(form, name) and all(
+                _true(condition, _context(form, kept, instance)) for condition in form.repeat_relevant[name]):
+            shown[form.page_of[name]].append(key)
+    return shown
+
+
+def page_slots(form: Form, index: int, answers: dict[str, Any]) -> list[Slot]:
+    """Every slot of page ``index``, relevant or not, for the instances ``answers`` give."""
+    return [slot for slot in _walk(form, answers) if slot.page == index]
+
+
+def off_page(form: Form, index: int, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers that are not page ``index``'s own (a repeat's count belongs to its page)."""
+    return {key: value for key, value in answers.items() if form.page_of.get(split_key(key)[1]) != index}
 
 
 def page_is_relevant(form: Form, index: int, answers: dict[str, Any]) -> bool:
-    shown = relevant_questions(form, answers)
-    return any(question.name in shown for question in form.pages[index].questions)
+    return bool(shown_keys(form, answers)[index])
 
 
 def next_page(form: Form, index: int, answers: dict[str, Any], step: int = 1) -> int | None:
     """The next (or, with step -1, previous) page that has a question to show, or None."""
-    shown = relevant_questions(form, answers)
+    shown = shown_keys(form, answers)
     index += step
     while 0 <= index < len(form.pages):
-        if any(question.name in shown for question in form.pages[index].questions):
+        if shown[index]:
             return index
         index += step
     return None
 
 
 def options(form: Form, question: Question, answers: dict[str, Any], language: str, *,
-            filtered: bool = True) -> list[tuple[str, str]]:
+            filtered: bool = True, instance: str = "") -> list[tuple[str, str]]:
     """(value, label) pairs a select or geography question offers, choice filter applied
     unless ``filtered`` is False (every choice)."""
     if question.type == "geography":
@@ -215,7 +379,7 @@ def options(form: Form, question: Question, answers: dict[str, Any], language: s
                 for place in geography_codes(form.survey)]
     choices = form.choice_list(question)
     if question.choice_filter and filtered:
-        values = evaluation_answers(form, answers)
+        values = evaluation_answers(form, answers, instance)
         filtered = [c for c in choices if _true(question.choice_filter, values,
                                                 choice={"name": c.name, **c.attributes},
                                                 data=form.definition.data_files)]
@@ -229,28 +393,46 @@ def page_entries(form: Form, page: Page, language: str, *, shown: dict[str, Any]
                  errors: dict[str, str] | None = None, every_choice: bool = False) -> list[dict[str, Any]]:
     """What ``macros/question.html`` needs to draw each question of a page: the online
     survey passes the resident's answers; the canvass bundle passes none and asks for
-    ``every_choice`` (the tablet filters the choices as answers come, and fills them in)."""
-    relevant = relevant_questions(form, {**earlier, **shown})
-    standing = prune(form, {**earlier, **shown})
+    ``every_choice`` (the tablet filters the choices as answers come, and fills them in).
+    The online survey gets a repeat's questions once per instance, each entry with its
+    ``key`` and ``instance``; the bundle gets each question once (its key is its name)."""
+    answers = {**earlier, **shown}
+    relevant = relevant_questions(form, answers)
+    standing = prune(form, answers)
+    index = form.pages.index(page)
+    if every_choice:
+        slots = [(question.name, question, "") for question in page.questions]
+    else:
+        slots = [(slot.key, slot.question, slot.instance) for slot in _walk(form, answers) if slot.page == index]
     entries = []
-    for question in page.questions:
+    previous = ""
+    for key, question, instance in slots:
         if question.type == "calculate":
             continue  # nothing to draw: the server works it out
+        heading = None
+        if instance and instance != previous:  # the first question of an instance: say which one
+            repeat = form.repeat_groups[instance.split("/")[-2]]
+            heading = (labels_in(repeat.label, language, form.definition.default_language) or repeat.name,
+                       int(instance.split("/")[-1]))
+        previous = instance
         label = labels_in(question.label, language, form.definition.default_language)
         hint = labels_in(question.hint, language, form.definition.default_language)
+        in_instance = _context(form, standing, instance)
         entries.append({
-            "question": question, "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
-            "shown": question.name in relevant,
+            "question": question, "key": key, "instance": instance, "heading": heading,
+            "relevant": " and ".join(f"({c})" for c in page.relevant[question.name]),
+            "shown": key in relevant or (every_choice and question.name in relevant),
             "label": label, "hint": hint,
-            "label_parts": with_answers(label, standing), "hint_parts": with_answers(hint, standing),
-            "options": (options(form, question, {**earlier, **shown}, language, filtered=not every_choice)
+            "label_parts": with_answers(label, in_instance), "hint_parts": with_answers(hint, in_instance),
+            "options": (options(form, question, answers, language, filtered=not every_choice, instance=instance)
                         if question.type in ("select_one", "select_multiple", "rank", "geography") else []),
-            "places": rank_places(shown.get(question.name)) if question.type == "rank" else {},
+            "places": rank_places(shown.get(key)) if question.type == "rank" else {},
             "media": media_urls(form, question.media, language),
             "option_media": {choice.name: media_urls(form, choice.media, language)
                              for choice in form.choice_list(question) if choice.media},
-            "value": shown.get(question.name, [] if question.type == "select_multiple" else ""),
-            "error": (errors or {}).get(question.name),
+            "value": shown.get(key, initial(question) if instance and key not in answers else
+                               [] if question.type == "select_multiple" else ""),
+            "error": (errors or {}).get(key),
         })
     return entries
 
@@ -266,6 +448,21 @@ def media_urls(form: Form, media: dict[str, dict[str, str]], language: str) -> d
     return urls
 
 
+def addable_repeats(form: Form, index: int, answers: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    """The relevant repeats of page ``index`` without a repeat_count, one entry per instance of
+    what holds them, for the resident's add-one-more and remove-the-last buttons: the key of
+    their count (what the buttons change), the number of instances, the label."""
+    counts = prune(form, answers)  # holds the number of instances of each of them
+    found = []
+    for key in shown_keys(form, answers)[index]:
+        instance, name = split_key(key)
+        if _addable(form, name):
+            repeat = form.repeat_groups[name]
+            found.append({"key": key, "count": counts.get(key, 0), "instance": instance,
+                          "label": labels_in(repeat.label, language, form.definition.default_language) or name})
+    return found
+
+
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9._-]*)\}")
 
 
@@ -278,7 +475,8 @@ def with_answers(text: str, answers: dict[str, Any]) -> list[tuple[str, str | No
         if match.start() > position:
             parts.append((text[position:match.start()], None))
         value = answers.get(match.group(1), "")
-        parts.append((" ".join(value) if isinstance(value, list) else str(value), match.group(1)))
+        # A multi-select's choices, or a NodeSet's answers (a repeat's question read outside it).
+        parts.append((" ".join(map(str, value)) if isinstance(value, list | tuple) else str(value), match.group(1)))
         position = match.end()
     if position < len(text or ""):
         parts.append((text[position:], None))
@@ -367,31 +565,32 @@ def _real_day(text: str) -> bool:
 
 
 def _answer(form: Form, question: Question, raw: Any, answers: dict[str, Any],
-            language: str) -> tuple[Any, str | None]:
+            language: str, instance: str = "") -> tuple[Any, str | None]:
     """(value, None) or (None, code) for one submitted answer, given the answers before it."""
     if question.type == "select_multiple":
         values = raw if isinstance(raw, list) else ([] if raw in (None, "") else str(raw).split())
-        allowed = [value for value, _label in options(form, question, answers, language)]
+        allowed = [value for value, _label in options(form, question, answers, language, instance=instance)]
         if any(value not in allowed for value in values):
             return None, "choose_options"
         return [value for value in allowed if value in values], None
     if question.type == "rank":
-        return _ranking(raw, [value for value, _label in options(form, question, answers, language)])
+        return _ranking(raw, [value for value, _label in options(form, question, answers, language, instance=instance)])
     text = _text(raw)
     if not text:
         return "", None
     if question.type in ("select_one", "geography"):
-        allowed = {value for value, _label in options(form, question, answers, language)}
+        allowed = {value for value, _label in options(form, question, answers, language, instance=instance)}
         return (text, None) if text in allowed else (None, "choose_option")
     return _parse(question, text)
 
 
-def _problem(form: Form, question: Question, value: Any, answers: dict[str, Any]) -> str | None:
+def _problem(form: Form, question: Question, value: Any, answers: dict[str, Any], instance: str = "") -> str | None:
     """Required, then the constraint (only with an answer), as ODK checks them."""
     if value in ("", []):
         return "required" if question.required else None
     if question.constraint and not _true(question.constraint, evaluation_answers(
-            form, {**answers, question.name: value}), typed(question, value), data=form.definition.data_files):
+            form, {**answers, answer_key(instance, question.name): value}, instance), typed(question, value),
+            data=form.definition.data_files):
         return "not_accepted"
     return None
 
@@ -402,31 +601,47 @@ def _message(form: Form, question: Question, code: str, language: str) -> str:
     return labels_in(own or {}, language, form.definition.default_language) or str(MESSAGES[code])
 
 
-def check_questions(form: Form, questions: list[tuple[Page, Question]], submitted: dict[str, Any],
+def check_questions(form: Form, page_indexes: set[int], submitted: dict[str, Any],
                     earlier: dict[str, Any], language: str) -> Checked:
-    """Check ``submitted`` answers to ``questions`` in form order, given ``earlier`` ones."""
+    """Check ``submitted`` answers to the slots of the pages ``page_indexes`` in form order,
+    given ``earlier`` ones; errors and answers are keyed by slot. The number of instances of
+    a repeat without a count is kept as sent."""
     answers = dict(earlier)
     checked = Checked({})
-    for page, question in questions:
-        answers.pop(question.name, None)
-        values = evaluation_answers(form, answers)
-        if question.type == "note" or not is_relevant(page, question, values, form.definition.data_files):
+    for slot in _walk(form, {**earlier, **submitted}):
+        if slot.page not in page_indexes:
+            continue
+        key, question, instance = slot.key, slot.question, slot.instance
+        answers.pop(key, None)
+        values = evaluation_answers(form, answers, instance)
+        if question.type == "note" or not is_relevant(form.pages[slot.page], question, values,
+                                                      form.definition.data_files):
             continue
         if question.type == "calculate":  # never taken from the sender: worked out here
             value, code = calculated(question, values, form.definition.data_files), None
         elif question.read_only:  # shown, never changed: the sender cannot change it either
             value, code = initial(question), None
         else:
-            value, code = _answer(form, question, submitted.get(question.name), answers, language)
-        code = code or _problem(form, question, value, answers)
+            value, code = _answer(form, question, submitted.get(key), answers, language, instance)
+        code = code or _problem(form, question, value, answers, instance)
         if code is not None:
-            checked.codes[question.name] = code
-            checked.errors[question.name] = _message(form, question, code, language)
+            checked.codes[key] = code
+            checked.errors[key] = _message(form, question, code, language)
             continue
         if value not in ("", []):
-            answers[question.name] = value
-            checked.answers[question.name] = value
+            answers[key] = value
+            checked.answers[key] = value
+    for key, value in submitted.items():
+        name = split_key(key)[1]
+        if form.page_of.get(name) in page_indexes and _addable(form, name) and WHOLE.fullmatch(_text(value)):
+            checked.answers[key] = max(0, min(MAX_INSTANCES, int(_text(value))))
     return checked
+
+
+def _addable(form: Form, name: str) -> bool:
+    """Is ``name`` a repeat whose instances the resident adds (it has no repeat_count)?"""
+    repeat = form.repeat_groups.get(name)
+    return repeat is not None and not repeat.repeat_count
 
 
 def initial(question: Question) -> Any:
@@ -437,38 +652,41 @@ def initial(question: Question) -> Any:
 
 
 def initial_answers(form: Form) -> dict[str, Any]:
-    """What an interview starts with: every default, as ODK fills them in when a form opens."""
-    starting = {question.name: initial(question) for question in form.questions().values()}
+    """What an interview starts with: every default, as ODK fills them in when a form opens
+    (a repeat's are filled in per instance, as it is drawn)."""
+    starting = {question.name: initial(question) for question in form.questions().values()
+                if not form.repeats[question.name]}
     return {name: value for name, value in starting.items() if value not in ("", [])}
 
 
 def standing_before(form: Form, index: int, answers: dict[str, Any]) -> dict[str, Any]:
     """The answers that stand on the pages before page ``index``: all its relevance reads."""
-    before = {q.name for page in form.pages[:index] for q in page.questions}
-    return {name: value for name, value in prune(form, answers).items() if name in before}
+    return {key: value for key, value in prune(form, answers).items()
+            if form.page_of.get(split_key(key)[1], len(form.pages)) < index}
 
 
 def check_page(form: Form, index: int, submitted: dict[str, Any], earlier: dict[str, Any],
                language: str) -> Checked:
     """One page, given the answers that stand before it (as check_all sees them)."""
-    page = form.pages[index]
-    return check_questions(form, [(page, q) for q in page.questions], submitted,
-                           standing_before(form, index, earlier), language)
+    return check_questions(form, {index}, submitted, standing_before(form, index, earlier), language)
 
 
 def check_all(form: Form, submitted: dict[str, Any], language: str) -> Checked:
-    """A whole submission at once (the JSON intake): every page in order."""
-    unknown = sorted(set(submitted) - set(form.questions()))
-    if unknown:
-        raise UnknownQuestion(unknown)
-    return check_questions(form, [(page, q) for page in form.pages for q in page.questions],
-                           submitted, {}, language)
+    """A whole submission at once (the JSON intake, repeats as lists of instance dicts): every
+    page in order. Raises UnknownQuestion for an answer that is not a question at its place."""
+    return check_questions(form, set(range(len(form.pages))), flat_answers(form.definition, submitted), {},
+                           language)
 
 
 def prune(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
-    """Drop answers that later changes made irrelevant (ODK clears skipped questions)."""
-    return {question.name: value for question, relevant, value in _walk(form, answers)
-            if relevant and value not in (None, "", [])}
+    """Drop answers that later changes made irrelevant (ODK clears skipped questions); keep
+    the number of instances of each repeat the resident adds to."""
+    kept: dict[str, Any] = {}
+    standing = {slot.key: slot.value for slot in _walk(form, answers, kept)
+                if slot.relevant and slot.value not in (None, "", [])}
+    standing.update((key, len(value)) for key, value in kept.items()
+                    if isinstance(value, NodeSet) and _addable(form, split_key(key)[1]))
+    return standing
 
 
 def page_outline(form: Form) -> list[dict[str, Any]]:

@@ -144,11 +144,14 @@ class Response(db.Model):
 
 class Answer(db.Model):
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("response_id", "question"),)
+    __table_args__ = (UniqueConstraint("response_id", "question", "instance"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(String(120))
+    # The repeat instance the answer belongs to, as repeat/number pairs from the outermost
+    # ("members/2", "members/2/visits/1"); "" for a question outside any repeat.
+    instance: Mapped[str] = mapped_column(String(200), default="", server_default="")
     value: Mapped[str] = mapped_column(Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")

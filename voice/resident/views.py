@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from ..extensions import csrf, db
 from ..i18n import LocaleInfo
 from ..intake import flow
+from ..intake.definition import split_key
 from ..intake.responses import ResponseConflict, UnknownQuestion
 from ..json_body import request_json
 from ..models import Response, Survey, SurveyAttachment, SurveyProgress, SurveyVersion
@@ -113,18 +114,30 @@ def _version_form(form: flow.Form, progress: SurveyProgress) -> flow.Form:
     return flow.Form.of(form.survey, db.session.get(SurveyVersion, progress.survey_version_id))
 
 
-def _page_values(form: flow.Form, index: int) -> dict:
+def _page_values(form: flow.Form, index: int, answers: dict, language: str) -> dict:
+    """The page's answers as posted, one per slot (a repeat's, per instance ``answers`` give),
+    and the number of instances of each repeat the resident adds to, as it stands."""
     values = {}
-    for question in form.pages[index].questions:
-        if question.type == "select_multiple":
-            values[question.name] = request.form.getlist(question.name)
-        elif question.type == "rank":  # a number per choice, each in a field named <question>:<choice>
-            prefix = f"{question.name}:"
-            values[question.name] = {key.removeprefix(prefix): value for key, value in request.form.items()
-                                     if key.startswith(prefix)}
+    for slot in flow.page_slots(form, index, answers):
+        if slot.question.type == "select_multiple":
+            values[slot.key] = request.form.getlist(slot.key)
+        elif slot.question.type == "rank":  # a number per choice, each in a field named <key>:<choice>
+            prefix = f"{slot.key}:"
+            values[slot.key] = {key.removeprefix(prefix): value for key, value in request.form.items()
+                                if key.startswith(prefix)}
         else:
-            values[question.name] = request.form.get(question.name, "")
+            values[slot.key] = request.form.get(slot.key, "")
+    values.update((repeat["key"], repeat["count"]) for repeat in flow.addable_repeats(form, index, answers, language))
     return values
+
+
+def _change_instances(form: flow.Form, index: int, answers: dict, submitted: dict, language: str) -> bool:
+    """Apply an "add:<key>" or "remove:<key>" button (one instance more, or the last one fewer)."""
+    verb, _sep, key = request.form.get("action", "").partition(":")
+    if verb not in ("add", "remove") or key not in {r["key"] for r in flow.addable_repeats(form, index, answers, language)}:
+        return False
+    submitted[key] = max(0, min(flow.MAX_INSTANCES, submitted[key] + (1 if verb == "add" else -1)))
+    return True
 
 
 def _post(form: flow.Form, progress: SurveyProgress | None):
@@ -170,8 +183,7 @@ def _show_page(form: flow.Form, progress: SurveyProgress, *, values: dict | None
     language = progress.language or form.definition.default_language
     page = form.pages[index]
     shown = values if values is not None else progress.answers
-    earlier = {name: value for name, value in progress.answers.items()
-               if name not in {q.name for q in page.questions}}
+    earlier = flow.off_page(form, index, progress.answers)
     questions = flow.page_entries(form, page, language, shown=shown, earlier=earlier, errors=errors)
     relevant_pages = [i for i in range(len(form.pages)) if flow.page_is_relevant(form, i, progress.answers)]
     position = relevant_pages.index(index) + 1 if index in relevant_pages else index + 1
@@ -182,6 +194,7 @@ def _show_page(form: flow.Form, progress: SurveyProgress, *, values: dict | None
         position=position, total=max(len(relevant_pages), position), has_previous=previous is not None,
         is_last=flow.next_page(form, index, {**progress.answers, **(values or {})}) is None,
         earlier=flow.evaluation_answers(form, flow.standing_before(form, index, earlier)),
+        repeats=flow.addable_repeats(form, index, {**earlier, **shown}, language),
         action=_self_url(form, language),
         **_common(form, language)), status
 
@@ -195,11 +208,14 @@ def _answer_page(form: flow.Form, progress: SurveyProgress):
         return redirect(url_for("resident.take", survey=form.survey.slug))
     progress.page = index
     language = progress.language or form.definition.default_language
-    submitted = _page_values(form, index)
-    page_names = {q.name for q in form.pages[index].questions}
-    earlier = {name: value for name, value in progress.answers.items() if name not in page_names}
+    submitted = _page_values(form, index, progress.answers, language)
+    changed = _change_instances(form, index, progress.answers, submitted, language)
+    earlier = flow.off_page(form, index, progress.answers)
     checked = flow.check_page(form, index, submitted, earlier, language)
     answers = {**earlier, **checked.answers}
+    if changed:  # one instance more or fewer: the same page again, nothing refused yet
+        operations.save_progress(progress, page=index, answers=answers)
+        return redirect(_self_url(form, language))
     if request.form.get("action") == "back":
         previous = flow.next_page(form, index, answers, step=-1)
         operations.save_progress(progress, page=index if previous is None else previous, answers=answers)
@@ -210,9 +226,9 @@ def _answer_page(form: flow.Form, progress: SurveyProgress):
         _remember(form, None)
         return render_template("resident/thanks.html", **_common(form, language))
     shown = set(request.form.get("shown", "").split())
-    page = form.pages[index]
-    now = flow.relevant_questions(form, answers)
-    revealed = {q.name for q in page.questions if q.type != "note" and q.name not in shown and q.name in now}
+    questions = form.questions()
+    revealed = {key for key in flow.shown_keys(form, answers)[index] if key not in shown
+                and split_key(key)[1] in questions and questions[split_key(key)[1]].type != "note"}
     if revealed and "shown" in request.form:
         # Without JavaScript, an answer on this page opened more questions on it: show them.
         errors = {name: error for name, error in checked.errors.items() if name not in revealed}
@@ -294,6 +310,8 @@ def _json_error(status: int, message: str, **extra):
 @public
 @csrf.exempt
 def submit_json(survey: str):
+    """``{"uuid": ..., "language": ..., "consent": true, "answers": {name: value}}``; a repeat's
+    answers are a list of instance dicts under its name (``voice.intake.responses``)."""
     survey_row = _survey(survey)
     if not survey_row.is_open or survey_row.current_version is None:
         return _json_error(404, _("This survey is not open for answers."))

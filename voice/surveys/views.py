@@ -408,6 +408,9 @@ def _export_args(survey_row: Survey):
 def export_csv(survey: str):
     survey_row = _survey(survey)
     table, rows = _export_args(survey_row)
+    if table.repeat_columns:  # a CSV per table, as KoboToolbox exports repeats
+        return _download(exports.to_csv_zip(table, rows, main_name=f"{survey_row.slug}-responses"),
+                         f"{survey_row.slug}-responses.zip", "application/zip")
     return _download(exports.to_csv(table, rows), f"{survey_row.slug}-responses.csv", "text/csv; charset=utf-8")
 
 

@@ -26,13 +26,14 @@ column, which ODK ignores, carries ``geography`` or ``group:<key>``). ``start``,
 and ``today`` are dropped: a Response records its own timestamps. Phone numbers and device
 or user identifiers are left out with a notice (we do not collect contact details through
 survey questions: DESIGN.md's privacy rules); so are photo, sound, video and file questions
-and drawings (``signature``, ``draw``, ``annotate``), which can identify a resident. ``barcode`` is
-typed as text. ``gps`` and ``location`` are ``geopoint``; a
-``hidden`` field is kept as a calculation of its default. ``select_one_external`` takes
-its choices from the ``external_choices`` sheet as an ordinary choice list (named
-``<list>_external`` when the choices sheet has a list of that name too), extra columns and
-all, so that its choice filter works online and offline. ``begin loop over <list>`` becomes
-a group with one group per choice (``<loop>_<choice>``), its questions named
+and drawings (``signature``, ``draw``, ``annotate``), which can identify a resident; so is an
+OpenMapKit (``osm``) question. ``barcode`` is typed as text. ``gps`` and ``location`` are
+``geopoint``; a ``hidden`` field is kept as a calculation of its default. ``begin repeat`` is
+a repeat group (nested ones too), its ``repeat_count`` (``jr:count``) an expression.
+``select_one_external`` takes its choices from the ``external_choices`` sheet as an ordinary
+choice list (named ``<list>_external`` when the choices sheet has a list of that name too),
+extra columns and all, so that its choice filter works online and offline. ``begin loop over
+<list>`` becomes a group with one group per choice (``<loop>_<choice>``), its questions named
 ``<loop>_<choice>_<question>`` (see ``_expanded_loop``).
 
 The files a form names come with it (``attachments``, by file name; only those it names are
@@ -44,7 +45,7 @@ row. The media columns of labels and choices (``image``, ``big-image``, ``audio`
 also ``media::image::Language (xx)``) name image, sound and video files (``voice.surveys.media``
 checks them); a name with no file is a notice and the label keeps its text.
 
-Everything else is refused: repeats, geo traces and shapes, and the column ``repeat_count``; a
+Everything else is refused: geo traces and shapes, GeoJSON choice files; a
 ``required`` that is an
 expression rather than yes/no. Unknown columns are ignored, as ODK does.
 """
@@ -100,7 +101,6 @@ IMPORT_MESSAGES = {
     "missing_column": N_("The %(sheet)s sheet has no %(column)s column."),
     "missing_type": N_("This row has a name or label but no type."),
     "unknown_type": N_("%(type)s is not an XLSForm question type."),
-    "repeat": N_("Repeat groups (%(type)s) are not supported: ask each question once."),
     "media_missing": N_("The file %(file)s was not uploaded with the form: the text is shown "
                         "without it."),
     "media_type": N_("The file %(file)s is not an image, a sound or a video that the survey can "
@@ -183,7 +183,7 @@ def _column_name(code: str) -> str:
 
 # --- Import ---------------------------------------------------------------------------
 
-_UNSUPPORTED_COLUMNS = ("repeat_count", "trigger", "save_to")
+_UNSUPPORTED_COLUMNS = ("trigger", "save_to")
 _SUPPORTED_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
     "decimal": "decimal", "date": "date", "note": "note", "acknowledge": "consent",
@@ -450,7 +450,7 @@ def _refuse_unsupported(rows: _SurveyRows, data: DefinitionData) -> dict[str, Pr
 def _left_out_because(raw_type: str, appearance: str) -> str | None:
     """The notice code of a row the survey leaves out (contact details, media capture), else None."""
     type_ = _normalise_type(raw_type)
-    if type_ in _CONTACT_TYPES:
+    if type_.removeprefix("uri:") in _CONTACT_TYPES:  # uri:deviceid: pyxform's older spelling
         return "contact_details"
     if type_ in _CAPTURE_TYPES or set(appearance.lower().split()) & set(_CAPTURE_APPEARANCES):
         return "media_capture"
@@ -500,19 +500,16 @@ def _refuse_columns(sheet: str, number: int, row: dict[str, str]) -> None:
 
 def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
     type_ = _normalise_type(raw_type)
-    head = type_.split(" ")[0]
     params = {"type": raw_type.strip()}
 
     def refuse(code: str) -> Invalid:
         return refusal(sheet, number, "type", code, params)
 
-    if type_ in ("begin group", "begin_group", "end group", "end_group"):
+    if type_ in ("begin group", "begin_group", "end group", "end_group", "begin repeat",
+                 "begin_repeat", "end repeat", "end_repeat"):
         return
     if type_.startswith(_BEGIN_LOOP) or type_ in ("end loop", "end_loop"):
         return  # expanded into one group per choice (_expanded_loop)
-    if "repeat" in head or type_ in ("begin repeat", "end repeat", "begin loop",
-                                     "end loop"):
-        raise refuse("repeat")
     if any(type_.startswith(external + " ") for external in _EXTERNAL_SHEET_SELECTS):
         return
     if any(type_.startswith(external + " ") for external in _FILE_SELECTS):
@@ -521,7 +518,7 @@ def _refuse_type(sheet: str, number: int, raw_type: str) -> None:
         return
     if type_ in _SUPPORTED_TYPES or type_ in _IGNORED_TYPES:
         return
-    if type_ in _KNOWN_UNSUPPORTED or head in _KNOWN_UNSUPPORTED:
+    if type_ in _KNOWN_UNSUPPORTED:
         raise refuse("unsupported_type")
     raise refuse("unknown_type")
 
@@ -635,6 +632,10 @@ class _Mapper:
                  fallback_language: str, *, left_out: set[str], attached: dict[str, Records],
                  media_names: set[str]):
         self.form, self.rows, self.left_out, self.media_names = form, rows, left_out, media_names
+        # Rows the survey does not keep: a label's ${reference} to one shows nothing, so it is
+        # dropped from the text (an export would otherwise name a question that is not there).
+        self.not_kept = left_out | {row.get("name") for _number, row in rows.rows
+                                    if _normalise_type(row.get("type") or "") in _IGNORED_TYPES}
         self.attached = attached
         self.file_lists: dict[tuple[str, str, str], str] = {}  # (file, value, label column) -> list
         self.file_choices: dict[str, list[Choice]] = {}
@@ -688,13 +689,17 @@ class _Mapper:
         if value is None:
             return {}
         if isinstance(value, str):
-            return {self.default: value}
+            return {self.default: self.kept_references(value)}
         texts: dict[str, str] = {}
         # Suffixed columns win over unsuffixed ones in the same language, as in pyxform.
         for name, text in sorted(value.items(), key=lambda kv: kv[0] != _PYXFORM_DEFAULT):
             if text:
-                texts[self.code(name, "survey", f"{column}::{name}")] = text
+                texts[self.code(name, "survey", f"{column}::{name}")] = self.kept_references(text)
         return texts
+
+    def kept_references(self, text: str) -> str:
+        kept = _REFERENCE.sub(lambda found: "" if found.group(1) in self.not_kept else found.group(0), text)
+        return kept if kept == text else kept.strip()  # as a spreadsheet cell reads back
 
     def definition(self) -> SurveyDefinition:
         form = self.form
@@ -727,8 +732,12 @@ class _Mapper:
 
     def items(self, children: Iterable[dict]) -> list[Item]:
         items: list[Item] = []
+        children = list(children)
+        counts = self.generated_counts(children)
         for child in children:
             type_ = child.get("type")
+            if child.get("name") in counts.values():
+                continue  # folded back into its repeat's repeat_count
             if type_ == "group" and child.get("control", {}).get("bodyless"):
                 continue  # pyxform's generated meta group (instanceID)
             if type_ in _IGNORED_TYPES or child.get("name") in self.left_out:
@@ -737,15 +746,34 @@ class _Mapper:
                 continue  # pyxform's header row of a table-list group: choice labels, no answer
             if type_ == "loop":
                 child, type_ = _expanded_loop(child), "group"
-            if type_ == "group":
+            if type_ in ("group", "repeat"):
                 items.append(Group(
                     name=child["name"], label=self.texts(child.get("label")),
                     appearance=child.get("control", {}).get("appearance"),
                     relevant=self.expression(child, "relevant"),
-                    children=self.items(child.get("children", []))))
+                    children=self.items(child.get("children", [])),
+                    repeat=type_ == "repeat",
+                    repeat_count=(self.generated_count(children, child) if child["name"] in counts
+                                  else self.expression(child, "jr:count"))))
             else:
-                items.append(self.question(child))
+                question = self.question(child)
+                if question.type == "note" and not (question.label or question.hint or question.media):
+                    continue  # a note that only showed a media file not uploaded (its notice says so)
+                items.append(question)
         return items
+
+    def generated_counts(self, children: list[dict]) -> dict[str, str]:
+        """Repeat name -> the calculate pyxform made of a repeat_count that is not a bare
+        ${reference} (``<repeat>_count``, no row of its own): the count is the repeat's."""
+        names = {child.get("name") for child in children if child.get("type") == "calculate"
+                 and self.rows.row_of(child.get("name")) is None}
+        return {child["name"]: f"{child['name']}_count" for child in children
+                if child.get("type") == "repeat" and f"{child['name']}_count" in names
+                and child.get("control", {}).get("jr:count") == f"${{{child['name']}_count}}"}
+
+    def generated_count(self, children: list[dict], repeat: dict) -> str | None:
+        calculate = next(child for child in children if child.get("name") == f"{repeat['name']}_count")
+        return self.expression({**calculate, "name": repeat["name"]}, "calculate")
 
     def question(self, child: dict) -> Question:
         name = child["name"]
@@ -834,8 +862,9 @@ class _Mapper:
         return choices
 
     def expression(self, child: dict, column: str) -> str | None:
-        source = child.get(column) if column == "choice_filter" else (
-            child.get("bind", {}).get(column))
+        source = (child.get(column) if column == "choice_filter"
+                  else child.get("control", {}).get(column) if column == "jr:count"
+                  else child.get("bind", {}).get(column))
         if not source:
             return None
         # pyxform writes the relevance of an or_other question as a relative path.
@@ -902,7 +931,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     sheet.append(["type", "name"] + _translated("label", defn) + _translated("hint", defn)
                  + ["required"] + _translated("required_message", defn)
                  + ["relevant", "constraint"] + _translated("constraint_message", defn)
-                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters"]
+                 + ["choice_filter", "appearance", "role", "calculation", "default", "read_only", "parameters",
+                    "repeat_count"]
                  + [f"{kind}::{_column_name(code)}" for kind, code in media])
 
     def texts(values: dict[str, str]) -> list[str | None]:
@@ -913,10 +943,12 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
     def write(items: list[Item]) -> None:
         for item in items:
             if isinstance(item, Group):
-                sheet.append(["begin_group", item.name, *texts(item.label), *none, None,
-                              *none, item.relevant, None, *none, None, item.appearance, None])
+                kind = "repeat" if item.repeat else "group"
+                sheet.append([f"begin_{kind}", item.name, *texts(item.label), *none, None,
+                              *none, item.relevant, None, *none, None, item.appearance, None,
+                              None, None, None, None, item.repeat_count])
                 write(item.children)
-                sheet.append(["end_group"])
+                sheet.append([f"end_{kind}"])
             else:
                 sheet.append([
                     _file_select_type(item, defn) or _export_type(item), item.name,
@@ -925,7 +957,8 @@ def _write_survey_sheet(sheet, defn: SurveyDefinition) -> None:
                     item.relevant, item.constraint, *texts(item.constraint_message),
                     item.choice_filter, item.appearance, item.role, item.calculation, item.default,
                     "yes" if item.read_only else None,
-                    " ".join(f"{k}={v}" for k, v in item.parameters.items()) or None, *_media_cells(item, media)])
+                    " ".join(f"{k}={v}" for k, v in item.parameters.items()) or None, None,
+                    *_media_cells(item, media)])
 
     write(defn.items)
 

@@ -99,6 +99,8 @@ def test_a_consistent_survey_has_no_problems():
     ([Question("a", "range", {"en": "x"})], ["bad_range"]),
     ([text("a"), Question("b", "calculate", calculation="${a} +")], ["bad_expression"]),
     ([Question("b", "calculate", calculation="${nobody} + 1")], ["unknown_reference"]),
+    ([Group("kids", repeat=True, repeat_count="${n} +", children=[text("a")])], ["bad_expression"]),
+    ([Group("kids", repeat=True, repeat_count="${nobody}", children=[text("a")])], ["unknown_reference"]),
 ])
 def test_validation_finds_each_problem(items, expected):
     assert codes(survey(items, YES_NO)) == expected
@@ -148,3 +150,36 @@ def test_definition_hash_is_stable_and_sensitive():
     changed = full_survey()
     changed.items[0].required = False
     assert definition_hash(changed) != definition_hash(full_survey())
+
+
+def roster() -> SurveyDefinition:
+    return survey([
+        Question("n", "integer", {"en": "How many?", "he": "כמה?"}),
+        Group("kids", {"en": "Kids", "he": "ילדים"}, repeat=True, repeat_count="${n}", children=[
+            text("kid"),
+            Group("visits", repeat=True, children=[text("why", relevant="${kid} != ''")]),
+        ]),
+        Question("size", "calculate", calculation="count(${kids})"),
+    ])
+
+
+def test_a_repeat_round_trips_and_may_be_counted():
+    defn = roster()
+    data = json.loads(json.dumps(defn.to_dict()))
+    assert data["items"][1]["repeat"] is True and data["items"][1]["repeat_count"] == "${n}"
+    assert "repeat" not in data["items"][1]["children"][1]["children"][0]
+    assert SurveyDefinition.from_dict(data) == defn
+    assert validate_definition(defn) == []
+
+
+def test_a_plain_group_stores_no_repeat_keys_and_keeps_its_hash():
+    data = full_survey().to_dict()
+    assert not {"repeat", "repeat_count"} & set(data["items"][1])
+    assert definition_hash(SurveyDefinition.from_dict(data)) == definition_hash(full_survey())
+
+
+def test_only_a_repeat_has_a_repeat_count():
+    data = roster().to_dict()
+    del data["items"][1]["repeat"]
+    with pytest.raises(DefinitionError):
+        SurveyDefinition.from_dict(data)

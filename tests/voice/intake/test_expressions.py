@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voice.intake import expressions
-from voice.intake.expressions import ExpressionError, evaluate, parse, references
+from voice.intake.expressions import (
+    POSITION,
+    ExpressionError,
+    NodeSet,
+    evaluate,
+    every_instance,
+    parse,
+    references,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -149,3 +157,37 @@ def test_numbers_print_like_javascript(whole, thousandths):
     value = whole + thousandths / 1000
     assert expressions.to_string(float(whole)) == str(whole)
     assert expressions.to_string(value) == repr(value)
+
+
+def test_count_and_sum_read_the_answers_of_every_instance():
+    answers = {"age": NodeSet((34, "7", 2.5)), "members": NodeSet(("", "", "")), "alone": "x"}
+    assert evaluate(parse("count(${members})"), answers) == 3
+    assert evaluate(parse("sum(${age})"), answers) == 43.5
+    assert evaluate(parse("count(${alone}) + count(${nobody})"), answers) == 1
+    assert evaluate(parse("sum(${nobody})"), answers) == 0
+    assert math.isnan(evaluate(parse("sum(${age})"), {"age": NodeSet((1, ""))}))
+
+
+def test_a_nodeset_read_elsewhere_is_its_first_answer():
+    assert evaluate(parse("${age} + 1"), {"age": NodeSet((34, 7))}) == 35
+    assert evaluate(parse("${age}"), {"age": NodeSet(())}) == ""
+
+
+def test_position_is_the_instance_number():
+    assert evaluate(parse("position(..) = 2"), {POSITION: 2}) is True
+    assert evaluate(parse("concat('member ', position(..))"), {POSITION: 3}) == "member 3"
+
+
+def test_indexed_repeat_reads_one_instance_and_nothing_beyond_them():
+    answers = {every_instance("first"): NodeSet(("Ana", "Ben"))}
+    assert evaluate(parse("indexed-repeat(${first}, ${members}, 2)"), answers) == "Ben"
+    assert evaluate(parse("indexed-repeat(${first}, ${members}, 1 + 2)"), answers) == ""
+    assert evaluate(parse("indexed-repeat(${first}, ${members}, 0)"), answers) == ""
+    assert evaluate(parse("indexed-repeat(${nobody}, ${members}, 1)"), answers) == ""
+
+
+@pytest.mark.parametrize("source", ["count(3)", "sum('a')", "position()", "position(.)", "..", "count(${a}, ${b})",
+                                    "indexed-repeat('a', ${r}, 1)", "indexed-repeat(${a}, ${r})"])
+def test_repeat_functions_refuse_what_they_cannot_read(source):
+    with pytest.raises(ExpressionError):
+        parse(source)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voice.intake import flow
-from voice.intake.definition import SurveyDefinition, iter_questions, pages, validate_definition
+from voice.intake.definition import SurveyDefinition, iter_questions, pages, split_key, validate_definition
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -30,10 +30,10 @@ def form(name: str) -> flow.Form:
 def checked_page(vector: dict) -> dict:
     """Errors as codes, or the survey's own message where it gives one (as the runner in JS)."""
     survey, index = form(vector["survey"]), vector["check"]["page"]
-    names = {q.name for q in survey.pages[index].questions}
     answers = vector["answers"]
-    checked = flow.check_page(survey, index, {k: v for k, v in answers.items() if k in names},
-                              {k: v for k, v in answers.items() if k not in names},
+    on_page = {key for key in answers if survey.page_of.get(split_key(key)[1]) == index}
+    checked = flow.check_page(survey, index, {k: v for k, v in answers.items() if k in on_page},
+                              {k: v for k, v in answers.items() if k not in on_page},
                               vector["check"].get("language", "en"))
     errors = {name: code if checked.errors[name] == str(flow.MESSAGES[code]) else checked.errors[name]
               for name, code in checked.codes.items()}
@@ -42,13 +42,12 @@ def checked_page(vector: dict) -> dict:
 
 def python_outcome(vector: dict) -> dict:
     survey, answers = form(vector["survey"]), vector["answers"]
-    relevant = flow.relevant_questions(survey, answers)
     questions = survey.questions()
     computed = {
         "next": lambda: [[start, flow.next_page(survey, start, answers)] for start, _to in vector["next"]],
         "previous": lambda: [[start, flow.next_page(survey, start, answers, step=-1)]
                              for start, _to in vector["previous"]],
-        "shown": lambda: [[q.name for q in page.questions if q.name in relevant] for page in survey.pages],
+        "shown": lambda: flow.shown_keys(survey, answers),
         "choices": lambda: {name: [value for value, _label in flow.options(survey, questions[name], answers, "en")]
                             for name in vector["choices"]},
         "pruned": lambda: flow.prune(survey, answers),
@@ -99,3 +98,24 @@ def test_javascript_flow_matches_vectors(tmp_path):
     mismatches = [(vector["case"], actual, expected_outcome(vector))
                   for vector, actual in zip(CASES, results, strict=True) if actual != expected_outcome(vector)]
     assert mismatches == []
+
+
+SHARED = REPO.parent / "shared" / "fixtures" / "xlsform" / "pyxform"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared XLSForm fixtures not found at {SHARED}")
+def test_the_tutorial_roster_is_asked_per_member_and_checked_on_each_members_answers():
+    from voice.surveys.xlsform import import_xlsform
+
+    definition = import_xlsform(SHARED / "tutorial.xls")
+    survey = flow.Form(survey=None, version=None, definition=definition, pages=pages(definition))
+    woman = {"name": "Ana", "relationship_to_household_head": "head", "sex": "female", "resident": "yes",
+             "stayed_last_night": "yes", "older_than_five": "yes", "age_in_years": "30", "literate": "yes",
+             "pregnant": "no"}
+    boy = {"name": "Ben", "relationship_to_household_head": "son_or_daughter", "sex": "male", "resident": "yes",
+           "stayed_last_night": "yes", "older_than_five": "no", "age_in_months": "30", "pregnant": "yes"}
+    checked = flow.check_all(survey, {"member": [woman, boy]}, "en")
+    assert checked.errors == {}
+    assert checked.answers["member/1/pregnant"] == "no" and "member/2/pregnant" not in checked.answers  # not asked of him
+    too_old = flow.check_all(survey, {"member": [woman, {**boy, "age_in_months": "80"}]}, "en")
+    assert too_old.codes == {"member/2/age_in_months": "not_accepted"}  # . <= 72, on his own answer

@@ -113,3 +113,101 @@ def test_a_place_without_a_name_in_the_language_offers_its_own_name(version):
     assert dict(flow.options(form, area, {}, "en"))["M1"] == "Old Market"
     assert dict(flow.options(form, area, {}, "am"))["M1"] == "Old Market"
     assert dict(flow.options(form, area, {}, "he"))["M1"] == "השוק הישן"
+
+
+# --- Repeats --------------------------------------------------------------------------
+
+ROSTER = {
+    **DEFINITION, "form_id": "roster",
+    "items": DEFINITION["items"] + [
+        {"kind": "group", "name": "members", "label": {"en": "Members"}, "repeat": True, "children": [
+            {"kind": "question", "name": "first", "type": "text", "label": {"en": "Name"}},
+            {"kind": "question", "name": "worry", "type": "text", "label": {"en": "Worry"}},
+            {"kind": "group", "name": "visits", "label": {"en": "Visits"}, "repeat": True, "children": [
+                {"kind": "question", "name": "why", "type": "text", "label": {"en": "Why"}}]},
+        ]},
+    ],
+}
+NESTED = {"hard": "הסעה", "members": [
+    {"first": "Ana", "worry": "rent", "visits": [{"why": "clinic"}, {"why": "school"}]},
+    {"first": "Ben", "worry": "the bus", "visits": []},
+    {"first": "Cy", "worry": ""},
+]}
+
+
+@pytest.fixture
+def roster(version):
+    roster = SurveyVersion(survey=version.survey, number=2, definition=ROSTER)
+    db.session.add(roster)
+    db.session.commit()
+    return roster
+
+
+def test_a_nested_submission_becomes_flat_keys_with_instance_counts():
+    flat = responses.flat_answers(responses.SurveyDefinition.from_dict(ROSTER), NESTED)
+    assert flat == {"hard": "הסעה", "members": 3, "members/1/first": "Ana", "members/1/worry": "rent",
+                    "members/1/visits": 2, "members/1/visits/1/why": "clinic", "members/1/visits/2/why": "school",
+                    "members/2/first": "Ben", "members/2/worry": "the bus", "members/2/visits": 0,
+                    "members/3/first": "Cy", "members/3/worry": ""}
+
+
+@pytest.mark.parametrize("submitted, unknown", [
+    ({"first": "Ana"}, ["first"]),  # a repeat's question outside its repeat
+    ({"members": [{"hard": "x"}]}, ["members/1/hard"]),  # a top-level question inside the repeat
+    ({"members": [{"why": "x"}]}, ["members/1/why"]),  # a nested repeat's question one level up
+    ({"members": {"first": "Ana"}}, ["members"]),  # a repeat that is not a list of instances
+    ({"members": ["Ana"]}, ["members"]),
+])
+
+
+def test_a_submission_that_misplaces_a_repeat_answer_is_refused(submitted, unknown):
+    with pytest.raises(UnknownQuestion) as refused:
+        responses.flat_answers(responses.SurveyDefinition.from_dict(ROSTER), submitted)
+    assert refused.value.names == unknown
+
+
+def store_roster(roster, key, answers=NESTED):
+    flat = responses.flat_answers(responses.SurveyDefinition.from_dict(ROSTER), answers)
+    return store_response(roster, uuid=key, channel="canvass", language="en", answers=flat, consent=True)
+
+
+def test_each_instance_answer_is_stored_with_its_instance_and_each_open_answer_is_a_voice_item(roster):
+    stored = store_roster(roster, uuid.uuid4())
+    rows = {(a.instance, a.question): a.value for a in stored.response.answers}
+    assert rows == {("", "hard"): "הסעה", ("members/1", "first"): "Ana", ("members/1", "worry"): "rent",
+                    ("members/1/visits/1", "why"): "clinic", ("members/1/visits/2", "why"): "school",
+                    ("members/2", "first"): "Ben", ("members/2", "worry"): "the bus", ("members/3", "first"): "Cy"}
+    items = sorted(db.session.scalars(select(VoiceItem.original_text)))
+    assert items == sorted(["הסעה", "Ana", "rent", "clinic", "school", "Ben", "the bus", "Cy"])
+
+
+def test_a_replayed_roster_stores_nothing_new_and_a_changed_instance_is_a_conflict(roster):
+    key = uuid.uuid4()
+    first = store_roster(roster, key)
+    again = store_roster(roster, key)
+    assert not again.created and again.response.id == first.response.id
+    assert db.session.scalar(select(func.count(VoiceItem.id))) == 8
+    changed = {**NESTED, "members": [NESTED["members"][0], {**NESTED["members"][1], "worry": "the train"},
+                                     NESTED["members"][2]]}
+    with pytest.raises(ResponseConflict):
+        store_roster(roster, key, changed)
+    assert db.session.scalar(select(func.count(VoiceItem.id))) == 8
+
+
+def test_a_survey_without_repeats_hashes_as_before(version):
+    """Flat keys are question names there: responses stored before repeats still replay."""
+    values = {"area": "N1", "role": "parent", "hard": ANSWERS["hard"], "kids": "2"}
+    stored = store_response(version, uuid=uuid.uuid4(), channel="online", language="he", answers=ANSWERS,
+                            consent=True)
+    assert stored.response.content_hash == responses.content_hash(version.id, "online", "he", True, values)
+
+
+@pytest.mark.parametrize("key", ["members/0/first", "members/x/first", "visits/1/why", "members/1/why",
+                                 "members/01/first", "hard/1/first"])
+
+
+def test_a_flat_key_with_a_wrong_instance_is_refused(roster, key):
+    with pytest.raises(UnknownQuestion):
+        store_response(roster, uuid=uuid.uuid4(), channel="online", language="en", answers={key: "x"},
+                       consent=True)
+    assert db.session.scalar(select(func.count(Response.id))) == 0

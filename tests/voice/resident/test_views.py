@@ -497,3 +497,97 @@ def test_a_calculation_pulls_its_value_from_the_surveys_table(client, campaign):
     response = client.post("/s/fruit/responses", json=body)
     assert response.status_code == 201, response.get_json()
     assert stored_answers() == {"fruit": "mango", "price": "3"}
+
+
+# --- Repeats ------------------------------------------------------------------------------------
+
+def roster_items(count=None) -> list:
+    """A household roster: a repeat of members (a count, when given), each with a name, an age
+    and a question relevant on that member's own age, and the household size counted."""
+    repeat = {"kind": "group", "name": "members", "label": {"en": "Member", "he": "בן/בת בית"}, "appearance": "field-list",
+              "relevant": None, "repeat": True, "children": [
+                  q("first", "text", "Name?", "שם?", required=True),
+                  q("age", "integer", "Age of ${first}?", "גיל של ${first}?", constraint=". < 120"),
+                  q("school", "text", "Which school?", "איזה בית ספר?", relevant="${age} < 18")]}
+    if count:
+        repeat["repeat_count"] = count
+    return [q("adults", "integer", "How many live here?", "כמה גרים כאן?"), repeat,
+            {"kind": "question", "name": "size", "type": "calculate", "label": {}, "calculation": "count(${members})"},
+            q("hard", "text", "What is hard for ${size} people?", "מה קשה ל-${size} אנשים?")]
+
+
+def instances() -> dict:
+    return {(a.instance, a.question): a.value for a in db.session.scalar(select(Response)).answers}
+
+
+def test_json_intake_takes_a_repeat_as_a_list_of_instances_and_checks_each(client, campaign):
+    url = published(campaign, "roster", roster_items())
+    members = [{"first": "Ana", "age": 40, "school": "ignored: not relevant for her"}, {"first": "Ben", "age": 9, "school": "Oak"}]
+    body = {"uuid": str(uuid.uuid4()), "language": "en", "consent": True,
+            "answers": {"adults": 1, "members": members + [{"first": "", "age": 200}], "hard": "Rent"}}
+    refused = client.post(f"{url}/responses", json=body)
+    assert refused.status_code == 422 and set(refused.json["errors"]) == {"members/3/first", "members/3/age"}
+    misplaced = client.post(f"{url}/responses", json={**body, "answers": {"first": "Ana"}})
+    assert misplaced.status_code == 422 and set(misplaced.json["errors"]) == {"first"}
+    body["answers"]["members"] = members
+    assert client.post(f"{url}/responses", json=body).status_code == 201
+    assert instances() == {("", "adults"): "1", ("members/1", "first"): "Ana", ("members/1", "age"): "40",
+                           ("members/2", "first"): "Ben", ("members/2", "age"): "9", ("members/2", "school"): "Oak",
+                           ("", "size"): "2", ("", "hard"): "Rent"}
+    assert client.post(f"{url}/responses", json=body).status_code == 200  # a replay stores nothing new
+    assert count(Response) == 1 and count(VoiceItem) == 4  # Ana, Ben, Oak, Rent
+
+
+def press(client, url: str, action: str, data: dict):
+    """Post the page the resident is on with one of its buttons, without JavaScript."""
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": hidden(page, "csrf_token"), "step": "page", "uuid": hidden(page, "uuid"),
+                                  "page": hidden(page, "page"), "shown": hidden(page, "shown"), "action": action,
+                                  **data})
+
+
+def test_a_resident_adds_and_removes_household_members_without_javascript(client, campaign):
+    url = published(campaign, "members", roster_items())
+    consented(client, url)
+    assert send_page(client, url, {"adults": "2"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    # One member to begin with, its fields named by instance; buttons to add one or remove the last.
+    assert 'name="members/1/first"' in page and 'name="members/2/first"' not in page
+    assert "Member: number 1" in page and 'value="add:members"' in page and 'value="remove:members"' in page
+    assert press(client, url, "add:members", {"members/1/first": "Ana", "members/1/age": "40"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Member: number 2" in page and 'name="members/2/first"' in page and ">Ana</textarea>" in page
+    assert press(client, url, "add:members", {"members/1/first": "Ana", "members/1/age": "40",
+                                              "members/2/first": "Ben", "members/2/age": "9"}).status_code == 302
+    assert press(client, url, "remove:members", {"members/1/first": "Ana", "members/1/age": "40",
+                                                 "members/2/first": "Ben", "members/2/age": "9",
+                                                 "members/3/first": ""}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="members/3/first"' not in page and 'name="members/2/first"' in page
+    # Each member's questions read that member's answers: Ben's school is asked (he is 9), Ana's is not.
+    assert 'Age of <output data-ref="first">Ben</output>?' in page and '<output data-ref="first">Ana</output>' in page
+    assert re.search(r'data-name="members/1/school"[^>]*hidden', page)
+    assert not re.search(r'data-name="members/2/school"[^>]*hidden', page)
+    refused = send_page(client, url, {"members/1/first": "", "members/1/age": "40", "members/2/first": "Ben",
+                                      "members/2/age": "9", "members/2/school": "Oak"})
+    assert refused.status_code == 422 and 'href="#q-members/1/first"' in refused.get_data(as_text=True)
+    assert send_page(client, url, {"members/1/first": "Ana", "members/1/age": "40", "members/2/first": "Ben",
+                                   "members/2/age": "9", "members/2/school": "Oak"}).status_code == 302
+    assert 'What is hard for <output data-ref="size">2</output> people?' in client.get(url).get_data(as_text=True)
+    assert send_page(client, url, {"hard": "Space"}).status_code == 302
+    assert instances() == {("", "adults"): "2", ("members/1", "first"): "Ana", ("members/1", "age"): "40",
+                           ("members/2", "first"): "Ben", ("members/2", "age"): "9", ("members/2", "school"): "Oak",
+                           ("", "size"): "2", ("", "hard"): "Space"}
+
+
+def test_a_repeat_with_a_count_shows_that_many_members_and_no_buttons(client, campaign):
+    url = published(campaign, "counted", roster_items(count="${adults}"))
+    consented(client, url)
+    send_page(client, url, {"adults": "3"})
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="members/3/first"' in page and 'name="members/4/first"' not in page
+    assert "add:members" not in page and "remove:members" not in page
+    answers = {f"members/{n}/first": name for n, name in ((1, "Ana"), (2, "Ben"), (3, "Cy"))}
+    assert send_page(client, url, answers).status_code == 302
+    assert send_page(client, url, {"hard": ""}).status_code == 302
+    assert {(i, q) for (i, q) in instances() if i} == {(f"members/{n}", "first") for n in (1, 2, 3)}

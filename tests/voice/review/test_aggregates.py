@@ -176,3 +176,34 @@ def test_a_place_where_nobody_answered_cannot_be_worked_out_as_zero(app, town):
     rows = {row["geography"].code: row["residents"] for row in joined["rows"]}
     assert rows["T-E"].hidden and rows["T-E"].count == 0
     assert [rows["T-N"].hidden, rows["T-S"].hidden].count(True) >= 1
+
+
+def test_a_household_whose_members_each_raise_a_code_is_one_resident(town):
+    """Each member's open answer is its own item (a roster's instances); the household counts once."""
+    import uuid
+
+    from voice.intake.responses import SurveyDefinition, flat_answers, store_response
+    from voice.models import Survey, SurveyVersion, Tag, VoiceItem
+
+    from .conftest import SPRING
+
+    roster = {"format": 1, "form_id": "roster", "version": "1", "title": {"he": "משק בית"}, "default_language": "he",
+              "languages": ["he"], "choice_lists": {},
+              "items": [{"kind": "group", "name": "members", "label": {"he": "בן/בת בית"}, "relevant": None,
+                         "appearance": None, "repeat": True,
+                         "children": [{"kind": "question", "name": "worry", "type": "text", "label": {"he": "דאגה?"}}]}]}
+    survey = db.session.scalar(select(Survey).where(Survey.campaign_id == town["campaign"].id))
+    version = SurveyVersion(survey=survey, number=2, definition=roster)
+    db.session.add(version)
+    db.session.commit()
+    f = agg.Filters(town["campaign"].id, Y2026)
+    population, cost = agg.population(f), agg.code_counts(f)[town["cost"].id]
+    answers = flat_answers(SurveyDefinition.from_dict(roster), {"members": [{"worry": "שכר דירה"}, {"worry": "מחיר"},
+                                                                            {"worry": "חשבונות"}]})
+    store_response(version, uuid=uuid.uuid4(), channel="canvass", language="he", answers=answers, consent=True)
+    items = db.session.scalars(select(VoiceItem).where(VoiceItem.original_text.in_(["שכר דירה", "מחיר", "חשבונות"])))
+    for item in items:
+        item.created_at = SPRING
+        db.session.add(Tag(item_id=item.id, code_id=town["cost"].id, source="rule"))
+    db.session.commit()
+    assert agg.population(f) == population + 1 and agg.code_counts(f)[town["cost"].id] == cost + 1

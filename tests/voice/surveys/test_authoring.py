@@ -178,11 +178,11 @@ def test_a_multilingual_form_uploads_and_publishes_from_the_command(runner, camp
 
 def test_unknown_campaign_and_broken_files_from_the_command(runner, campaign, tmp_path):
     path = tmp_path / "broken.xlsx"
-    path.write_bytes(xlsx(survey=[["type", "name", "label"], ["begin_repeat", "kids", "Kids"],
-                                  ["text", "name", "Name"], ["end_repeat"]]))
+    path.write_bytes(xlsx(survey=[["type", "name", "label"], ["begin loop", "kids", "Kids"],
+                                  ["text", "name", "Name"], ["end loop"]]))
     assert "no campaign" in runner.invoke(args=["surveys", "import", str(path), "--campaign", "nope"]).output
     result = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north"])
-    assert result.exit_code == 1 and "Sheet survey, row 2" in result.output and "Repeat" in result.output
+    assert result.exit_code == 1 and "Sheet survey, row 2" in result.output and "begin loop" in result.output
     path.write_bytes(b"not a workbook")
     result = runner.invoke(args=["surveys", "import", str(path), "--campaign", "north"])
     assert result.exit_code == 1 and ".xlsx" in result.output and count(Survey) == 0

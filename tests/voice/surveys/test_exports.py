@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 import uuid
 from datetime import datetime, timezone
 
@@ -87,3 +88,69 @@ def test_exports_and_the_table_show_times_in_the_campaigns_zone(client, signed_i
     assert [row for row in sheet.iter_rows(values_only=True)][1][2] == "2026-01-05 21:30:00-05:00"
     page = client.get("/surveys/growing-up/responses?since=2026-01-05&until=2026-01-05").get_data(as_text=True)
     assert "2026-01-05 21:30:00-05:00" in page  # the New York day, not the UTC one
+
+
+# --- Repeats ------------------------------------------------------------------------------------
+
+def roster(campaign):
+    """A household roster: members (a select and a number each), each with their visits."""
+    from voice.surveys import operations
+    from ..conftest import definition, q
+
+    items = [q("hard", "text", "What is hard?", "מה קשה?"),
+             {"kind": "group", "name": "members", "label": {"en": "Member", "he": "בן/בת בית"}, "relevant": None,
+              "appearance": None, "repeat": True, "children": [
+                  q("role", "select_one", "Role?", "תפקיד?", choice_list="roles"), q("age", "integer", "Age?", "גיל?"),
+                  {"kind": "group", "name": "visits", "label": {"en": "Visit", "he": "ביקור"}, "relevant": None,
+                   "appearance": None, "repeat": True, "children": [q("why", "text", "Why?", "למה?")]}]}]
+    survey = operations.create_survey(campaign, slug="roster", title={}, languages=["en", "he"], actor=None,
+                                      definition={**definition(), "form_id": "roster", "items": items})
+    operations.publish(survey, actor=None)
+    return survey
+
+
+def store_nested(survey, answers):
+    from voice.intake.responses import SurveyDefinition, flat_answers
+    flat = flat_answers(SurveyDefinition.from_dict(survey.current_version.definition), answers)
+    return store(survey, "en", flat)
+
+
+def fill_roster(survey):
+    store_nested(survey, {"hard": "Rent", "members": [
+        {"role": "parent", "age": 41, "visits": [{"why": "clinic"}, {"why": "=school"}]},
+        {"role": "youth", "age": 15}]})
+    store_nested(survey, {"hard": "Bus", "members": [{"role": "youth", "age": 17, "visits": [{"why": "club"}]}]})
+
+
+def test_xlsx_gives_each_repeat_its_sheet_joined_by_the_parents_index(client, signed_in, campaign):
+    survey = roster(campaign)
+    fill_roster(survey)
+    signed_in("analyst")
+    workbook = load_workbook(io.BytesIO(client.get("/surveys/roster/responses.xlsx").get_data()))
+    assert workbook.sheetnames == ["Responses", "members", "visits", "Columns"]
+    main = [list(row) for row in workbook["Responses"].iter_rows(values_only=True)]
+    assert main[0][-2:] == ["hard", "_index"] and "age" not in main[0]
+    index_of = {row[-2]: row[-1] for row in main[1:]}  # hard -> _index (rows come newest first)
+    members = [list(row) for row in workbook["members"].iter_rows(values_only=True)]
+    assert members[0] == ["_index", "_parent_index", "_parent_table", "uuid", "role", "age"]
+    by_parent = sorted((row[1], row[4], row[5]) for row in members[1:])
+    assert by_parent == sorted([(index_of["Rent"], "parent", 41), (index_of["Rent"], "youth", 15),
+                                (index_of["Bus"], "youth", 17)])
+    assert all(row[2] == "responses" for row in members[1:])
+    visits = [list(row) for row in workbook["visits"].iter_rows(values_only=True)]
+    member_of = {row[0]: row[5] for row in members[1:]}  # member _index -> age
+    assert sorted((member_of[row[1]], row[4]) for row in visits[1:]) == [(17, "club"), (41, "'=school"), (41, "clinic")]
+    assert all(row[2] == "members" for row in visits[1:])
+    assert ["members:age", "Age?"] in [list(row) for row in workbook["Columns"].iter_rows(values_only=True)]
+
+
+def test_csv_of_a_survey_with_repeats_is_a_zip_of_one_file_per_table(client, signed_in, campaign):
+    survey = roster(campaign)
+    fill_roster(survey)
+    signed_in("analyst")
+    response = client.get("/surveys/roster/responses.csv?labels=he")
+    assert response.mimetype == "application/zip" and "roster-responses.zip" in response.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    assert sorted(archive.namelist()) == ["members.csv", "roster-responses.csv", "visits.csv"]
+    members = list(csv.reader(io.StringIO(archive.read("members.csv").decode("utf-8-sig"))))
+    assert len(members) == 4 and {row[4] for row in members[1:]} == {"הורה", "צעיר/ה"}

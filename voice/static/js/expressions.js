@@ -9,7 +9,10 @@
  *
  * API: parse(source) -> tree; evaluate(tree, answers, current, {today, choice}) -> value;
  *      evaluateBool(...) -> boolean; references(tree) / attributes(tree) -> names;
- *      toString/toNumber/toBoolean; ExpressionError (message, position).
+ *      toString/toNumber/toBoolean; ExpressionError (message, position);
+ *      NodeSet(values) (the answers of a repeat's question in every instance, read by
+ *      count() and sum()); POSITION, the key of answers that holds position(..);
+ *      everyInstance(name), the key that holds what indexed-repeat() reads.
  */
 (function (root, factory) {
   'use strict';
@@ -32,9 +35,19 @@
     'not': [1, 1], 'true': [0, 0], 'false': [0, 0], 'if': [3, 3], 'selected': [2, 2],
     'count-selected': [1, 1], 'string-length': [1, 1], 'regex': [2, 2], 'today': [0, 0],
     'number': [1, 1], 'string': [1, 1], 'concat': [1, null], 'contains': [2, 2],
-    'coalesce': [2, 2],
+    'coalesce': [2, 2], 'count': [1, 1], 'sum': [1, 1],
+    'position': [0, 0],  // written position(..): the parser takes the .. itself
+    'indexed-repeat': [3, 3],  // one repeat and its index, as pyxform writes the common case
     'pulldata': [4, 4]
   };
+  var NODESET_FUNCTIONS = ['count', 'sum'];
+  var POSITION = '..';
+
+  /* The key of answers that holds x in every instance of its repeat (indexed-repeat()). */
+  function everyInstance(name) { return name + '/*'; }
+
+  /* The answers of a question in every repeat instance (or a repeat's instances). */
+  function NodeSet(values) { this.values = values; }
   var KEYWORD_OPERATORS = { and: true, or: true, div: true, mod: true };
   var LEVELS = [['or'], ['and'], ['=', '!='], ['<', '<=', '>', '>='], ['+', '-'],
     ['*', 'div', 'mod']];
@@ -47,7 +60,7 @@
     '|(\\$\\{([^}]*)\\})' +
     '|([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)' +
     "|('[^']*'|\"[^\"]*\")" +
-    '|(<=|>=|!=|[=<>+\\-*(),.])' +
+    '|(<=|>=|!=|\\.\\.|[=<>+\\-*(),.])' +
     '|([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)', 'y');
 
   function ExpressionError(message, position, expression) {
@@ -202,6 +215,11 @@
       throw this.error('unknown function ' + name + '()', nameToken);
     }
     this.advance();  // the "(" that primary() saw
+    if (name === 'position') {
+      this.expect('..');  // the only node whose position an answer can ask for
+      this.expect(')');
+      return { kind: 'call', name: name, args: [] };
+    }
     var args = [];
     if (!this.accept([')'])) {
       args.push(this.expression());
@@ -211,6 +229,12 @@
     var arity = FUNCTIONS[name];
     if (args.length < arity[0] || (arity[1] !== null && args.length > arity[1])) {
       throw this.error('wrong number of arguments to ' + name + '()', nameToken);
+    }
+    if (name === 'indexed-repeat' && !(args[0].kind === 'ref' && args[1].kind === 'ref')) {
+      throw this.error('indexed-repeat() takes ${question}, ${repeat} and a number', nameToken);
+    }
+    if (NODESET_FUNCTIONS.indexOf(name) >= 0 && args[0].kind !== 'ref') {
+      throw this.error(name + '() counts the answers of a question: write ${name}', nameToken);
     }
     if (name === 'regex') {
       var pattern = args[1];
@@ -459,9 +483,11 @@
   Evaluator.prototype.value = function (expr) {
     switch (expr.kind) {
       case 'literal': return expr.value;
-      case 'ref':
-        return normalise(Object.prototype.hasOwnProperty.call(this.answers, expr.name)
-          ? this.answers[expr.name] : null);
+      case 'ref': {
+        var value = Object.prototype.hasOwnProperty.call(this.answers, expr.name) ? this.answers[expr.name] : null;
+        if (value instanceof NodeSet) { value = value.values.length ? value.values[0] : null; }  // its first node
+        return normalise(value);
+      }
       case 'attribute':
         return normalise(Object.prototype.hasOwnProperty.call(this.choice, expr.name)
           ? this.choice[expr.name] : null);
@@ -497,6 +523,22 @@
     if (name === 'true') { return true; }
     if (name === 'false') { return false; }
     if (name === 'today') { return this.today || isoToday(); }
+    if (name === 'position') { return toNumber(normalise(this.answers[POSITION])); }
+    if (name === 'indexed-repeat') {
+      var found = this.answers[everyInstance(args[0].name)];
+      var list = found instanceof NodeSet ? found.values : [];
+      var index = toNumber(this.value(args[2]));
+      return index >= 1 && index <= list.length ? normalise(list[Math.trunc(index) - 1]) : '';
+    }
+    if (NODESET_FUNCTIONS.indexOf(name) >= 0) {
+      var nodes = Object.prototype.hasOwnProperty.call(this.answers, args[0].name) ? this.answers[args[0].name] : null;
+      if (!(nodes instanceof NodeSet)) {  // one question outside any repeat: one node
+        nodes = new NodeSet(nodes === null || nodes === undefined || nodes === '' ||
+          (Array.isArray(nodes) && !nodes.length) ? [] : [nodes]);
+      }
+      if (name === 'count') { return nodes.values.length; }
+      return nodes.values.reduce(function (total, node) { return total + toNumber(normalise(node)); }, 0);
+    }
     var self = this;
     var values = args.map(function (arg) { return self.value(arg); });
     switch (name) {
@@ -547,6 +589,9 @@
     attributes: attributes,
     toBoolean: toBoolean,
     toNumber: toNumber,
-    toString: toString
+    toString: toString,
+    NodeSet: NodeSet,
+    POSITION: POSITION,
+    everyInstance: everyInstance
   };
 });

@@ -8,13 +8,18 @@
  *
  * A survey here is what the canvass bundle carries: {definition, pages: [{name, questions:
  * [names], relevant: {name: [conditions, outermost group first]}}], default_language}.
- * Answers are {name: text, or a list for a multi-select}, as the resident gave them.
+ * Answers are {key: text, or a list for a multi-select}, as the resident gave them; a key
+ * is a question's name, or inside a repeat its instance path and name ("members/2/age"),
+ * and a repeat's own key holds its number of instances (flow.py's module docstring).
  *
- * API: relevance(s, answers) -> {name: bool}; shown(s, index, answers, apart) -> names;
- *      nextPage(s, index, answers, step, apart) -> index or null; prune(s, answers);
- *      choices(s, question, answers) -> names; checkPage(s, index, answers, language) ->
- *      {answers, errors: {name: {code, message}}}; stored(question, value); typed; holds;
- *      label; empty; questions(s) -> {name: question}; initialAnswers(s) -> the defaults;
+ * API: relevance(s, answers) -> {key: bool}; shown(s, index, answers, apart) -> keys;
+ *      shownKeys(s, answers, apart) -> keys per page; nextPage(s, index, answers, step,
+ *      apart) -> index or null; prune(s, answers); choices(s, question, answers, instance)
+ *      -> names; checkPage(s, index, answers, language) -> {answers, errors: {key: {code,
+ *      message}}}; pageSlots(s, index, answers) -> [{page, key, question, instance,
+ *      relevant, value}]; nest(s, flat) -> repeats as lists of instances; repeat(s, name);
+ *      answerKey; splitKey; stored(question, value); typed; holds; label; empty;
+ *      questions(s) -> {name: question}; initialAnswers(s) -> the defaults;
  *      display(value) -> an answer as ${name} shows it in a label; rankPlaces(value) ->
  *      {choice: its place} of a rank's answer.
  */
@@ -36,7 +41,17 @@
   var DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
   var CLOCK = /^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$/;  // 24-hour, seconds optional
   var CONSENTED = ['ok', 'yes', 'on', 'true', '1'];
+  var MAX_INSTANCES = 100;
   var trees = {};
+
+  function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
+  /* An answer's key (definition.answer_key) and its parts (definition.split_key). */
+  function answerKey(instance, name) { return instance ? instance + '/' + name : name; }
+  function splitKey(key) {
+    var at = key.lastIndexOf('/');
+    return at < 0 ? ['', key] : [key.slice(0, at), key.slice(at + 1)];
+  }
 
   function empty(value) {
     return value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length);
@@ -67,13 +82,77 @@
   function questions(s) {
     if (s._questions) { return s._questions; }
     var index = {};
-    (function walk(items) {
+    var repeats = {};
+    var groups = {};
+    var conditions = {};
+    (function walk(items, around, above) {
       items.forEach(function (item) {
-        if (item.kind === 'group') { walk(item.children || []); } else { index[item.name] = item; }
+        repeats[item.name] = around;
+        if (item.kind === 'group') {
+          var these = item.relevant ? above.concat([item.relevant]) : above;
+          if (item.repeat) { groups[item.name] = item; conditions[item.name] = these; }
+          walk(item.children || [], item.repeat ? around.concat([item]) : around, these);
+        } else { index[item.name] = item; }
       });
-    })(s.definition.items);
+    })(s.definition.items, [], []);
+    s._repeatRelevant = conditions;  // a repeat's name -> its groups' conditions and its own
     s._questions = index;
+    s._repeats = repeats;  // name -> the repeats around it, outermost first (Form.repeats)
+    s._repeatGroups = groups;
+    s._pageOf = {};
+    s.pages.forEach(function (page, at) {
+      page.questions.forEach(function (name) {
+        s._pageOf[name] = at;
+        repeats[name].forEach(function (repeat) { s._pageOf[repeat.name] = at; });
+      });
+    });
     return index;
+  }
+
+  function hasRepeats(s) {
+    questions(s);
+    return Object.keys(s._repeatGroups).length > 0;
+  }
+
+  function addable(s, name) {
+    questions(s);
+    return has(s._repeatGroups, name) && !s._repeatGroups[name].repeat_count;
+  }
+
+  /* Flat values as the expressions of an instance read them (flow._context). */
+  function context(s, values, instance) {
+    if (!hasRepeats(s)) { return values; }
+    var parts = instance ? instance.split('/') : [];
+    var here = parts.filter(function (part, i) { return i % 2 === 0; });
+    var around = {};
+    for (var end = 0; end <= parts.length; end += 2) { around[parts.slice(0, end).join('/')] = true; }
+    var named = {};
+    var nodes = {};
+    var siblings = {};  // for indexed-repeat(): [instance number, answer]
+    Object.keys(values).forEach(function (key) {
+      var split = splitKey(key);
+      var chain = (s._repeats[split[1]] || []).map(function (repeat) { return repeat.name; });
+      var local = chain.every(function (name, i) { return here[i] === name; });
+      var value = values[key];
+      if (local) {
+        if (around[split[0]]) { named[split[1]] = value; }
+      } else {
+        nodes[split[1]] = (nodes[split[1]] || []).concat(value instanceof Expr.NodeSet ? value.values : [value]);
+      }
+      if (split[0]) {
+        var at = split[0].split('/');
+        if (around[at.slice(0, -2).join('/')]) {  // an instance of a repeat here
+          (siblings[split[1]] = siblings[split[1]] || []).push([parseInt(at[at.length - 1], 10), value]);
+        }
+      }
+    });
+    Object.keys(nodes).forEach(function (name) { named[name] = new Expr.NodeSet(nodes[name]); });
+    Object.keys(siblings).forEach(function (name) {
+      named[Expr.everyInstance(name)] = new Expr.NodeSet(siblings[name].sort(function (a, b) { return a[0] - b[0]; })
+        .map(function (pair) { return pair[1]; }));
+    });
+    if (instance) { named[Expr.POSITION] = parseInt(parts[parts.length - 1], 10); }
+    return named;
   }
 
   function text(value) {
@@ -92,20 +171,24 @@
     return value;
   }
 
-  /* The values expressions read: the answers, typed, and what each calculation gives on them
-     (flow.evaluation_answers). */
-  function evaluation(s, answers) {
+  /* The values expressions read in an instance: the answers, typed, what each calculation
+     gives on them, and each repeat's instances (flow.evaluation_answers). */
+  function evaluation(s, answers, instance) {
     var index = questions(s);
     var values = {};
-    Object.keys(answers).forEach(function (name) {
-      if (index[name]) { values[name] = typed(index[name], answers[name]); }
+    Object.keys(answers).forEach(function (key) {
+      var name = splitKey(key)[1];
+      if (has(index, name)) { values[key] = typed(index[name], answers[key]); }
     });
-    if (Object.keys(index).some(function (name) { return index[name].type === 'calculate'; })) {
-      walk(s, answers, function (name, relevant, value) {
-        if (index[name].type === 'calculate') { values[name] = relevant ? value : ''; }
+    if (hasRepeats(s) || Object.keys(index).some(function (name) { return index[name].type === 'calculate'; })) {
+      var kept = walk(s, answers, function (slot) {
+        if (slot.question.type === 'calculate') { values[slot.key] = slot.relevant ? slot.value : ''; }
+      });
+      Object.keys(kept).forEach(function (key) {
+        if (kept[key] instanceof Expr.NodeSet) { values[key] = kept[key]; }
       });
     }
-    return values;
+    return context(s, values, instance || '');
   }
 
   /* What a calculate question stores, as text (flow.calculated); data: the survey's
@@ -123,70 +206,170 @@
     });
   }
 
-  /* Every question in form order with its relevance and the answer that stands, decided on
-     the answers that stand before it: ODK clears a skipped question, so its stale answer
-     decides nothing. A calculation's answer is what it gives on them (flow._walk). */
+  /* How many instances of a repeat an instance holds (flow.instance_count). */
+  function instanceCount(s, repeat, instance, answers, kept) {
+    var key = answerKey(instance, repeat.name);
+    if (repeat.repeat_count) {
+      var number = NaN;
+      if (tree(repeat.repeat_count)) {
+        try {
+          number = Expr.toNumber(Expr.evaluate(tree(repeat.repeat_count), context(s, kept, instance)));
+        } catch (e) { number = NaN; }
+      }
+      return isNaN(number) ? 0 : Math.max(0, Math.min(MAX_INSTANCES, Math.trunc(number)));
+    }
+    var given = text(answers[key]);
+    if (WHOLE.test(given)) { return Math.max(0, Math.min(MAX_INSTANCES, parseInt(given, 10))); }
+    var most = 0;
+    Object.keys(answers).forEach(function (name) {
+      if (name.indexOf(key + '/') === 0) {
+        var first = name.slice(key.length + 1).split('/')[0];
+        if (/^[0-9]+$/.test(first)) { most = Math.max(most, parseInt(first, 10)); }
+      }
+    });
+    return Math.min(MAX_INSTANCES, most || 1);
+  }
+
+  /* [key, name, instance] of questions in an instance, a repeat's run of them once per
+     instance of it (flow._slots). */
+  function slots(s, names, depth, instance, answers, kept, visit) {
+    var at = 0;
+    while (at < names.length) {
+      var repeats = s._repeats[names[at]];
+      if (repeats.length === depth) {
+        visit(answerKey(instance, names[at]), names[at], instance);
+        at += 1;
+        continue;
+      }
+      var repeat = repeats[depth];
+      var end = at;
+      while (end < names.length && s._repeats[names[end]][depth] === repeat) { end += 1; }
+      var count = instanceCount(s, repeat, instance, answers, kept);
+      var key = answerKey(instance, repeat.name);
+      kept[key] = new Expr.NodeSet(new Array(count).fill(''));
+      for (var number = 1; number <= count; number += 1) {
+        slots(s, names.slice(at, end), depth + 1, key + '/' + number, answers, kept, visit);
+      }
+      at = end;
+    }
+  }
+
+  /* Every slot (a question, once per instance of its repeats) in form order with its
+     relevance and the answer that stands, decided on the answers that stand before it: ODK
+     clears a skipped question, so its stale answer decides nothing. A calculation's answer
+     is what it gives on them (flow._walk). Returns the typed answers and repeats' instances. */
   function walk(s, answers, visit) {
     var index = questions(s);
     var kept = {};
-    s.pages.forEach(function (page) {
-      page.questions.forEach(function (name) {
-        var relevant = relevantOn(page, name, kept, s.definition.data_files);
-        var value = answers[name];
-        if (index[name].type === 'calculate') {
-          value = relevant ? calculated(index[name], kept, s.definition.data_files) : '';
-        }
-        visit(name, relevant, value);
-        if (relevant && !empty(value)) { kept[name] = typed(index[name], value); }
+    var data = s.definition.data_files;
+    s.pages.forEach(function (page, at) {
+      slots(s, page.questions, 0, '', answers, kept, function (key, name, instance) {
+        var values = context(s, kept, instance);
+        var relevant = relevantOn(page, name, values, data);
+        var value = answers[key];
+        if (index[name].type === 'calculate') { value = relevant ? calculated(index[name], values, data) : ''; }
+        visit({ page: at, key: key, question: index[name], instance: instance, relevant: relevant, value: value });
+        if (relevant && !empty(value)) { kept[key] = typed(index[name], value); }
       });
     });
+    return kept;
   }
 
-  /* Whether each question is to be shown: relevant, but calculations, which nobody answers. */
+  /* Whether each slot is to be shown: relevant, but calculations, which nobody answers. */
   function relevance(s, answers) {
-    var index = questions(s);
     var result = {};
-    walk(s, answers, function (name, relevant) { result[name] = relevant && index[name].type !== 'calculate'; });
+    walk(s, answers, function (slot) { result[slot.key] = slot.relevant && slot.question.type !== 'calculate'; });
     return result;
   }
 
-  /* The relevant questions of a page, but those asked apart (the tablet's consent screen). */
-  function shownWith(s, index, relevant, apart) {
-    return s.pages[index].questions.filter(function (name) {
-      return relevant[name] && (apart || []).indexOf(name) < 0;
+  /* The keys each page shows, but those asked apart (the tablet's consent screen), then
+     the count key of each relevant repeat the resident adds to (flow.shown_keys). */
+  function shownKeys(s, answers, apart) {
+    var result = s.pages.map(function () { return []; });
+    var kept = walk(s, answers, function (slot) {
+      if (slot.relevant && slot.question.type !== 'calculate' && (apart || []).indexOf(slot.key) < 0) {
+        result[slot.page].push(slot.key);
+      }
     });
+    Object.keys(kept).forEach(function (key) {
+      var split = splitKey(key);
+      if (kept[key] instanceof Expr.NodeSet && addable(s, split[1]) && s._repeatRelevant[split[1]].every(
+        function (condition) { return holds(condition, context(s, kept, split[0])); })) {
+        result[s._pageOf[split[1]]].push(key);
+      }
+    });
+    return result;
   }
 
   function shown(s, index, answers, apart) {
-    return shownWith(s, index, relevance(s, answers), apart);
+    return shownKeys(s, answers, apart)[index];
   }
 
   /* The next (or, with step -1, previous) page that has a question to show, or null. */
   function nextPage(s, index, answers, step, apart) {
-    var relevant = relevance(s, answers);
+    var keys = shownKeys(s, answers, apart);
     index += step;
     while (index >= 0 && index < s.pages.length) {
-      if (shownWith(s, index, relevant, apart).length) { return index; }
+      if (keys[index].length) { return index; }
       index += step;
     }
     return null;
   }
 
-  /* Drop answers that later changes made irrelevant, in form order (flow.prune). */
-  function prune(s, answers) {
-    var kept = {};
-    walk(s, answers, function (name, relevant, value) {
-      if (relevant && !empty(value)) { kept[name] = value; }
+  /* Every slot of a page, relevant or not, for the instances the answers give (flow.page_slots). */
+  function pageSlots(s, index, answers) {
+    var result = [];
+    walk(s, answers, function (slot) { if (slot.page === index) { result.push(slot); } });
+    return result;
+  }
+
+  /* Flat answers as the JSON intake takes them: a repeat as a list of instance dicts under its
+     name, as many as its count key says (responses.flat_answers reads them back). */
+  function nest(s, flat) {
+    questions(s);
+    var nested = {};
+    function instanceOf(path) {  // the dict of an instance path such as members/2/visits/1
+      var parts = path ? path.split('/') : [];
+      var here = nested;
+      for (var i = 0; i < parts.length; i += 2) {
+        var list = here[parts[i]] = here[parts[i]] || [];
+        var number = parseInt(parts[i + 1], 10);
+        while (list.length < number) { list.push({}); }
+        here = list[number - 1];
+      }
+      return here;
+    }
+    Object.keys(flat).forEach(function (key) {
+      var split = splitKey(key);
+      if (has(s._repeatGroups, split[1])) {  // a count: that many instances, answered or not
+        var list = instanceOf(split[0])[split[1]] = instanceOf(split[0])[split[1]] || [];
+        while (list.length < flat[key]) { list.push({}); }
+      } else {
+        instanceOf(split[0])[split[1]] = flat[key];
+      }
     });
-    return kept;
+    return nested;
+  }
+
+  /* Drop answers that later changes made irrelevant, in form order; keep the number of
+     instances of each repeat the resident adds to (flow.prune). */
+  function prune(s, answers) {
+    var standing = {};
+    var kept = walk(s, answers, function (slot) {
+      if (slot.relevant && !empty(slot.value)) { standing[slot.key] = slot.value; }
+    });
+    Object.keys(kept).forEach(function (key) {
+      if (kept[key] instanceof Expr.NodeSet && addable(s, splitKey(key)[1])) { standing[key] = kept[key].values.length; }
+    });
+    return standing;
   }
 
   /* The choices a select offers given the answers so far (flow.options): every choice while
      an answer the filter reads is still missing, none once it is known and rules all out. */
-  function choices(s, question, answers) {
+  function choices(s, question, answers, instance) {
     var list = s.definition.choice_lists[question.choice_list] || [];
     if (question.choice_filter) {
-      var values = evaluation(s, answers);
+      var values = evaluation(s, answers, instance);
       var filtered = list.filter(function (c) {
         var choice = { name: c.name };
         Object.keys(c.attributes || {}).forEach(function (k) { choice[k] = c.attributes[k]; });
@@ -302,28 +485,30 @@
   }
 
   /* One submitted answer given the answers before it (flow._answer): {value} or {code}. */
-  function answer(s, question, raw, answers) {
+  function answer(s, question, raw, answers, instance) {
     if (question.type === 'select_multiple') {
       var picked = Array.isArray(raw) ? raw : text(raw).split(/\s+/).filter(Boolean);
-      var allowed = choices(s, question, answers);
+      var allowed = choices(s, question, answers, instance);
       if (picked.some(function (name) { return allowed.indexOf(name) < 0; })) { return { code: 'choose_options' }; }
       return { value: allowed.filter(function (name) { return picked.indexOf(name) >= 0; }) };
     }
-    if (question.type === 'rank') { return ranking(raw, choices(s, question, answers)); }
+    if (question.type === 'rank') { return ranking(raw, choices(s, question, answers, instance)); }
     var value = text(raw);
     if (!value) { return { value: '' }; }
     if (question.type === 'select_one') {  // a geography is the server's to check: the tablet has no list
-      return choices(s, question, answers).indexOf(value) >= 0 ? { value: value } : { code: 'choose_option' };
+      return choices(s, question, answers, instance).indexOf(value) >= 0 ? { value: value } : { code: 'choose_option' };
     }
     return question.type === 'geography' ? { value: value } : parse(question, value);
   }
 
   /* Required, then the constraint (only with an answer), as ODK checks them (flow._problem). */
-  function problem(s, question, value, answers) {
+  function problem(s, question, value, answers, instance) {
     if (empty(value)) { return question.required ? 'required' : null; }
     if (question.constraint) {
-      var values = evaluation(s, answers);
-      values[question.name] = typed(question, value);
+      var withIt = {};
+      Object.keys(answers).forEach(function (key) { withIt[key] = answers[key]; });
+      withIt[answerKey(instance, question.name)] = value;
+      var values = evaluation(s, withIt, instance);
       if (!holds(question.constraint, values, typed(question, value), undefined, s.definition.data_files)) {
         return 'not_accepted';
       }
@@ -338,29 +523,39 @@
   }
 
   /* One page's answers checked in form order, given the answers that stand on the pages
-     before it (flow.check_page): {answers: as stored, errors: {name: {code, message}}}. */
+     before it (flow.check_page): {answers: as stored, errors: {key: {code, message}}}. */
   function checkPage(s, index, answers, language) {
-    var all = questions(s);
-    var before = {};
-    s.pages.slice(0, index).forEach(function (page) { page.questions.forEach(function (name) { before[name] = true; }); });
+    questions(s);
     var standing = prune(s, answers);
     var accepted = {};
-    Object.keys(standing).forEach(function (name) { if (before[name]) { accepted[name] = standing[name]; } });
+    Object.keys(standing).forEach(function (key) {
+      var at = s._pageOf[splitKey(key)[1]];
+      if (at !== undefined && at < index) { accepted[key] = standing[key]; }
+    });
     var result = { answers: {}, errors: {} };
     var page = s.pages[index];
-    page.questions.forEach(function (name) {
-      var question = all[name];
-      var values = evaluation(s, accepted);
-      if (question.type === 'note' || !relevantOn(page, name, values, s.definition.data_files)) { return; }
+    walk(s, answers, function (slot) {
+      if (slot.page !== index) { return; }
+      var key = slot.key;
+      var question = slot.question;
+      delete accepted[key];
+      var values = evaluation(s, accepted, slot.instance);
+      if (question.type === 'note' || !relevantOn(page, question.name, values, s.definition.data_files)) { return; }
       var given = question.type === 'calculate' ? { value: calculated(question, values, s.definition.data_files) }
         : question.read_only ? { value: initial(question) }  // shown, never changed
-          : answer(s, question, answers[name], accepted);
-      var code = given.code || problem(s, question, given.value, accepted);
+          : answer(s, question, answers[key], accepted, slot.instance);
+      var code = given.code || problem(s, question, given.value, accepted, slot.instance);
       if (code) {
-        result.errors[name] = { code: code, message: ownMessage(s, question, code, language) };
+        result.errors[key] = { code: code, message: ownMessage(s, question, code, language) };
       } else if (!empty(given.value)) {
-        accepted[name] = given.value;
-        result.answers[name] = given.value;
+        accepted[key] = given.value;
+        result.answers[key] = given.value;
+      }
+    });
+    Object.keys(answers).forEach(function (key) {
+      var name = splitKey(key)[1];
+      if (s._pageOf[name] === index && addable(s, name) && WHOLE.test(text(answers[key]))) {
+        result.answers[key] = Math.max(0, Math.min(MAX_INSTANCES, parseInt(text(answers[key]), 10)));
       }
     });
     return result;
@@ -385,7 +580,7 @@
   function initialAnswers(s) {
     var index = questions(s);
     var answers = {};
-    Object.keys(index).forEach(function (name) {
+    Object.keys(index).filter(function (name) { return !s._repeats[name].length; }).forEach(function (name) {
       var value = initial(index[name]);
       if (!empty(value)) { answers[name] = value; }
     });
@@ -407,6 +602,8 @@
   return {
     relevance: relevance, shown: shown, nextPage: nextPage, prune: prune, choices: choices,
     checkPage: checkPage, stored: stored, typed: typed, holds: holds, label: label, empty: empty,
-    questions: questions, initialAnswers: initialAnswers, display: display, rankPlaces: rankPlaces
+    questions: questions, initialAnswers: initialAnswers, display: display, rankPlaces: rankPlaces,
+    shownKeys: shownKeys, answerKey: answerKey, splitKey: splitKey, pageSlots: pageSlots, nest: nest,
+    repeat: function (s, name) { questions(s); return s._repeatGroups[name] || null; }
   };
 });

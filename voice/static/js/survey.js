@@ -41,6 +41,19 @@
     return Flow.typed({ type: type }, (field.value || '').trim());
   }
 
+  /* The answers as an instance's expressions read them: by name, this instance's (or one
+     around it) and those outside repeats, with position(..) (flow._context, for one page). */
+  function scoped(answers, instance) {
+    if (!instance) { return answers; }
+    var result = {};
+    Object.keys(answers).forEach(function (key) {
+      var split = Flow.splitKey(key);
+      if (!split[0] || (instance + '/').indexOf(split[0] + '/') === 0) { result[split[1]] = answers[key]; }
+    });
+    result[window.VoiceExpr.POSITION] = parseInt(instance.split('/').pop(), 10);
+    return result;
+  }
+
   function update() {
     var answers = {};
     Object.keys(earlier).forEach(function (key) { answers[key] = earlier[key]; });
@@ -48,7 +61,8 @@
     // In page order, a hidden question's answer counts as none: the server's relevance.
     questions.forEach(function (node) {
       var source = node.getAttribute('data-relevant');
-      var visible = !source || Flow.holds(source, answers, undefined, undefined, files);
+      var visible = !source || Flow.holds(source, scoped(answers, node.getAttribute('data-instance')),
+                                          undefined, undefined, files);
       node.hidden = !visible;
       if (visible) { shown.push(node.getAttribute('data-name')); }
       answers[node.getAttribute('data-name')] = valueOf(node);

@@ -362,21 +362,41 @@
   }
 
   /* A question as the server drew it for this language, with the interview's answer filled
-     in, the choices the answers so far allow, and its problem if it has one. */
-  function questionNode(s, draft, name, error) {
+     in, the choices the answers so far allow, and its problem if it has one. A slot of a
+     repeat's instance is the question's markup with its names and ids made the slot's key. */
+  function questionNode(s, draft, slot, error) {
     var holder = document.createElement('div');
-    holder.innerHTML = s.questions[draft.language][name];
+    holder.innerHTML = s.questions[draft.language][slot.question.name];
     var node = holder.firstElementChild;
-    var question = questionIndex(s)[name];
-    filterChoices(s, question, node, draft.answers);
-    fill(node, question, draft.answers[name]);
+    if (slot.key !== slot.question.name) { forInstance(node, slot.question.name, slot.key, slot.instance); }
+    filterChoices(s, slot.question, node, draft.answers, slot.instance);
+    fill(node, slot.question, draft.answers[slot.key]);
     if (error) { showProblem(node, error); }
     return node;
   }
 
-  function filterChoices(s, question, node, answers) {
+  function forInstance(node, name, key, instance) {
+    node.setAttribute('data-name', key);
+    node.setAttribute('data-instance', instance);
+    var own = 'q-' + name;
+    Array.prototype.forEach.call([node].concat(Array.prototype.slice.call(node.querySelectorAll('*'))), function (el) {
+      if (el.getAttribute('name') === name) { el.setAttribute('name', key); }
+      ['id', 'for', 'data-locate'].forEach(function (attribute) {
+        var value = el.getAttribute(attribute);
+        if (value && (value === own || value.indexOf(own + '-') === 0)) { el.setAttribute(attribute, 'q-' + key + value.slice(own.length)); }
+      });
+      var described = el.getAttribute('aria-describedby');
+      if (described) {
+        el.setAttribute('aria-describedby', described.split(' ').map(function (id) {
+          return id === own || id.indexOf(own + '-') === 0 ? 'q-' + key + id.slice(own.length) : id;
+        }).join(' '));
+      }
+    });
+  }
+
+  function filterChoices(s, question, node, answers, instance) {
     if (!question.choice_filter) { return; }
-    var allowed = Flow.choices(s, question, Flow.prune(s, answers));  // as the server checks them
+    var allowed = Flow.choices(s, question, Flow.prune(s, answers), instance);  // as the server checks them
     // A rank's choice is its number select's data-choice; a select's, its input's value.
     Array.prototype.forEach.call(node.querySelectorAll('.options input, .options select'), function (field) {
       var hide = allowed.indexOf(field.getAttribute('data-choice') || field.value) < 0;
@@ -444,17 +464,19 @@
     if (!form) { return; }
     var shown = shownOnPage(s, draft.page, draft);
     Array.prototype.forEach.call(form.querySelectorAll('.question'), function (node) {
-      var name = node.getAttribute('data-name');
-      node.hidden = shown.indexOf(name) < 0;
-      var question = questionIndex(s)[name];
+      var key = node.getAttribute('data-name');
+      node.hidden = shown.indexOf(key) < 0;
+      var question = questionIndex(s)[Flow.splitKey(key)[1]];
       if (question.choice_filter) {
-        filterChoices(s, question, node, draft.answers);
-        draft.answers[name] = read(node, question);  // a choice the new answers rule out is dropped
+        filterChoices(s, question, node, draft.answers, node.getAttribute('data-instance') || '');
+        draft.answers[key] = read(node, question);  // a choice the new answers rule out is dropped
       }
     });
     var standing = Flow.prune(s, draft.answers);  // calculations included: a note may show them
     Array.prototype.forEach.call(form.querySelectorAll('output[data-ref]'), function (output) {
-      output.textContent = Flow.display(standing[output.getAttribute('data-ref')]);
+      var ref = output.getAttribute('data-ref');
+      var instance = output.closest('.question').getAttribute('data-instance');  // its own instance's answer first
+      output.textContent = Flow.display(instance && (instance + '/' + ref) in standing ? standing[instance + '/' + ref] : standing[ref]);
     });
     var last = nextPage(s, draft.page, draft, 1) === null;
     document.getElementById('interview-next').textContent = last ? s.messages[draft.language].finish : s.messages[draft.language].next;
@@ -473,8 +495,8 @@
     var position = relevantPages.indexOf(draft.page) + 1;
     var previous = nextPage(s, draft.page, draft, -1);
     // A calculation has nothing to draw (the bundle holds no markup for it): Flow works it out.
-    var names = page.questions.filter(function (name) {
-      return name !== s.consent_question && questionIndex(s)[name].type !== 'calculate';
+    var slots = Flow.pageSlots(s, draft.page, draft.answers).filter(function (slot) {
+      return slot.key !== s.consent_question && slot.question.type !== 'calculate';
     });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
@@ -484,8 +506,8 @@
     function answered(event) {
       var node = event.target.closest('.question');
       if (!node) { return; }
-      var name = node.getAttribute('data-name');
-      draft.answers[name] = read(node, questionIndex(s)[name]);
+      var key = node.getAttribute('data-name');
+      draft.answers[key] = read(node, questionIndex(s)[Flow.splitKey(key)[1]]);
       refresh(s, draft);
       var mark = ++saving;
       saveState.setAttribute('data-save-state', 'saving');
@@ -499,14 +521,14 @@
     }
     var form = h('form', { id: 'interview-page', novalidate: true, oninput: answered, onchange: answered,
       onsubmit: function (event) { event.preventDefault(); advance(s, draft); } },
-      names.map(function (name) { return questionNode(s, draft, name, errors[name]); }).concat([
+      questionNodes(s, draft, slots, errors).concat([
         h('div', { 'class': 'actions survey-nav' }, [
           h('button', { type: 'submit', 'class': 'button primary big', id: 'interview-next', text: M.next }),
           previous !== null ? h('button', { type: 'button', 'class': 'button big', id: 'interview-back', text: M.back, onclick: function () {
             draft.page = previous; Store.saveDraft(draft).then(function () { pageScreen(s, draft); });
           } }) : null
         ])
-      ]));
+      ], instanceButtons(s, draft)));
     var t = turf(draft.turf); var d = door(t, draft.door);
     show([
       h('p', { 'class': 'muted interview-door', text: (d ? d.address : draft.door) + ' · ' + languageName(lang) }),
@@ -514,7 +536,7 @@
         h('p', { 'class': 'survey-title', text: label(s.title, lang, s.default_language) }),
         h('p', { 'class': 'progress-text', id: 'progress-text', text: M.page_of.replace('{page}', position).replace('{pages}', relevantPages.length) }),
         h('progress', { max: String(relevantPages.length), value: String(position), 'aria-labelledby': 'progress-text' }),
-        names.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
+        slots.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
         summary, form
       ]),
       saveState,
@@ -522,6 +544,46 @@
     ]);
     refresh(s, draft);
     if (summary) { summary.focus(); }
+  }
+
+  /* The page's questions, each repeat instance headed by its name and number. */
+  function questionNodes(s, draft, slots, errors) {
+    var M = s.messages[draft.language];
+    var nodes = [];
+    var previous = '';
+    slots.forEach(function (slot) {
+      if (slot.instance && slot.instance !== previous) {
+        var parts = slot.instance.split('/');
+        var repeat = Flow.repeat(s, parts[parts.length - 2]);
+        nodes.push(h('h3', { 'class': 'instance-heading', dir: 'auto',
+          text: fmt(M.instance, { name: label(repeat.label, draft.language, s.default_language) || repeat.name, number: parts[parts.length - 1] }) }));
+      }
+      previous = slot.instance;
+      nodes.push(questionNode(s, draft, slot, errors[slot.key]));
+    });
+    return nodes;
+  }
+
+  /* Add one more / remove the last instance of each repeat of the page without a count. */
+  function instanceButtons(s, draft) {
+    var M = s.messages[draft.language];
+    var standing = Flow.prune(s, draft.answers);
+    return shownOnPage(s, draft.page, draft).filter(function (key) { return Flow.repeat(s, Flow.splitKey(key)[1]); })
+      .map(function (key) {
+        var repeat = Flow.repeat(s, Flow.splitKey(key)[1]);
+        var name = label(repeat.label, draft.language, s.default_language) || repeat.name;
+        var count = standing[key] || 0;
+        function change(by) {
+          return function () {
+            draft.answers[key] = Math.max(0, count + by);
+            Store.saveDraft(draft).then(function () { pageScreen(s, draft); });
+          };
+        }
+        return h('div', { 'class': 'actions repeat-actions' }, [
+          h('button', { type: 'button', 'class': 'button big', 'data-add': key, text: fmt(M.add_instance, { name: name }), onclick: change(1) }),
+          count ? h('button', { type: 'button', 'class': 'button big', 'data-remove': key, text: fmt(M.remove_instance, { name: name }), onclick: change(-1) }) : null
+        ]);
+      });
   }
 
   function advance(s, draft) {
@@ -542,9 +604,12 @@
     var questions = questionIndex(s);
     var kept = Flow.prune(s, draft.answers);
     var answers = {};
-    Object.keys(kept).forEach(function (name) {
-      if (questions[name].type !== 'note') { answers[name] = Flow.stored(questions[name], kept[name]); }
+    Object.keys(kept).forEach(function (key) {
+      var question = questions[Flow.splitKey(key)[1]];
+      if (!question) { answers[key] = kept[key]; return; }  // a repeat's number of instances
+      if (question.type !== 'note') { answers[key] = Flow.stored(question, kept[key]); }
     });
+    answers = Flow.nest(s, answers);  // repeats as lists of instances, as the server takes them
     var now = new Date().toISOString();
     var visit = { uuid: draft.visit, turf: draft.turf, door: draft.door, outcome: 'completed', note: '', come_back_at: null, recorded_at: now };
     var response = { uuid: draft.uuid, visit: draft.visit, survey: s.slug, version: s.version, turf: draft.turf, door: draft.door,
