@@ -1,4 +1,5 @@
-"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``; each blueprint
+"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``, ``voice keys …``; each
+blueprint
 adds its own commands (``voice create-admin``, ``voice surveys …``) in its ``init_app``."""
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 
 import click
 from babel import Locale
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
+
+from . import keys
+from .crypto import new_key
 
 from .demo.loader import DemoRefused, load_demo
 from .extensions import db
@@ -20,13 +24,19 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(demo)
     app.cli.add_command(nlp_group)
+    app.cli.add_command(keys_group)
 
 
 @click.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database to the newest schema (safe to run again)."""
     upgrade()
+    ring = current_app.extensions["data_keys"]
+    keys.register(ring.current)  # from now on, a start with another key is refused
     click.echo("Database is at the newest schema.")
+    clear = sum(keys.pending(ring).values())
+    if clear:
+        click.echo(f"{clear} stored values are not under the current data key yet: run `voice keys encrypt`.")
 
 
 @click.command("demo")
@@ -107,6 +117,64 @@ def nlp_evaluate(data_path, map_path, text_column, train_size, folds, seed, as_j
     except ValueError as error:
         raise click.ClickException(str(error))
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_evaluation(report))
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The keys that encrypt residents' words at rest."""
+
+
+@keys_group.command("encrypt")
+@click.option("--batch", type=click.IntRange(min=1), default=keys.BATCH, show_default=True,
+              help="Values per transaction.")
+def keys_encrypt(batch: int) -> None:
+    """Encrypt what is not under the current key yet (an older database's clear text, an
+    unfinished rotation), batch by batch; stopped, run it again and it carries on."""
+    _reencrypt(current_app.extensions["data_keys"], batch)
+
+
+@keys_group.command("rotate")
+@click.option("--batch", type=click.IntRange(min=1), default=keys.BATCH, show_default=True,
+              help="Values per transaction.")
+def keys_rotate(batch: int) -> None:
+    """Put a new key first in the instance key file and re-encrypt every value under it. If a
+    rotation was stopped half-way, this finishes it instead of starting another."""
+    ring = current_app.extensions["data_keys"]
+    if not keys.rotation_unfinished(ring):
+        if ring.source == "environment":
+            raise click.ClickException(
+                "The keys come from VOICE_DATA_KEY: put a new key first in it (keep the old ones after it), "
+                "restart, and run this again. `voice keys new` prints a new key.")
+        ring = keys.add_key_to_file(ring, current_app.instance_path)
+        current_app.extensions["data_keys"] = ring
+        click.echo(f"New data key {ring.current.id} written first in {ring.source}. Restart the app's "
+                   "processes so they write with it.")
+    _reencrypt(ring, batch)
+
+
+@keys_group.command("new")
+def keys_new() -> None:
+    """Print a new random key (id:base64) for VOICE_DATA_KEY; nothing is stored."""
+    click.echo(new_key().encoded())
+
+
+def _reencrypt(ring, batch: int) -> None:
+    with click.progressbar(length=1, label=f"Encrypting under key {ring.current.id}", show_pos=True) as bar:
+        def show(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        report = keys.reencrypt(ring, progress=show, batch=batch)
+    for column, count in report.rewritten.items():
+        click.echo(f"  {column}: {count} values")
+    if report.unreadable:
+        raise click.ClickException(
+            f"{len(report.unreadable)} values fail authentication and were left as they are: "
+            + ", ".join(report.unreadable[:20]) + ". Add the key they were written with, then run this again.")
+    if report.retired:
+        click.echo(f"Every value is under key {ring.current.id}. Key(s) {', '.join(report.retired)} are no longer "
+                   f"needed and may be removed from {ring.source} (keep them with old backups).")
+    else:
+        click.echo(f"Every value is under key {ring.current.id}.")
 
 
 def _campaign_id(slug: str | None) -> int | None:

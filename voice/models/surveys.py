@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedMixin, JSONType, one_of, utcnow
+from .encrypted import EncryptedText
 
 if TYPE_CHECKING:
     from .campaigns import Campaign
@@ -114,6 +115,6 @@ class Answer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(String(120))
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(EncryptedText("answers.value"))
 
     response: Mapped[Response] = relationship(back_populates="answers")

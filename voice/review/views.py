@@ -19,12 +19,15 @@ from .. import spreadsheets
 from ..extensions import db
 from ..models import Action, Campaign, Geography, Indicator
 from ..labels import session_kind_choices
+from ..crypto import forbid_decryption
 from ..security import roles_required
 from . import aggregates as agg, charts, exports, indicator_view, operations, presentation, priorities, themes
 from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
 from .privacy import TOTAL
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+# Whoever reads them, these pages show redacted text: raw text is never decrypted here.
+bp.before_request(forbid_decryption)
 
 READERS = ("admin", "analyst", "committee")
 RECORDERS = ("admin", "analyst", "committee")

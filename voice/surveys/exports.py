@@ -4,10 +4,14 @@ One row per response. Multi-selects become one 0/1 column per choice (``name/cho
 single selects hold the choice's label in the chosen language (or its name when no language
 is chosen); group keys keep their own columns (``group:role``). The header row always
 carries the stable names; the XLSX has a second sheet naming each column in words.
+
+Answers are stored encrypted; a file built here decrypts them, so each export is audited with
+how many values it decrypted (``export_responses``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 from datetime import date, time, timedelta
 from typing import Iterator
 
@@ -15,7 +19,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from .. import spreadsheets
-from ..models import Geography, Response, Survey
+from ..crypto import counting_decryptions
+from ..extensions import db
+from ..models import AuditEvent, Geography, Response, Survey
 from ..models.base import labels_in
 from ..timezones import local_iso, to_utc
 from ..intake.definition import SurveyDefinition, iter_questions
@@ -148,3 +154,19 @@ def to_csv(table: Table, responses) -> bytes:
 def to_xlsx(table: Table, responses, *, sheet_title: str, columns_title: str) -> bytes:
     names = [[column.key, column.title] for column in table.columns]
     return spreadsheets.to_xlsx([(sheet_title, _rows(table, responses)), (columns_title, names)])
+
+
+def export_responses(survey: Survey, filters: Filters, *, file_format: str, label_language: str, actor,
+                     titles: tuple[str, str] = ("", "")) -> bytes:
+    """The CSV or XLSX of the survey's responses, with an AuditEvent saying who decrypted how many
+    values of which columns (stored with the export, in one commit)."""
+    table = Table(survey, label_language)
+    rows = db.session.scalars(responses_query(survey, filters))
+    with counting_decryptions() as decrypted:
+        content = to_csv(table, rows) if file_format == "csv" else to_xlsx(
+            table, rows, sheet_title=titles[0], columns_title=titles[1])
+    AuditEvent.record("responses.export", survey, actor=actor, format=file_format, campaign_id=survey.campaign_id,
+                      filters={key: str(value) for key, value in asdict(filters).items() if value},
+                      decrypted=dict(Counter(decrypted)))
+    db.session.commit()
+    return content

@@ -87,3 +87,23 @@ def test_exports_and_the_table_show_times_in_the_campaigns_zone(client, signed_i
     assert [row for row in sheet.iter_rows(values_only=True)][1][2] == "2026-01-05 21:30:00-05:00"
     page = client.get("/surveys/growing-up/responses?since=2026-01-05&until=2026-01-05").get_data(as_text=True)
     assert "2026-01-05 21:30:00-05:00" in page  # the New York day, not the UTC one
+
+
+def test_each_export_is_audited_with_what_it_decrypted(client, signed_in, survey):
+    from sqlalchemy import func, select
+
+    from voice.models import Answer, AuditEvent, Response
+
+    fill(survey)
+    analyst = signed_in("analyst")
+    assert client.get("/surveys/growing-up/responses.csv").status_code == 200
+    assert client.get("/surveys/growing-up/responses.xlsx?channel=canvass").status_code == 200
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "responses.export")
+                                     .order_by(AuditEvent.id)))
+    stored = db.session.scalar(select(func.count(Answer.id)))
+    canvass = db.session.scalar(select(func.count(Answer.id)).join(Response).where(Response.channel == "canvass"))
+    assert [(event.actor_id, event.record_id, event.details["format"], event.details["decrypted"])
+            for event in events] == [
+        (analyst.id, str(survey.id), "csv", {"answers.value": stored}),
+        (analyst.id, str(survey.id), "xlsx", {"answers.value": canvass})]
+    assert events[1].details["filters"] == {"channel": "canvass"} and 0 < canvass < stored
