@@ -1,9 +1,10 @@
-"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``, ``voice keys …``; each
-blueprint
+"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``, ``voice keys …``,
+``voice retention …``; each blueprint
 adds its own commands (``voice create-admin``, ``voice surveys …``) in its ``init_app``."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import click
 from babel import Locale
@@ -18,6 +19,7 @@ from .extensions import db
 from .jobs import execute_job
 from .models import Campaign, Job
 from .nlp_adapter import evaluate_labelled_file, format_evaluation
+from .retention import apply_retention
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(nlp_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(retention_group)
 
 
 @click.command("init-db")
@@ -175,6 +178,29 @@ def _reencrypt(ring, batch: int) -> None:
                    f"needed and may be removed from {ring.source} (keep them with old backups).")
     else:
         click.echo(f"Every value is under key {ring.current.id}.")
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Erase raw text when a campaign's retention period has run out."""
+
+
+@retention_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="Print what would be erased; change nothing.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Act as if it were this day.")
+def retention_apply(dry_run: bool, today) -> None:
+    """Erase raw answers, comments, notes and addresses of campaigns past their period; redacted
+    text, tags and counts stay. Each erasure is audited."""
+    erasures = apply_retention(today.date() if today else date.today(), dry_run=dry_run)
+    if not erasures:
+        click.echo("No campaign is past its raw-text retention period.")
+    for erasure in erasures:
+        counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in erasure.counts().items()
+                           if name != "waiting")
+        verb = "Would erase" if dry_run else "Erased"
+        click.echo(f"{erasure.campaign} (past its period since {erasure.due_since}): {verb} {counts}.")
+        if erasure.waiting:
+            click.echo(f"  {erasure.waiting} items keep their raw text until `voice nlp run` has redacted them.")
 
 
 def _campaign_id(slug: str | None) -> int | None:

@@ -1,6 +1,7 @@
-"""Encryption at rest: the data keys that wrote values (data_keys)
+"""Encryption at rest and retention: the data keys that wrote values, a campaign's raw-text period
 
-Adds data_keys: each key's fingerprint, so that a wrong key is refused at start.
+Adds data_keys (each key's fingerprint, to refuse a wrong key at start) and
+campaigns.raw_text_days (raw text is erased that many days after the campaign ends).
 
 The schema only: the columns that hold residents' words keep their types (text, or JSON
 holding one encrypted string). Existing clear values are encrypted afterwards by
@@ -31,7 +32,11 @@ def upgrade():
         sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('key_id'),
     )
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('raw_text_days', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_column('raw_text_days')
     op.drop_table('data_keys')
