@@ -18,14 +18,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .crypto import (PREFIX, DataKey, DataKeyError, KeyRing, UnreadableValue, load_key_file, new_key, parse_keys,
                      write_key_file)
 from .extensions import db
-from .models import Answer, Comment, DataKeyRecord, SurveyProgress, Turf, Visit, VoiceItem
+from .models import DataKeyRecord
 from .models.base import utcnow
-from .models.encrypted import EncryptedJSON
+from .models.encrypted import EncryptedJSON, EncryptedText
 
-# Every encrypted column, in the order the pass takes them.
-ENCRYPTED_COLUMNS = (Answer.value, VoiceItem.original_text, Comment.text, Visit.note, Turf.doors,
-                     SurveyProgress.answers)
 BATCH = 500
+
+
+def encrypted_columns() -> list:
+    """Every column the models declare encrypted (found, so that a new one is never missed)."""
+    found = [getattr(mapper.class_, attribute.key) for mapper in db.Model.registry.mappers
+             for attribute in mapper.column_attrs
+             if isinstance(attribute.columns[0].type, (EncryptedText, EncryptedJSON))]
+    return sorted(found, key=lambda column: column.type.column)
 
 
 def init_app(app: Flask) -> None:
@@ -123,7 +128,7 @@ def _needs_rewrite(column, current: str):
 def pending(ring: KeyRing) -> dict[str, int]:
     """How many values of each column are not under the current key."""
     counts = {}
-    for column in ENCRYPTED_COLUMNS:
+    for column in encrypted_columns():
         counts[column.type.column] = db.session.scalar(
             select(func.count()).select_from(column.class_).where(_needs_rewrite(column, ring.current.id))) or 0
     return counts
@@ -135,7 +140,7 @@ def reencrypt(ring: KeyRing, progress: Callable[[int, int], None] | None = None,
     total = sum(pending(ring).values())
     done = 0
     report = PassReport()
-    for column in ENCRYPTED_COLUMNS:
+    for column in encrypted_columns():
         model = column.class_
         key = inspect(model).primary_key[0]
         after = None

@@ -11,7 +11,7 @@ from sqlalchemy import Text, cast, select, type_coerce, update
 from voice import create_app
 from voice.crypto import PREFIX, load_key_file
 from voice.extensions import db
-from voice.keys import ENCRYPTED_COLUMNS, pending, reencrypt
+from voice.keys import encrypted_columns, pending, reencrypt
 from voice.models import Campaign, Comment, DataKeyRecord, ListeningSession, Turf, User, Visit
 from voice.models.base import utcnow
 from voice.models.encrypted import EncryptedJSON
@@ -35,7 +35,7 @@ def _fill() -> None:
 def _key_ids() -> set[str]:
     """The key of every stored value (None for clear text), read off the bytes."""
     found = set()
-    for column in ENCRYPTED_COLUMNS:
+    for column in encrypted_columns():
         stored = cast(column, Text) if isinstance(column.type, EncryptedJSON) else type_coerce(column, Text)
         for value in db.session.scalars(select(stored).where(stored != "")):
             value = value.strip('"')
