@@ -119,3 +119,27 @@ def test_the_period_is_a_campaign_setting(client, signed_in, campaign):
     assert campaign.raw_text_days == 90
     page = post_form(client, f"/campaigns/{campaign.slug}/edit", {**form, "raw_text_days": "-3"})
     assert page.status_code == 200 and campaign.raw_text_days == 90
+
+
+def test_an_erased_item_is_re_tagged_from_its_redacted_text(app, runner, campaign):
+    campaign.ends_on, campaign.raw_text_days = ENDED, 0
+    session = ListeningSession(campaign=campaign, kind="forum", title="F", held_at=utcnow())
+    session.comments = [Comment(position=0, text="The bus never comes on time for school", language="en")]
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(VoiceItem.for_comment(session.comments[0], session))
+    db.session.commit()
+    assert runner.invoke(args=["nlp", "run"]).exit_code == 0
+    item = db.session.scalar(select(VoiceItem))
+    tagged = {tag.code.key for tag in item.tags}
+    assert "theme.transport" in tagged
+
+    assert runner.invoke(args=["retention", "apply"]).exit_code == 0
+    item.nlp_version = None  # as after a codebook or model change: the item is tagged again
+    db.session.commit()
+    result = runner.invoke(args=["nlp", "run"])
+    assert result.exit_code == 0 and "Tagged 1 items" in result.output
+    db.session.expire_all()
+    item = db.session.scalar(select(VoiceItem))
+    assert item.original_text == "" and "bus never comes" in item.redacted_text
+    assert {tag.code.key for tag in item.tags} == tagged
