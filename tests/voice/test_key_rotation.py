@@ -2,10 +2,18 @@
 batch; a pass stopped half-way has lost nothing and the next run finishes it."""
 from __future__ import annotations
 
+import base64
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Text, cast, select, type_coerce, update
 
 from voice import create_app
@@ -15,6 +23,8 @@ from voice.keys import encrypted_columns, pending, reencrypt
 from voice.models import Campaign, Comment, DataKeyRecord, ListeningSession, Turf, User, Visit
 from voice.models.base import utcnow
 from voice.models.encrypted import EncryptedJSON
+
+from ..helpers import ROOT
 
 COMMENTS = [f"comment {number}: the clinic closes at noon" for number in range(23)]
 
@@ -148,5 +158,58 @@ def test_a_value_that_fails_authentication_is_reported_and_left_as_it_is(app, tm
         assert db.session.scalar(select(type_coerce(Visit.note, Text))) == tampered  # kept for the right key
         assert set(db.session.scalars(select(Comment.text))) == set(COMMENTS)  # the rest was rotated
         assert db.session.get(DataKeyRecord, "test").retired_at is None  # still needed
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_rotation_killed_mid_way_resumes_and_loses_nothing(sqlite_template, tmp_path):
+    """The real thing: `voice keys rotate` in its own process, SIGKILLed between two batches."""
+    path = tmp_path / "killed.sqlite3"
+    shutil.copy(sqlite_template, path)
+    old = "old:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "DATA_KEYS": old,
+              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    app = create_app(config)
+    with app.app_context():
+        campaign = Campaign(slug="c", name="C")
+        session = ListeningSession(campaign=campaign, kind="forum", title="F", held_at=utcnow())
+        session.comments = [Comment(position=n, text=f"comment {n}: the clinic closes at noon", language="en")
+                            for n in range(3000)]
+        db.session.add(session)
+        db.session.commit()
+        before = sorted(db.session.scalars(select(Comment.text)))
+        db.session.remove()
+        db.engine.dispose()
+
+    # The operator's way with VOICE_DATA_KEY: the new key first, the old one after it.
+    new = "new:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOICE_")},
+           "VOICE_DATABASE_URL": f"sqlite:///{path}", "VOICE_SECRET_KEY": "x", "VOICE_DATA_KEY": f"{new},{old}"}
+    command = [sys.executable, "-c", "from voice.console import main; main()", "keys", "rotate", "--batch", "1"]
+    rotating = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    under_new = 0
+    try:
+        deadline = time.monotonic() + 240  # the process imports the whole app first
+        while time.monotonic() < deadline and rotating.poll() is None and under_new < 50:
+            with engine.connect() as connection:
+                under_new = connection.execute(sa.text("SELECT COUNT(*) FROM comments WHERE text LIKE 'enc1:new:%'")
+                                               ).scalar()
+            time.sleep(0.01)
+        rotating.send_signal(signal.SIGKILL)
+        rotating.wait(30)
+        with engine.connect() as connection:
+            under_new = connection.execute(sa.text("SELECT COUNT(*) FROM comments WHERE text LIKE 'enc1:new:%'")).scalar()
+    finally:
+        engine.dispose()
+    assert rotating.returncode == -signal.SIGKILL and 0 < under_new < len(before)  # killed half-way
+
+    resumed = create_app({**config, "DATA_KEYS": f"{new},{old}"})
+    with resumed.app_context():
+        assert sorted(db.session.scalars(select(Comment.text))) == before  # half and half, all readable
+        result = resumed.test_cli_runner().invoke(args=["keys", "rotate"])
+        assert result.exit_code == 0, result.output
+        assert f"comments.text: {len(before) - under_new} values" in result.output
+        assert _key_ids() == {"new"} and sorted(db.session.scalars(select(Comment.text))) == before
         db.session.remove()
         db.engine.dispose()
