@@ -203,3 +203,11 @@ def test_where_decryption_is_forbidden_raw_text_fails_loudly(app):
             db.session.scalar(select(Visit.note))
         assert db.session.scalar(select(Visit.outcome)) == "not_home"  # what is stored in the clear reads
     db.session.rollback()
+
+
+def test_sql_may_not_search_encrypted_text(app):
+    with pytest.raises(TypeError, match="voice_items.original_text is encrypted: compare its values in Python"):
+        select(VoiceItem).where(VoiceItem.original_text.startswith("The bus"))
+    with pytest.raises(TypeError, match="answers.value is encrypted"):
+        select(Answer).where(Answer.value == "parent")
+    assert select(Answer).where(Answer.value != "", Answer.value.is_not(None)) is not None  # emptiness is fine

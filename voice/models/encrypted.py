@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import JSON, Text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
 from ..crypto import PREFIX, KeyRing, UnreadableValue, note_decryption
@@ -27,11 +28,24 @@ def _refuse_unreadable(value: Any, column: str) -> None:
         raise ValueError(f"{column}: an unreadable value cannot be written back over its ciphertext")
 
 
+class _OnlyEmptinessInSQL(TypeDecorator.Comparator):
+    """SQL sees ciphertext: comparing it with a text or matching a pattern would quietly find
+    nothing, so it is refused. Whether a value is empty or NULL is all SQL may ask."""
+
+    _ALLOWED = (operators.eq, operators.ne, operators.is_, operators.is_not)
+
+    def operate(self, op, *other, **kwargs):
+        if op not in self._ALLOWED or any(isinstance(value, str) and value for value in other):
+            raise TypeError(f"{self.type.column} is encrypted: compare its values in Python, not in SQL")
+        return super().operate(op, *other, **kwargs)
+
+
 class EncryptedText(TypeDecorator):
     """Text encrypted with the current data key; ``column`` ("table.column") is bound into it."""
 
     impl = Text
     cache_ok = True
+    comparator_factory = _OnlyEmptinessInSQL
 
     def __init__(self, column: str):
         super().__init__()
