@@ -1,6 +1,7 @@
 """What the server benchmarks share: a scratch database and a real gunicorn on loopback."""
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import socket
@@ -16,6 +17,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# One data key per run, for the set-up and the server alike (the server reads what the set-up wrote).
+DATA_KEY = "bench:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 @contextmanager
@@ -46,7 +49,7 @@ def free_port() -> int:
 def start_gunicorn(url: str, port: int, **settings: str) -> subprocess.Popen:
     """gunicorn -w 2 serving the app on ``url``; returns once /healthz answers."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("VOICE_")},
-           "VOICE_DATABASE_URL": url, "VOICE_SECRET_KEY": "bench", **settings}
+           "VOICE_DATABASE_URL": url, "VOICE_SECRET_KEY": "bench", "VOICE_DATA_KEY": DATA_KEY, **settings}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
          "warning", "voice:create_app()"], cwd=str(ROOT), env=env)

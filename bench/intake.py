@@ -29,7 +29,7 @@ from flask_migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, scratch_database, start_gunicorn  # noqa: E402
+from bench._server import DATA_KEY, free_port, scratch_database, start_gunicorn  # noqa: E402
 from voice import create_app  # noqa: E402
 from voice.extensions import db  # noqa: E402
 from voice.models import Campaign, Response  # noqa: E402
@@ -69,7 +69,8 @@ def answers(rng: random.Random) -> dict:
 
 
 def prepare(url: str, instance: Path) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance)})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "DATA_KEYS": DATA_KEY,
+                      "INSTANCE_PATH": str(instance)})
     with app.app_context():
         upgrade()
         campaign = Campaign(slug="bench", name="Bench", languages=["en", "he"], group_keys=[])

@@ -32,7 +32,7 @@ from flask_migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, scratch_database, start_gunicorn  # noqa: E402
+from bench._server import DATA_KEY, free_port, scratch_database, start_gunicorn  # noqa: E402
 from tests.voice.canvass.field import DEFINITION  # noqa: E402  (the canvass tests' three-language survey)
 from voice import create_app  # noqa: E402
 from voice.accounts import create_user  # noqa: E402
@@ -46,7 +46,8 @@ LOST_REPLY = 0.10
 
 
 def prepare(url: str, instance: Path, tablets: int, records: int) -> tuple[int, int]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance),
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "DATA_KEYS": DATA_KEY,
+                      "INSTANCE_PATH": str(instance),
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     with app.app_context():
         upgrade()

@@ -2,6 +2,7 @@
 ``VOICE_TEST_DATABASE_URL`` is set. Nothing touches the developer's instance folder."""
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import uuid
@@ -26,12 +27,17 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("CI=true needs VOICE_TEST_DATABASE_URL: the suite must also run on PostgreSQL.")
 
 
+# A fixed data key (like the secret key above), so that no test writes a key file outside its folder.
+TEST_DATA_KEY = "test:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+
 def _base_config(instance: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key",
+        "DATA_KEYS": TEST_DATA_KEY,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "REVIEW_FRESHNESS_SECONDS": 0,  # tests change data between requests

@@ -11,8 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, resident, review, sessions, surveys
+from . import auth, campaigns, canvass, cli, coding, home, indicators, jobs, keys, resident, review, sessions, surveys
 from .config import build_config
+from .crypto import forbid_decryption_for_committee
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import (available_locales, check_catalogs, format_number, format_points, format_signed, isolated,
                    language_name, language_name_for_reader, locale_info, remember_requested_locale,
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
+    keys.init_app(app)  # a missing or wrong data key stops the app here
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(TRANSLATIONS))
@@ -61,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         blueprint_module.init_app(app)
     cli.init_app(app)
 
+    app.before_request(forbid_decryption_for_committee)
     app.after_request(add_security_headers)
     app.after_request(remember_requested_locale)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -1,32 +1,45 @@
-"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``; each blueprint
+"""The ``voice`` command group: ``voice init-db``, ``voice demo``, ``voice nlp …``, ``voice keys …``,
+``voice retention …``; each blueprint
 adds its own commands (``voice create-admin``, ``voice surveys …``) in its ``init_app``."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import click
 from babel import Locale
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
+
+from . import keys
+from .crypto import new_key
 
 from .demo.loader import DemoRefused, load_demo
 from .extensions import db
 from .jobs import execute_job
 from .models import Campaign, Job
 from .nlp_adapter import evaluate_labelled_file, format_evaluation
+from .retention import apply_retention
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(demo)
     app.cli.add_command(nlp_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(retention_group)
 
 
 @click.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database to the newest schema (safe to run again)."""
     upgrade()
+    ring = current_app.extensions["data_keys"]
+    keys.register(ring.current)  # from now on, a start with another key is refused
     click.echo("Database is at the newest schema.")
+    clear = sum(keys.pending(ring).values())
+    if clear:
+        click.echo(f"{clear} stored values are not under the current data key yet: run `voice keys encrypt`.")
 
 
 @click.command("demo")
@@ -107,6 +120,87 @@ def nlp_evaluate(data_path, map_path, text_column, train_size, folds, seed, as_j
     except ValueError as error:
         raise click.ClickException(str(error))
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_evaluation(report))
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The keys that encrypt residents' words at rest."""
+
+
+@keys_group.command("encrypt")
+@click.option("--batch", type=click.IntRange(min=1), default=keys.BATCH, show_default=True,
+              help="Values per transaction.")
+def keys_encrypt(batch: int) -> None:
+    """Encrypt what is not under the current key yet (an older database's clear text, an
+    unfinished rotation), batch by batch; stopped, run it again and it carries on."""
+    _reencrypt(current_app.extensions["data_keys"], batch)
+
+
+@keys_group.command("rotate")
+@click.option("--batch", type=click.IntRange(min=1), default=keys.BATCH, show_default=True,
+              help="Values per transaction.")
+def keys_rotate(batch: int) -> None:
+    """Put a new key first in the instance key file and re-encrypt every value under it. If a
+    rotation was stopped half-way, this finishes it instead of starting another."""
+    ring = current_app.extensions["data_keys"]
+    if not keys.rotation_unfinished(ring):
+        if ring.source == "environment":
+            raise click.ClickException(
+                "The keys come from VOICE_DATA_KEY: put a new key first in it (keep the old ones after it), "
+                "restart, and run this again. `voice keys new` prints a new key.")
+        ring = keys.add_key_to_file(ring, current_app.instance_path)
+        current_app.extensions["data_keys"] = ring
+        click.echo(f"New data key {ring.current.id} written first in {ring.source}. Restart the app's "
+                   "processes so they write with it.")
+    _reencrypt(ring, batch)
+
+
+@keys_group.command("new")
+def keys_new() -> None:
+    """Print a new random key (id:base64) for VOICE_DATA_KEY; nothing is stored."""
+    click.echo(new_key().encoded())
+
+
+def _reencrypt(ring, batch: int) -> None:
+    with click.progressbar(length=1, label=f"Encrypting under key {ring.current.id}", show_pos=True) as bar:
+        def show(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        report = keys.reencrypt(ring, progress=show, batch=batch)
+    for column, count in report.rewritten.items():
+        click.echo(f"  {column}: {count} values")
+    if report.unreadable:
+        raise click.ClickException(
+            f"{len(report.unreadable)} values fail authentication and were left as they are: "
+            + ", ".join(report.unreadable[:20]) + ". Add the key they were written with, then run this again.")
+    if report.retired:
+        click.echo(f"Every value is under key {ring.current.id}. Key(s) {', '.join(report.retired)} are no longer "
+                   f"needed and may be removed from {ring.source} (keep them with old backups).")
+    else:
+        click.echo(f"Every value is under key {ring.current.id}.")
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Erase raw text when a campaign's retention period has run out."""
+
+
+@retention_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="Print what would be erased; change nothing.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Act as if it were this day.")
+def retention_apply(dry_run: bool, today) -> None:
+    """Erase raw answers, comments, notes and addresses of campaigns past their period; redacted
+    text, tags and counts stay. Each erasure is audited."""
+    erasures = apply_retention(today.date() if today else date.today(), dry_run=dry_run)
+    if not erasures:
+        click.echo("No campaign is past its raw-text retention period.")
+    for erasure in erasures:
+        counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in erasure.counts().items()
+                           if name != "waiting")
+        verb = "Would erase" if dry_run else "Erased"
+        click.echo(f"{erasure.campaign} (past its period since {erasure.due_since}): {verb} {counts}.")
+        if erasure.waiting:
+            click.echo(f"  {erasure.waiting} items keep their raw text until `voice nlp run` has redacted them.")
 
 
 def _campaign_id(slug: str | None) -> int | None:

@@ -16,6 +16,8 @@ from typing import Any, Callable, Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .crypto import parse_keys
+
 
 class ConfigError(RuntimeError):
     """A VOICE_* setting is unknown or malformed."""
@@ -62,6 +64,11 @@ def _queue_name(value: str) -> str:
     return value
 
 
+def _data_keys(value: str) -> str:
+    parse_keys(value)  # a malformed key stops the app at start, naming the variable
+    return value
+
+
 def _regions(value: str) -> tuple[str, ...]:
     regions = tuple(part.strip().upper() for part in value.split(",") if part.strip())
     if not regions or any(len(r) != 2 or not r.isalpha() for r in regions):
@@ -74,6 +81,7 @@ class Setting:
     config_key: str
     parse: Callable[[str], Any]
     help: str
+    secret: bool = False  # its value never appears in a message
 
 
 SETTINGS: Mapping[str, Setting] = {
@@ -81,6 +89,10 @@ SETTINGS: Mapping[str, Setting] = {
         "SQLALCHEMY_DATABASE_URI", _url, "SQLAlchemy URL; default: SQLite file in the instance folder"),
     "VOICE_SECRET_KEY": Setting(
         "SECRET_KEY", str, "session signing key; default: generated once into the instance folder"),
+    "VOICE_DATA_KEY": Setting(
+        "DATA_KEYS", _data_keys,
+        "keys that encrypt residents' words, id:base64 of 32 bytes, newest first, comma-separated; "
+        "default: generated once into the instance folder", secret=True),
     "VOICE_SUPPRESSION_MIN": Setting(
         "SUPPRESSION_MIN", _min_group_size, "smallest group count shown to the committee (default 5)"),
     "VOICE_CELERY_BROKER_URL": Setting(
@@ -148,7 +160,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         try:
             values[setting.config_key] = setting.parse(raw.strip())
         except ValueError as exc:
-            problems.append(f"{name}={raw!r}: {exc}")
+            shown = "(value hidden)" if setting.secret else repr(raw)
+            problems.append(f"{name}={shown}: {exc}")
     if problems:
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(problems))
     return values

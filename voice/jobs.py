@@ -3,25 +3,30 @@
 With no ``VOICE_CELERY_BROKER_URL`` a task runs inside the request or command that queued it,
 so a single-machine install needs no worker. With a Redis broker, start a worker with
 ``celery -A voice.worker:celery_app worker``. Every task works on a ``Job`` row, so people see
-its progress in the UI and on the command line whichever process runs it.
+its progress in the UI and on the command line whichever process runs it. ``celery -A
+voice.worker:celery_app beat`` sends the scheduled tasks (the nightly retention erasure).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 
 from blinker import Namespace
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from . import nlp_adapter
+from .retention import apply_retention
 from .extensions import db
 from .models import Campaign, Job, User
 from .models.base import utcnow
 
 log = logging.getLogger(__name__)
 RUN_JOB = "voice.run_job"
+APPLY_RETENTION = "voice.apply_retention"
 signals = Namespace()
 # Sent with ``campaign_ids`` when a tagging run changed items, so summaries can be rebuilt in
 # the job rather than in the next committee member's request.
@@ -54,6 +59,10 @@ def init_app(app: Flask) -> Celery:
     )
     celery_app.flask_app = app
     celery_app.task(name=RUN_JOB)(run_job)
+    celery_app.task(name=APPLY_RETENTION)(apply_retention_today)
+    # ``celery -A voice.worker:celery_app beat`` sends it each night; `voice retention apply` does the same.
+    celery_app.conf.beat_schedule = {"apply-retention": {"task": APPLY_RETENTION,
+                                                         "schedule": crontab(hour=3, minute=17)}}
     app.extensions["celery"] = celery_app
     return celery_app
 
@@ -110,6 +119,12 @@ def execute_job(job_id: int, on_progress: Callable[[int, int], None] | None = No
 def run_job(job_id: int) -> None:
     """The Celery task: run a queued job (registered on each app's Celery by ``init_app``)."""
     execute_job(job_id)
+
+
+def apply_retention_today() -> dict:
+    """The nightly task: erase raw text of campaigns past their retention period (audited)."""
+    erasures = apply_retention(date.today())
+    return {erasure.campaign: erasure.counts() for erasure in erasures}
 
 
 def queue_job(kind: str, *, actor=None, **params) -> Job:

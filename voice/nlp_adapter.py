@@ -153,7 +153,9 @@ def run_tagging(*, campaign_id: int | None = None, batch_size: int = 500,
         items = {item.id: item for item in db.session.scalars(select(VoiceItem).where(VoiceItem.id.in_(ids)))}
         db.session.execute(delete(Tag).where(Tag.item_id.in_(ids), Tag.source.in_(("rule", "model"))))
         now = utcnow()
-        for result in pipeline.tag(Item(item.id, item.original_text, item.language) for item in items.values()):
+        # An item whose raw text the retention period erased is re-tagged from its redacted text.
+        texts = {item.id: item.original_text or item.redacted_text or "" for item in items.values()}
+        for result in pipeline.tag(Item(item.id, texts[item.id], item.language) for item in items.values()):
             item = items[result.id]
             item.language, item.redacted_text = result.language, result.redacted_text
             item.nlp_version, item.tagged_at = version, now

@@ -5,19 +5,21 @@ deciding here who may reach it.
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime, timezone
 
 import pytest
 
 from voice.models import (ROLES, Campaign, CodingAssignment, CodingRound, Comment, Job, ListeningSession, Survey,
+                          SurveyAttachment,
                           Turf, VoiceItem)
 from voice.extensions import db
 from voice.nlp_adapter import import_codebook
 from voice.surveys import operations as survey_operations
 from voice.intake.responses import store_response
 
-from ..helpers import csrf_token, sign_in
+from ..helpers import csrf_token, sign_in, tiny_png
 
 ANYONE = "anyone"
 STAFF = ("admin", "analyst")
@@ -51,11 +53,13 @@ ACCESS: dict[str, tuple[object, str]] = {
     "surveys.publish": (STAFF, "POST"),
     "surveys.set_open": (STAFF, "POST"),
     "surveys.export_form": (STAFF, "GET"),
+    "surveys.export_form_with_files": (STAFF, "GET"),
     "surveys.responses": (STAFF, "GET"),
     "surveys.export_csv": (STAFF, "GET"),
     "surveys.export_xlsx": (STAFF, "GET"),
     "resident.take": (ANYONE, "GET"),
     "resident.thanks": (ANYONE, "GET"),
+    "resident.media": (ANYONE, "GET"),  # a published version's label media: public, as its survey is
     "resident.submit_json": (ANYONE, "JSON"),  # the public JSON intake: CSRF-exempt, JSON only
     "sessions.index": (RECORDERS, "GET"),
     "sessions.create": (RECORDERS, "GET"),
@@ -129,7 +133,7 @@ def sample_values(users):
     campaign = Campaign(slug="matrix", name="Matrix", languages=["en"], group_keys=[])
     db.session.add(campaign)
     db.session.commit()
-    survey = _sample_survey(campaign)
+    survey, sha256 = _sample_survey(campaign)
     key = store_response(survey.current_version, uuid=uuid.uuid4(), channel="online", language="en",
                          answers={"q1": "yes"}, consent=True).response.uuid
     session = ListeningSession(campaign_id=campaign.id, kind="forum", title="Matrix forum", languages=["en"],
@@ -146,7 +150,7 @@ def sample_values(users):
     db.session.add(turf)
     db.session.commit()
     return {**coding, "user_id": users["analyst"].id, "slug": "matrix", "filename": "css/voice.css", "survey": survey.slug,
-            "name": "q1", "page_name": "p1", "key": key,
+            "name": "q1", "page_name": "p1", "key": key, "sha256": sha256,
             "session_id": session.id, "turf_id": turf.id, "comment_id": session.comments[0].id, "job_id": job.id}
 
 
@@ -164,15 +168,21 @@ def _sample_coding(campaign, users) -> dict:
     return {"code_id": code.id, "item_id": item.id, "round_id": round_.id}
 
 
-def _sample_survey(campaign) -> Survey:
+def _sample_survey(campaign) -> tuple[Survey, str]:
+    """A published survey whose question shows an image (named q1, for the media route)."""
+    image = tiny_png()
+    sha256 = hashlib.sha256(image).hexdigest()
     definition = {"format": 1, "form_id": "m", "version": "1", "title": {"en": "M"}, "default_language": "en",
-                  "languages": ["en"], "choice_lists": {},
+                  "languages": ["en"], "choice_lists": {}, "attachments": {"q1": sha256},
                   "items": [{"kind": "group", "name": "p1", "label": {"en": "P"}, "children": [
-                      {"kind": "question", "name": "q1", "type": "text", "label": {"en": "Q"}}]}]}
+                      {"kind": "question", "name": "q1", "type": "text", "label": {"en": "Q"},
+                       "media": {"image": {"en": "q1"}}}]}]}
     survey = survey_operations.create_survey(campaign, slug="matrix-survey", title={}, languages=["en"],
                                              actor=None, definition=definition)
+    db.session.add(SurveyAttachment(survey_id=survey.id, name="q1", content_type="image/png", sha256=sha256,
+                                    content=image))
     survey_operations.publish(survey, actor=None)
-    return survey
+    return survey, sha256
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -4,8 +4,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import SLUG, CheckboxesField
 from ..i18n import split_commas
@@ -30,6 +30,10 @@ class CampaignForm(FlaskForm):
         render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false", "dir": "ltr"},
         description=_l("Every date and time of this campaign is shown and typed in this zone, "
                        "e.g. Asia/Jerusalem, America/New_York, Europe/Paris."))
+    raw_text_days = IntegerField(
+        _l("Keep raw text for (days after the campaign ends)"), validators=[Optional(), NumberRange(min=0, max=36500)],
+        description=_l("After this, residents' own words, visit notes and door addresses are erased; redacted "
+                       "text, tags and counts stay. Leave empty to keep them."))
 
     def validate_slug(self, field):
         if not SLUG.match(field.data or ""):

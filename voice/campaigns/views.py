@@ -42,7 +42,7 @@ def _save(campaign: Campaign | None):
                 campaign, name=form.name.data, slug=form.slug.data, description=form.description.data,
                 languages=form.languages.data, group_keys=form.group_key_list(),
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                time_zone=form.time_zone.data, actor=current_user)
+                time_zone=form.time_zone.data, raw_text_days=form.raw_text_days.data, actor=current_user)
             flash(_("Campaign “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("campaigns.index"))
     return render_template("campaigns/form.html", form=form, campaign=campaign, zone_names=zone_names())

@@ -77,15 +77,16 @@ def count_to_review(filters: ReviewFilters, skipped: list[int] = ()) -> int:
 def next_item(filters: ReviewFilters, skipped: list[int] = ()) -> VoiceItem | None:
     """The item to code next: by the library's ranking (uncertainty and diversity) over a pool
     of waiting items, or the oldest first."""
+    # The original is encrypted, so it is preferred in Python rather than by SQL's coalesce.
     pool = list(db.session.execute(review_query(filters, skipped).add_columns(
-        func.coalesce(VoiceItem.redacted_text, VoiceItem.original_text))
+        VoiceItem.redacted_text, VoiceItem.original_text)
         .order_by(VoiceItem.id).limit(RANK_POOL if filters.order == "rank" else 1)))
     if not pool:
         return None
     chosen = pool[0][0]
     if filters.order == "rank" and len(pool) > 1:
-        ranked = rank_for_coding(current_pipeline().model, [text for _, text in pool],
-                                 [item_id for item_id, _ in pool], k=1)
+        ranked = rank_for_coding(current_pipeline().model, [redacted or original for _, redacted, original in pool],
+                                 [row[0] for row in pool], k=1)
         chosen = ranked[0] if ranked else chosen
     return db.session.get(VoiceItem, chosen)
 

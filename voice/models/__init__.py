@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .campaigns import Campaign
 from .canvass import DOOR_OUTCOMES, Turf, Visit
 from .coding import CODE_KINDS, TAG_SOURCES, Code, Tag, VoiceItem
+from .keys import DataKeyRecord
 from .jobs import JOB_KINDS, JOB_STATUSES, Job, NlpModel
 from .geography import ALL_GROUPS, DIRECTIONS, Geography, Indicator, IndicatorValue
 from .intake import RateCounter, SurveyProgress
@@ -15,7 +16,7 @@ from .users import ROLES, LoginSession, SignInFailure, User
 
 __all__ = [
     "ACTION_STATUSES", "ALL_GROUPS", "CHANNELS", "CODE_KINDS", "DIRECTIONS", "DOOR_OUTCOMES", "JOB_KINDS", "JOB_STATUSES", "ROLES",
-    "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "CodingAssignment", "CodingRound", "Comment",
+    "SESSION_KINDS", "TAG_SOURCES", "Action", "Answer", "AuditEvent", "Campaign", "Code", "CodingAssignment", "CodingRound", "Comment", "DataKeyRecord",
     "Geography", "Indicator", "IndicatorValue", "Job", "NlpModel", "ListeningSession", "LoginSession", "RateCounter", "Response", "ReviewCube", "ReviewFact", "ReviewFactState",
     "SignInFailure", "Survey", "SurveyAttachment", "SurveyProgress", "SurveyVersion", "Tag", "Turf", "User", "Visit", "VoiceItem",
 ]

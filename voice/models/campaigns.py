@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -33,6 +33,9 @@ class Campaign(CreatedMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     # IANA name (voice.timezones): the zone people read and type this campaign's times in.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # Retention: raw text (answers, comments, notes) is erased this many days after ends_on;
+    # redacted text, tags and counts stay. None keeps it until someone sets a period.
+    raw_text_days: Mapped[int | None] = mapped_column(Integer)
 
     geography_scope: Mapped["Geography | None"] = relationship()
 

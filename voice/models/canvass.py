@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedMixin, JSONType, one_of, utcnow
+from .encrypted import EncryptedJSON, EncryptedText
 
 if TYPE_CHECKING:
     from .campaigns import Campaign
@@ -29,7 +30,7 @@ class Turf(CreatedMixin, db.Model):
     geography_id: Mapped[int | None] = mapped_column(ForeignKey("geographies.id"))
     canvasser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # The doors: [{"id": "d-17", "address": "...", "geography": "code"}]; contact data, never shown to the committee.
-    doors: Mapped[list] = mapped_column(JSONType, default=list)
+    doors: Mapped[list] = mapped_column(EncryptedJSON("turfs.doors"), default=list)
 
     campaign: Mapped[Campaign] = relationship()
     geography: Mapped[Geography | None] = relationship()
@@ -47,7 +48,7 @@ class Visit(db.Model):
     canvasser_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(12))
     come_back_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText("visits.note"), default="")
     device_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedMixin, JSONType, one_of
+from .encrypted import EncryptedText
 
 if TYPE_CHECKING:
     from .campaigns import Campaign
@@ -40,7 +41,7 @@ class VoiceItem(CreatedMixin, db.Model):
     source: Mapped[str] = mapped_column(String(10))
     source_id: Mapped[int] = mapped_column(Integer)  # Answer.id or Comment.id
     channel: Mapped[str] = mapped_column(String(20))  # online | canvass | paper | session kind
-    original_text: Mapped[str] = mapped_column(Text)
+    original_text: Mapped[str] = mapped_column(EncryptedText("voice_items.original_text"))  # "" once erased
     language: Mapped[str] = mapped_column(String(8))  # declared, then as detected by the NLP
     redacted_text: Mapped[str | None] = mapped_column(Text)  # set by the NLP; None until then
     geography_id: Mapped[int | None] = mapped_column(ForeignKey("geographies.id"), index=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .base import JSONType, utcnow
+from .encrypted import EncryptedJSON
 
 
 class SurveyProgress(db.Model):
@@ -28,7 +29,7 @@ class SurveyProgress(db.Model):
     language: Mapped[str | None] = mapped_column(String(8))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     page: Mapped[int] = mapped_column(Integer, default=0)
-    answers: Mapped[dict] = mapped_column(JSONType, default=dict)
+    answers: Mapped[dict] = mapped_column(EncryptedJSON("survey_progress.answers"), default=dict)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .base import CreatedMixin, JSONType, one_of
+from .encrypted import EncryptedText
 
 if TYPE_CHECKING:
     from .campaigns import Campaign
@@ -90,7 +91,7 @@ class Comment(CreatedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("listening_sessions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText("comments.text"))
     language: Mapped[str] = mapped_column(String(8))
     speaker_role: Mapped[str | None] = mapped_column(String(40))  # a group value, never a name
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedMixin, JSONType, one_of, utcnow
+from .encrypted import EncryptedText
 
 if TYPE_CHECKING:
     from .campaigns import Campaign
@@ -152,6 +153,6 @@ class Answer(db.Model):
     # The repeat instance the answer belongs to, as repeat/number pairs from the outermost
     # ("members/2", "members/2/visits/1"); "" for a question outside any repeat.
     instance: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(EncryptedText("answers.value"))
 
     response: Mapped[Response] = relationship(back_populates="answers")

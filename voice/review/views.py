@@ -19,6 +19,7 @@ from .. import spreadsheets
 from ..extensions import db
 from ..i18n import format_points, format_signed, locale_info
 from ..models import Action, Campaign, Geography, Indicator
+from ..crypto import forbid_decryption
 from ..labels import channel_groups, session_kind_choices
 from ..security import roles_required
 from . import aggregates as agg, charts, exports, indicator_view, operations, presentation, priorities, themes
@@ -26,6 +27,8 @@ from .forms import STATUS_LABELS, ActionForm, ActionStatusForm
 from .privacy import TOTAL
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+# Whoever reads them, these pages show redacted text: raw text is never decrypted here.
+bp.before_request(forbid_decryption)
 
 READERS = ("admin", "analyst", "committee")
 RECORDERS = ("admin", "analyst", "committee")

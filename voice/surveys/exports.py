@@ -10,13 +10,17 @@ A survey with repeats is exported as KoboToolbox does: the responses' rows gain 
 zip) with one row per instance: its own ``_index``, the ``_parent_index`` of the row it
 belongs to in ``_parent_table`` (the responses, or the repeat around it), the response's
 uuid, and a column per question asked in that repeat.
+
+Answers are stored encrypted; a file built here decrypts them, so each export is audited with
+how many values it decrypted (``export_responses``).
 """
 from __future__ import annotations
 
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 from datetime import date, time, timedelta
 from typing import Iterator
 
@@ -24,7 +28,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from .. import spreadsheets
-from ..models import Geography, Response, Survey
+from ..crypto import counting_decryptions
+from ..extensions import db
+from ..models import AuditEvent, Geography, Response, Survey
 from ..models.base import labels_in
 from ..timezones import local_iso, to_utc
 from ..intake.definition import Group, SurveyDefinition, iter_items, iter_questions, repeats_around
@@ -249,3 +255,31 @@ def to_xlsx(table: Table, responses, *, sheet_title: str, columns_title: str) ->
     names += [[f"{repeat}:{column.key}", column.title] for repeat, columns in table.repeat_columns.items()
               for column in columns[len(INSTANCE_COLUMNS):]]
     return spreadsheets.to_xlsx([(sheet_title, main), *repeats.items(), (columns_title, names)])
+
+
+@dataclass(frozen=True)
+class ResponsesFile:
+    content: bytes
+    zipped: bool  # the CSVs of a survey with repeats: one per table, in a zip
+
+
+def export_responses(survey: Survey, filters: Filters, *, file_format: str, label_language: str, actor,
+                     titles: tuple[str, str] = ("", "")) -> ResponsesFile:
+    """The CSV (a zip of CSVs for a survey with repeats) or XLSX of the survey's responses, with
+    an AuditEvent saying who decrypted how many values of which columns (stored with the export,
+    in one commit)."""
+    table = Table(survey, label_language)
+    rows = db.session.scalars(responses_query(survey, filters))
+    zipped = file_format == "csv" and bool(table.repeat_columns)
+    with counting_decryptions() as decrypted:
+        if file_format == "xlsx":
+            content = to_xlsx(table, rows, sheet_title=titles[0], columns_title=titles[1])
+        elif zipped:
+            content = to_csv_zip(table, rows, main_name=f"{survey.slug}-responses")
+        else:
+            content = to_csv(table, rows)
+    AuditEvent.record("responses.export", survey, actor=actor, format=file_format, campaign_id=survey.campaign_id,
+                      filters={key: str(value) for key, value in asdict(filters).items() if value},
+                      decrypted=dict(Counter(decrypted)))
+    db.session.commit()
+    return ResponsesFile(content, zipped)

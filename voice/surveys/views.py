@@ -397,27 +397,22 @@ def responses(survey: str):
                            query=request.args.to_dict())
 
 
-def _export_args(survey_row: Survey):
-    table = exports.Table(survey_row, request.args.get("labels", ""))
-    rows = db.session.scalars(exports.responses_query(survey_row, _filters()))
-    return table, rows
-
-
 @bp.route("/surveys/<survey>/responses.csv")
 @roles_required(*STAFF)
 def export_csv(survey: str):
     survey_row = _survey(survey)
-    table, rows = _export_args(survey_row)
-    if table.repeat_columns:  # a CSV per table, as KoboToolbox exports repeats
-        return _download(exports.to_csv_zip(table, rows, main_name=f"{survey_row.slug}-responses"),
-                         f"{survey_row.slug}-responses.zip", "application/zip")
-    return _download(exports.to_csv(table, rows), f"{survey_row.slug}-responses.csv", "text/csv; charset=utf-8")
+    exported = exports.export_responses(survey_row, _filters(), file_format="csv",
+                                        label_language=request.args.get("labels", ""), actor=current_user)
+    if exported.zipped:  # a CSV per table, as KoboToolbox exports repeats
+        return _download(exported.content, f"{survey_row.slug}-responses.zip", "application/zip")
+    return _download(exported.content, f"{survey_row.slug}-responses.csv", "text/csv; charset=utf-8")
 
 
 @bp.route("/surveys/<survey>/responses.xlsx")
 @roles_required(*STAFF)
 def export_xlsx(survey: str):
     survey_row = _survey(survey)
-    table, rows = _export_args(survey_row)
-    content = exports.to_xlsx(table, rows, sheet_title=_("Responses"), columns_title=_("Columns"))
-    return _download(content, f"{survey_row.slug}-responses.xlsx", XLSX)
+    exported = exports.export_responses(survey_row, _filters(), file_format="xlsx",
+                                        label_language=request.args.get("labels", ""), actor=current_user,
+                                        titles=(_("Responses"), _("Columns")))
+    return _download(exported.content, f"{survey_row.slug}-responses.xlsx", XLSX)

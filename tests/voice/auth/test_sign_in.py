@@ -154,8 +154,9 @@ def test_next_page_of_this_app_keeps_its_query(client, users):
 
 
 def _app_with(app, tmp_path, **settings):
-    return create_app({key: app.config[key] for key in ("SECRET_KEY", "SERVER_NAME", "SQLALCHEMY_DATABASE_URI",
-                                                          "ARGON2_TIME_COST", "ARGON2_MEMORY_COST")}
+    return create_app({key: app.config[key] for key in ("SECRET_KEY", "DATA_KEYS", "SERVER_NAME",
+                                                          "SQLALCHEMY_DATABASE_URI", "ARGON2_TIME_COST",
+                                                          "ARGON2_MEMORY_COST")}
                       | {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"), **settings})
 
 

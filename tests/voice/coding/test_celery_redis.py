@@ -54,7 +54,8 @@ def test_a_queued_run_is_done_by_a_worker_through_redis(broker_app, tmp_path):
     assert job.status == "queued"  # nothing ran in this process: it went to the broker
 
     env = {**os.environ, "VOICE_DATABASE_URL": f"sqlite:///{path}", "VOICE_CELERY_BROKER_URL": REDIS_URL,
-           "VOICE_CELERY_QUEUE": app.config["CELERY_QUEUE"], "VOICE_SECRET_KEY": "worker-test"}
+           "VOICE_CELERY_QUEUE": app.config["CELERY_QUEUE"], "VOICE_SECRET_KEY": "worker-test",
+           "VOICE_DATA_KEY": app.config["DATA_KEYS"]}  # the worker reads what the app encrypted
     env.pop("VOICE_TEST_DATABASE_URL", None)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "voice.worker:celery_app", "worker", "--pool=solo",

@@ -40,7 +40,8 @@ def campaign(app):
 
 
 def _tags(item_text_start: str) -> dict[str, str]:
-    item = db.session.scalar(select(VoiceItem).where(VoiceItem.original_text.startswith(item_text_start)))
+    item = next(item for item in db.session.scalars(select(VoiceItem))
+                if item.original_text.startswith(item_text_start))
     return {tag.code.key: tag.source for tag in item.tags}
 
 
@@ -76,7 +77,7 @@ def test_a_second_run_does_nothing_and_a_codebook_change_retags(campaign):
 
 def test_human_tags_survive_a_rerun(campaign, users):
     run_tagging()
-    item = db.session.scalar(select(VoiceItem).where(VoiceItem.original_text.startswith("Садик")))
+    item = next(item for item in db.session.scalars(select(VoiceItem)) if item.original_text.startswith("Садик"))
     parks = db.session.scalar(select(Code).where(Code.key == "theme.parks"))
     db.session.add(Tag(item=item, code=parks, source="human", coder_id=users["analyst"].id))
     db.session.commit()

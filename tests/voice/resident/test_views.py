@@ -235,7 +235,7 @@ def test_rate_limit_holds_across_server_processes(app, client, survey, database_
     for _ in range(2):
         assert client.post(f"{URL}/responses", json=payload()).status_code == 201
     # Another process on the same database counts the same address together.
-    other = create_app({**{key: app.config[key] for key in ("SECRET_KEY", "SERVER_NAME")},
+    other = create_app({**{key: app.config[key] for key in ("SECRET_KEY", "DATA_KEYS", "SERVER_NAME")},
                         "TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"),
                         "SQLALCHEMY_DATABASE_URI": database_url, "INTAKE_PER_HOUR": 2})
     with other.app_context():
@@ -270,7 +270,7 @@ def test_rate_limit_uses_redis_when_configured(app, client, survey):
 
 
 def _proxied_app(app, tmp_path, database_url, proxies: int):
-    settings = {key: app.config[key] for key in ("SECRET_KEY", "SERVER_NAME")}
+    settings = {key: app.config[key] for key in ("SECRET_KEY", "DATA_KEYS", "SERVER_NAME")}
     return create_app({**settings, "TESTING": True, "INSTANCE_PATH": str(tmp_path / "proxied"),
                        "SQLALCHEMY_DATABASE_URI": database_url, "INTAKE_PER_HOUR": 1,
                        "TRUSTED_PROXIES": proxies})

@@ -154,3 +154,21 @@ def test_csv_of_a_survey_with_repeats_is_a_zip_of_one_file_per_table(client, sig
     assert sorted(archive.namelist()) == ["members.csv", "roster-responses.csv", "visits.csv"]
     members = list(csv.reader(io.StringIO(archive.read("members.csv").decode("utf-8-sig"))))
     assert len(members) == 4 and {row[4] for row in members[1:]} == {"הורה", "צעיר/ה"}
+def test_each_export_is_audited_with_what_it_decrypted(client, signed_in, survey):
+    from sqlalchemy import func, select
+
+    from voice.models import Answer, AuditEvent, Response
+
+    fill(survey)
+    analyst = signed_in("analyst")
+    assert client.get("/surveys/growing-up/responses.csv").status_code == 200
+    assert client.get("/surveys/growing-up/responses.xlsx?channel=canvass").status_code == 200
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "responses.export")
+                                     .order_by(AuditEvent.id)))
+    stored = db.session.scalar(select(func.count(Answer.id)))
+    canvass = db.session.scalar(select(func.count(Answer.id)).join(Response).where(Response.channel == "canvass"))
+    assert [(event.actor_id, event.record_id, event.details["format"], event.details["decrypted"])
+            for event in events] == [
+        (analyst.id, str(survey.id), "csv", {"answers.value": stored}),
+        (analyst.id, str(survey.id), "xlsx", {"answers.value": canvass})]
+    assert events[1].details["filters"] == {"channel": "canvass"} and 0 < canvass < stored
