@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timezone
 
 import docx
@@ -98,6 +99,18 @@ def test_tallies_must_be_whole_numbers(client, signed_in, campaign):
     response = post_form(client, "/sessions/new?campaign=north", session_form(**{"tally-role-extra": "lots"}))
     assert "Counts must be whole numbers" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ListeningSession.id))) == 0
+
+
+def test_form_fields_carry_only_aria_attributes_that_mean_something(client, signed_in, campaign):
+    signed_in("facilitator")
+    page = client.get("/sessions/new?campaign=north").get_data(as_text=True)
+    assert '="None"' not in page and "aria-invalid" not in page
+    refused = post_form(client, "/sessions/new?campaign=north", session_form(title="")).get_data(as_text=True)
+    assert '="None"' not in refused
+    # The field in error says so and points at its message, which exists on the page.
+    field = re.search(r'<input[^>]*aria-invalid="true"[^>]*>', refused).group(0)
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    assert all(f'id="{ident}"' in refused for ident in described.split())
 
 
 def test_tally_error_is_translated(client, signed_in, campaign, users):
