@@ -255,7 +255,7 @@ def coverage():
     return render_template("canvass/coverage.html", campaigns=campaigns, campaign=campaign, report=report,
                            conflicts=conflicts, threshold=UNDER_HEARD, locale=str(get_locale()),
                            outcomes=DOOR_OUTCOMES, outcome_names=outcome_names(),
-                           place_name=lambda place: (place.names or {}).get(str(get_locale())) or place.name)
+                           place_name=lambda place: place.name_in(str(get_locale())))
 
 
 def outcome_names() -> dict[str, str]:

@@ -438,6 +438,9 @@
     var position = relevantPages.indexOf(draft.page) + 1;
     var previous = nextPage(s, draft.page, draft, -1);
     var names = page.questions.filter(function (name) { return name !== s.consent_question; });
+    /* The page's own heading, unless it only says one of its questions again (as online). */
+    var heading = label(page.label, lang, s.default_language);
+    var repeated = names.some(function (name) { return label(questionIndex(s)[name].label, lang, s.default_language) === heading; });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
     var saveState = h('p', { 'class': 'save-state muted', role: 'status', 'data-save-state': 'idle' });
@@ -476,7 +479,7 @@
         h('p', { 'class': 'survey-title', text: label(s.title, lang, s.default_language) }),
         h('p', { 'class': 'progress-text', id: 'progress-text', text: M.page_of.replace('{page}', position).replace('{pages}', relevantPages.length) }),
         h('progress', { max: String(relevantPages.length), value: String(position), 'aria-labelledby': 'progress-text' }),
-        names.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
+        names.length > 1 && heading && !repeated ? h('h2', { dir: 'auto', text: heading }) : null,
         summary, form
       ]),
       saveState,
