@@ -226,7 +226,7 @@ def add_comment(session_id: int):
                                          actor=current_user)
         message = _("Comment %(number)s saved.", number=len(session.comments))
         if _wants_json():
-            item_tags = {comment.id: []}
+            item_tags = {comment.id: operations.shown_tags(operations.items_by_comment(session).get(comment.id))}
             previews = {comment.id: redaction_preview(comment.text, comment.language)}
             html = render_template("sessions/_comment.html", comment=comment, session=session, tags=item_tags,
                                    previews=previews, tag_form=_tag_form(), value_label=value_label)
