@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from voice import create_app
+from voice.coding import double_coding
 from voice.extensions import db
 from voice.models import Code, ListeningSession, Survey, Tag, User, VoiceItem
 from voice.nlp_adapter import run_tagging
@@ -60,6 +61,9 @@ def demo_server(sqlite_template, tmp_path_factory):
         db.session.add(Tag(item_id=rejected.item_id, code_id=rejected.code_id, source="human", applies=False,
                            confidence=1.0, evidence=[], coder_id=ids["user"]))
         db.session.commit()
+        # A double-coding round the analyst takes part in: its page and its coding page.
+        coders = list(db.session.scalars(select(User).where(User.role.in_(("analyst", "admin")))))
+        ids["round"] = double_coding.start_round("Round one", 4, coders, actor=coders[0], seed=1).id
     with LiveServer(app) as server:
         server.ids, server.users, server.password = ids, users, DEMO_PASSWORD
         yield server
@@ -77,9 +81,11 @@ def staff_pages(ids: dict) -> dict[str, list[str]]:
                     "/campaigns/demo/surveys/import", f"/surveys/{survey}/", f"/surveys/{survey}/settings",
                     f"/surveys/{survey}/responses", f"/surveys/{survey}/pages/about", f"/surveys/{survey}/pages/new",
                     f"/surveys/{survey}/questions/role", f"/surveys/{survey}/questions/new",
-                    "/coding/", "/coding/review", f"/coding/review?item={ids['tagged']}", "/coding/codebook", f"/coding/codebook/{code}",
+                    "/coding/", "/coding/review", f"/coding/review?item={ids['tagged']}", "/coding/codebook",
+                    f"/coding/codebook/{code}",
                     f"/coding/codebook/{code}/split", "/coding/codebook/new", "/coding/codebook/import",
-                    "/coding/model", "/coding/nlp", "/coding/rounds", "/coding/themes",
+                    "/coding/model", "/coding/nlp", "/coding/rounds", f"/coding/rounds/{ids['round']}",
+                    f"/coding/rounds/{ids['round']}/code", "/coding/themes",
                     "/canvass/turfs", "/canvass/coverage", "/canvass/import-queue",
                     "/indicators/", "/indicators/import", "/indicators/geographies/import"],
         "facilitator": ["/", "/sessions/", "/sessions/new", f"/sessions/{session}", f"/sessions/{session}/edit",

@@ -198,7 +198,8 @@ def test_a_speaker_in_notes_is_a_comment_of_its_own_and_the_name_is_never_kept(l
 
 
 def test_a_role_opening_a_line_of_notes_becomes_the_role_and_a_heading_stays():
-    parsed = parse(pasted="Concerns raised:\n\n- Fees too high\n  for two children\n- No crossing\nParent: no evening buses")
+    parsed = parse(pasted="Concerns raised:\n\n- Fees too high\n  for two children\n- No crossing\n"
+                          "Parent: no evening buses")
     assert parsed.format == "text"
     assert [(c.text, c.speaker_role) for c in parsed.comments] == [
         ("Concerns raised:", None), ("Fees too high for two children", None), ("No crossing", None),
