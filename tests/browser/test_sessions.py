@@ -99,6 +99,8 @@ def test_house_party_with_thirty_comments_by_keyboard_only(page, live_server, li
         assert session.kind == "house_party" and session.facilitator.email == "fac@example.org"
     # What the committee will read hides the name and the number typed into the notes.
     assert "[PHONE]" in page.locator("#comment-%d" % comments[8].id).inner_text()
+    # Each comment came back tagged, without a reload: "Daycare costs more than our rent."
+    assert page.locator("#comment-%d .tag-rule" % comments[1].id).count() >= 1
     page.reload()
     screenshot(page, "session-en")
     page.goto(f"{page.url.split('?')[0]}?lang=he")
