@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.models import AuditEvent, Campaign, Code, Comment, Job, ListeningSession, Tag, VoiceItem
+from voice.models import AuditEvent, Campaign, Code, Comment, Geography, Job, ListeningSession, Tag, VoiceItem
 
 from ...helpers import post_form
 
@@ -454,3 +454,17 @@ def test_imported_comments_are_tagged_at_once_and_only_they(client, signed_in, o
     assert "theme.housing" in _machine_codes(comment)
     # The job tagged what was saved, not the whole campaign's backlog (a batch run does that).
     assert db.session.scalar(select(VoiceItem).where(VoiceItem.source_id == untouched.id)).nlp_version is None
+
+
+def test_a_place_is_named_in_the_reader_language_else_by_its_own_name(client, signed_in, campaign, users):
+    north = Geography(code="N1", name="North", names={"he": "צפון"}, level="neighbourhood")
+    market = Geography(code="OM", name="Old Market", names={"he": "השוק הישן"}, level="neighbourhood")
+    db.session.add_all([north, market])
+    db.session.flush()
+    session = make_session(campaign, users["facilitator"], geography_id=north.id)
+    signed_in("facilitator")
+    hebrew = client.get(f"/sessions/{session.id}?lang=he").get_data(as_text=True)
+    english = client.get(f"/sessions/{session.id}?lang=en").get_data(as_text=True)
+    assert "<dd>צפון</dd>" in hebrew and "<dd>North</dd>" in english
+    form = client.get(f"/sessions/{session.id}/edit?lang=en").get_data(as_text=True)
+    assert ">Old Market</option>" in form and "השוק הישן" not in form and "צפון" not in form
