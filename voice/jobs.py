@@ -73,7 +73,7 @@ def _runner(kind: str) -> Callable[..., dict]:
 
 def _nlp_run(job: Job, progress) -> dict:
     campaign_id = job.params.get("campaign_id")
-    result = nlp_adapter.run_tagging(campaign_id=campaign_id, progress=progress)
+    result = nlp_adapter.run_tagging(campaign_id=campaign_id, item_ids=job.params.get("item_ids"), progress=progress)
     if result["items"]:
         campaign_ids = [campaign_id] if campaign_id else list(db.session.scalars(select(Campaign.id)))
         items_tagged.send(current_app._get_current_object(), campaign_ids=campaign_ids)

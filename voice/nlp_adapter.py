@@ -115,21 +115,25 @@ def _build_pipeline(codebook: Codebook, row: NlpModel | None) -> Pipeline:
     return Pipeline(codebook, model, phone_regions=current_app.config["PHONE_REGIONS"])
 
 
-def stale_items_query(version: str, campaign_id: int | None = None):
+def stale_items_query(version: str, campaign_id: int | None = None, item_ids: list[int] | None = None):
     query = select(VoiceItem.id).where(or_(VoiceItem.nlp_version.is_(None), VoiceItem.nlp_version != version))
     if campaign_id is not None:
         query = query.where(VoiceItem.campaign_id == campaign_id)
+    if item_ids is not None:
+        query = query.where(VoiceItem.id.in_(item_ids))
     return query
 
 
-def count_stale_items(campaign_id: int | None = None) -> int:
+def count_stale_items(campaign_id: int | None = None, item_ids: list[int] | None = None) -> int:
     version = current_pipeline().version_key()
-    return db.session.scalar(select(func.count()).select_from(stale_items_query(version, campaign_id).subquery())) or 0
+    stale = stale_items_query(version, campaign_id, item_ids).subquery()
+    return db.session.scalar(select(func.count()).select_from(stale)) or 0
 
 
-def run_tagging(*, campaign_id: int | None = None, batch_size: int = 500,
+def run_tagging(*, campaign_id: int | None = None, item_ids: list[int] | None = None, batch_size: int = 500,
                 progress: Progress | None = None) -> dict[str, int]:
-    """Tag every item that is new or was tagged by another codebook/model, batch by batch.
+    """Tag every item that is new or was tagged by another codebook/model, batch by batch
+    (only ``item_ids`` when given: a comment just saved is tagged on its own, at once).
 
     Each batch is one transaction: its items get language, redacted text and fresh machine
     tags together, so an interrupted run leaves whole batches done and resumes where it
@@ -139,13 +143,13 @@ def run_tagging(*, campaign_id: int | None = None, batch_size: int = 500,
     pipeline = current_pipeline()
     version = pipeline.version_key()
     code_ids = dict(db.session.execute(select(Code.key, Code.id).where(~Code.retired)).all())
-    total = count_stale_items(campaign_id)
+    total = count_stale_items(campaign_id, item_ids)
     done = tags_written = 0
     if progress:
         progress(done, total)
     last_id = 0
     while True:
-        ids = list(db.session.scalars(stale_items_query(version, campaign_id)
+        ids = list(db.session.scalars(stale_items_query(version, campaign_id, item_ids)
                                       .where(VoiceItem.id > last_id).order_by(VoiceItem.id).limit(batch_size)))
         if not ids:
             break

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import json
 import threading
 import time
@@ -507,4 +508,28 @@ def test_a_trigger_and_a_pulled_value_work_offline_on_the_tablet(chromium, live_
         assert stored["n-1"][3] == {"consent": "yes", "area": "N1", "role": "parent", "kids": "0", "fee": "5",
                                     "why_fee": "The bus", "rules": "OK"}
         assert errors == []
+ENGLISH_DATE_WORDS = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+                                r"|AM|PM)\b")
+
+
+@pytest.mark.parametrize("language, script", [("am", "[\u1200-\u137f]"), ("he", "[\u0590-\u05ff]")])
+def test_last_synced_is_written_in_the_interface_language(chromium, live_app, canvass_field, language, script):
+    """An English-speaking browser, the interface chosen in Amharic or Hebrew: the date follows the interface."""
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        page.goto(f"{server.url}/canvass/?lang={language}")
+        page.wait_for_selector("#canvass-app[data-ready=true]")
+        assert page.evaluate("document.documentElement.lang") == language
+        template = page.evaluate("JSON.parse(document.getElementById('canvass-strings').textContent).last_sync")
+        before, after = template.split("{when}")
+        never = page.locator("[data-last-sync]").inner_text()
+        page.evaluate("CanvassStore.set('lastSync', '2026-03-05T17:30:00Z')")  # as a sync leaves it
+        page.reload()
+        wait_until(page, f"() => document.querySelector('[data-last-sync]').textContent !== {json.dumps(never)}")
+        when = page.locator("[data-last-sync]").inner_text().removeprefix(before).removesuffix(after)
+        assert re.search(script, when) and not ENGLISH_DATE_WORDS.search(when), when
+        # The count of records waiting is a number written the interface's way, too.
+        waiting = page.evaluate("new Intl.NumberFormat(document.documentElement.lang).format(0)")
+        assert waiting in page.locator("[data-waiting]").inner_text()
+        assert not errors
         context.close()

@@ -166,3 +166,42 @@ def test_two_analysts_double_code_and_read_kappa(chromium, page, live_server, co
     assert kappas["barrier.cost"] == "0.00" and kappas["barrier.transport"] == "1.00"
     screenshot(second, "coding-round-agreement")
     second.context.close()
+
+
+@pytest.fixture
+def few_items(live_app):
+    """A handful of keyword-tagged items and one analyst: enough to press each shortcut."""
+    with live_app.app_context():
+        import_codebook()
+        campaign = Campaign(slug="c", name="C", languages=["en"], group_keys=[])
+        db.session.add(campaign)
+        db.session.flush()
+        for n, text in enumerate(FALLBACK_TEXTS[:4]):
+            db.session.add(VoiceItem(campaign_id=campaign.id, source="answer", source_id=n, channel="online",
+                                     original_text=text, language="en"))
+        db.session.commit()
+        run_tagging()
+        create_user(email="coder1@example.org", password=PASSWORD, display_name="Coder 1", role="analyst",
+                    locale="he")
+    return live_app
+
+
+def _press_on_layout(page, key: str, code: str):
+    """A key as a Hebrew or Arabic keyboard sends it: the letter of that script, the key's place."""
+    with page.expect_navigation():
+        page.evaluate("([key, code]) => document.body.dispatchEvent(new KeyboardEvent('keydown', "
+                      "{key: key, code: code, bubbles: true, cancelable: true}))", [key, code])
+
+
+@pytest.mark.parametrize("accept, next_item", [("ש", "מ"), ("ش", "ى")], ids=["hebrew", "arabic"])
+def test_shortcuts_work_on_hebrew_and_arabic_keyboards(page, live_server, few_items, accept, next_item):
+    base = live_server.url
+    _sign_in(page, base, "coder1@example.org")
+    page.goto(f"{base}/coding/review?lang=he")
+    item_id = page.locator("[data-review] .comment-meta span").last.inner_text()
+    assert page.locator("[data-current]").count() == 1
+    _press_on_layout(page, accept, "KeyA")  # the key marked A
+    assert _human_items(few_items) == 1
+    assert page.locator("[data-review] .comment-meta span").last.inner_text() == item_id
+    _press_on_layout(page, next_item, "KeyN")
+    assert page.locator("[data-review] .comment-meta span").last.inner_text() != item_id

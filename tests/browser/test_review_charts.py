@@ -64,8 +64,8 @@ def test_hebrew_dashboard_charts_fill_their_panel_mirrored_with_readable_text(ch
     page = context.new_page()
     try:
         sign_in(page, live_server.url)
-        for address, name in ((f"/review/demo?period=all&lang=he", "dashboard"),
-                              (f"/review/demo/indicators?period=all&indicator=kindergarten_readiness&lang=he",
+        for address, name in (("/review/demo?period=all&lang=he", "dashboard"),
+                              ("/review/demo/indicators?period=all&indicator=kindergarten_readiness&lang=he",
                                "joined")):
             page.goto(live_server.url + address)
             assert page.evaluate("document.documentElement.dir") == "rtl"

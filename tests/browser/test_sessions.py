@@ -99,6 +99,8 @@ def test_house_party_with_thirty_comments_by_keyboard_only(page, live_server, li
         assert session.kind == "house_party" and session.facilitator.email == "fac@example.org"
     # What the committee will read hides the name and the number typed into the notes.
     assert "[PHONE]" in page.locator("#comment-%d" % comments[8].id).inner_text()
+    # Each comment came back tagged, without a reload: "Daycare costs more than our rent."
+    assert page.locator("#comment-%d .tag-rule" % comments[1].id).count() >= 1
     page.reload()
     screenshot(page, "session-en")
     page.goto(f"{page.url.split('?')[0]}?lang=he")
@@ -162,3 +164,18 @@ def test_the_plain_form_works_without_javascript(chromium, live_server, live_app
         expect(page.locator("textarea[name=text]")).to_be_focused()  # autofocus after the reload
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["he", "ar"])
+def test_the_time_of_a_new_session_is_drawn_like_its_date_right_to_left(page, live_server, facilitator, language):
+    _sign_in(page, live_server.url)
+    for width in (412, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/sessions/new?lang={language}")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        date = page.locator("input[name=held_on]").bounding_box()
+        time_box = page.locator("input[name=held_time]").bounding_box()
+        # Drawn like the date beside it, not a sliver
+        assert time_box["width"] == pytest.approx(date["width"], abs=2), (width, date, time_box)
+        assert time_box["height"] == pytest.approx(date["height"], abs=2), (width, date, time_box)
+    screenshot(page, f"session-form-{language}")

@@ -96,8 +96,7 @@ def canvasser_bundle(user: User, locale: str) -> dict[str, Any]:
         "canvasser": {"id": user.id, "email": user.email, "name": user.display_name},
         "turfs": [{"id": turf.id, "name": turf.name, "campaign_id": turf.campaign_id,
                    "campaign": turf.campaign.name, "time_zone": turf.campaign.time_zone,
-                   "geography": turf.geography.name_in(locale)
-                   if turf.geography else "",
+                   "geography": turf.geography.name_in(locale) if turf.geography else "",
                    "doors": [{**door, **_last_visit(latest.get((turf.id, door["id"])))} for door in turf.doors]}
                   for turf in turfs],
         "surveys": [survey_bundle(survey) for survey in surveys if survey.current_version is not None],

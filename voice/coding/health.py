@@ -12,6 +12,9 @@ from ..nlp_adapter import cohen_kappa
 from .codes import code_label, code_tree
 
 NEEDS_EXAMPLES = 20  # fewer human positives than this: the model cannot learn the code well
+# Agreement is measured only with this many items people said the code applies to, and as many
+# it does not: with fewer, kappa is 1.00 or 0.00 by chance and would mean nothing.
+AGREEMENT_NEEDS = 5
 
 
 @dataclass
@@ -23,7 +26,7 @@ class CodeHealth:
     f1: float | None
     human_positives: int
     human_coded: int
-    agreement: float | None  # kappa, machine tags vs people, on human-coded items
+    agreement: float | None  # kappa, machine tags vs people, on human-coded items; None: too few coded
 
     @property
     def needs_examples(self) -> bool:
@@ -56,8 +59,9 @@ def model_health(locale: str) -> tuple[NlpModel | None, list[CodeHealth], int]:
     for code, _depth in code_tree():
         metrics = per_code.get(code.key) or {}
         positives = sum(code.id in human.get(item_id, ()) for item_id in items)
+        enough = min(positives, len(items) - positives) >= AGREEMENT_NEEDS
         kappa = cohen_kappa([code.id in human.get(i, ()) for i in items],
-                            [code.id in machine.get(i, ()) for i in items]) if items else None
+                            [code.id in machine.get(i, ()) for i in items]) if enough else None
         rows.append(CodeHealth(code, code_label(code, locale), metrics.get("precision"), metrics.get("recall"),
                                metrics.get("f1"), positives, len(items), kappa))
     return model, rows, len(items)

@@ -100,7 +100,7 @@ class TagView:
     code: Code
     label: str
     source: str
-    confidence: float
+    confidence: float | None  # the current model's probability; None for keywords with no model
     evidence: list
     decision: bool | None = None  # the human decision, when there is one
 
@@ -120,12 +120,25 @@ def item_tags(item: VoiceItem, locale: str) -> tuple[list[TagView], list[TagView
                                            evidence)
         else:
             machine[tag.code_id].evidence += list(tag.evidence or [])
+    probabilities = _model_probabilities(item)
     for code_id, view in machine.items():
         view.decision = human[code_id].applies if code_id in human else None
+        if view.source == "rule":
+            view.confidence = probabilities.get(view.code.key)
     extra = [TagView(tag.code, code_label(tag.code, locale), "human", 1.0, [], tag.applies)
              for code_id, tag in human.items() if code_id not in machine]
-    ordered = sorted(machine.values(), key=lambda view: -view.confidence)
+    ordered = sorted(machine.values(), key=lambda view: -(view.confidence or 0))
     return ordered, sorted(extra, key=lambda view: view.label)
+
+
+def _model_probabilities(item: VoiceItem) -> dict[str, float]:
+    """What the current model gives each code on this item. A keyword tag's own confidence is
+    a constant (0.6 for one keyword) that says nothing about this comment; the model's
+    probability, checked against people's coding by cross-validation, does."""
+    model = current_pipeline().model
+    if model is None or not item.redacted_text:
+        return {}
+    return model.predict_proba([item.redacted_text])[0]
 
 
 def evidence_parts(item: VoiceItem, machine: list[TagView]) -> list[list]:

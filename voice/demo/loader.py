@@ -134,19 +134,19 @@ def _survey_definition() -> dict:
     required = {"required": True}
     items = [
         _question("consent", "consent", **required),
-        {"kind": "group", "name": "about", "label": _texts(content.SURVEY["questions"]["role"]["label"]),
+        {"kind": "group", "name": "about", "label": _texts(content.SURVEY["pages"]["about"]),
          "appearance": "field-list", "relevant": "${consent} = 'yes'", "children": [
              _question("area", "geography", role="geography", **required),
              _question("role", "select_one", choice_list="roles", role="group:role", **required),
              _question("age_band", "select_one", choice_list="age_bands", role="group:age_band"),
          ]},
-        {"kind": "group", "name": "family", "label": _texts(content.SURVEY["questions"]["children_under_6"]["label"]),
+        {"kind": "group", "name": "family", "label": _texts(content.SURVEY["pages"]["family"]),
          "appearance": "field-list", "relevant": "${consent} = 'yes' and ${role} = 'parent'", "children": [
              _question("children_under_6", "integer", constraint=". >= 0 and . <= 15",
                        constraint_message=_texts(content.SURVEY_CONSTRAINT_MESSAGES["children_under_6"])),
              _question("uses_care", "select_one", choice_list="yes_no_na", relevant="${children_under_6} > 0"),
          ]},
-        {"kind": "group", "name": "voice", "label": _texts(content.SURVEY["questions"]["hard"]["label"]),
+        {"kind": "group", "name": "voice", "label": _texts(content.SURVEY["pages"]["voice"]),
          "appearance": "field-list", "relevant": "${consent} = 'yes'", "children": [
              _question("hard", "text"),
              _question("change", "text"),

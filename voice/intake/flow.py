@@ -370,6 +370,23 @@ def next_page(form: Form, index: int, answers: dict[str, Any], step: int = 1) ->
     return None
 
 
+def pages_to_come(form: Form, index: int, answers: dict[str, Any]) -> list[int]:
+    """The pages a resident on page ``index`` sees or may still see: the relevant ones, and
+    those after it whose relevance reads an answer not given yet (on this page or later).
+    Counting only the relevant ones would make "Page 1 of 1" of a consent page that opens
+    the rest of the survey, and the count would then grow as the resident goes on."""
+    shown = relevant_questions(form, answers)
+    open_names = {q.name for page in form.pages[index:] for q in page.questions}
+    result = []
+    for number, page in enumerate(form.pages):
+        if any(q.name in shown for q in page.questions):
+            result.append(number)
+        elif number > index and any(references(_parsed(condition)) & open_names
+                                    for conditions in page.relevant.values() for condition in conditions):
+            result.append(number)
+    return result
+
+
 def options(form: Form, question: Question, answers: dict[str, Any], language: str, *,
             filtered: bool = True, instance: str = "") -> list[tuple[str, str]]:
     """(value, label) pairs a select or geography question offers, choice filter applied

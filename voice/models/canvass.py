@@ -5,11 +5,11 @@ import uuid as uuid_module
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import CreatedMixin, JSONType, one_of, utcnow
+from .base import CreatedMixin, one_of, utcnow
 from .encrypted import EncryptedJSON, EncryptedText
 
 if TYPE_CHECKING:

@@ -29,9 +29,10 @@ class Geography(db.Model):
     parent: Mapped[Geography | None] = relationship(remote_side="Geography.id", back_populates="children")
     children: Mapped[list[Geography]] = relationship(back_populates="parent")
 
-    def name_in(self, locale: str) -> str:
-        """The place's name in ``locale``, else its own default name (never another language's)."""
-        return (self.names or {}).get(locale) or self.name
+    def name_in(self, language: str) -> str:
+        """The place's name in ``language``, else its own default name: never another
+        language's (an English reader must not be offered only the Hebrew spelling)."""
+        return (self.names or {}).get(language) or self.name
 
     @classmethod
     def at_level(cls, level: str) -> list[Geography]:

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Uuid, del
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import JSONType, utcnow
+from .base import utcnow
 from .encrypted import EncryptedJSON
 
 

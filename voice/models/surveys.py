@@ -5,7 +5,7 @@ import uuid as uuid_module
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, String,
                         UniqueConstraint, Uuid, func, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -185,18 +185,29 @@ def _show_page(form: flow.Form, progress: SurveyProgress, *, values: dict | None
     shown = values if values is not None else progress.answers
     earlier = flow.off_page(form, index, progress.answers)
     questions = flow.page_entries(form, page, language, shown=shown, earlier=earlier, errors=errors)
-    relevant_pages = [i for i in range(len(form.pages)) if flow.page_is_relevant(form, i, progress.answers)]
-    position = relevant_pages.index(index) + 1 if index in relevant_pages else index + 1
+    counted = flow.pages_to_come(form, index, {**progress.answers, **(values or {})})
+    if index not in counted:
+        counted = sorted([*counted, index])
+    position = counted.index(index) + 1
     previous = flow.next_page(form, index, progress.answers, step=-1)
     return render_template(
         "resident/page.html", key=progress.uuid, index=index, questions=questions, errors=errors or {},
-        page_label=labels_in(page.label, language, form.definition.default_language) if len(page.questions) > 1 else "",
-        position=position, total=max(len(relevant_pages), position), has_previous=previous is not None,
-        is_last=flow.next_page(form, index, {**progress.answers, **(values or {})}) is None,
+        page_label=_page_heading(form, page, language, questions),
+        position=position, total=len(counted), has_previous=previous is not None,
+        is_last=counted[-1] == index,
         earlier=flow.evaluation_answers(form, flow.standing_before(form, index, earlier)),
         repeats=flow.addable_repeats(form, index, {**earlier, **shown}, language),
         action=_self_url(form, language),
         **_common(form, language)), status
+
+
+def _page_heading(form: flow.Form, page: flow.Page, language: str, questions: list[dict]) -> str:
+    """A page of several questions is headed by its group's label, unless that label is one
+    of its questions' own (a heading that says the question again helps nobody)."""
+    heading = labels_in(page.label, language, form.definition.default_language)
+    if len(page.questions) < 2 or heading in {entry["label"] for entry in questions}:
+        return ""
+    return heading
 
 
 def _answer_page(form: flow.Form, progress: SurveyProgress):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..jobs import queue_job
 from ..models import AuditEvent, Campaign, Code, Comment, Geography, ListeningSession, Tag, User, VoiceItem
 from ..models.coding import TAG_SOURCE_RANK
 from .parsing import ParsedComment
@@ -130,19 +131,28 @@ def add_comment(session: ListeningSession, *, text: str, speaker_role: str | Non
     db.session.flush()
     AuditEvent.record("comment.create", comment, actor=actor, session_id=session.id, voice_item_id=item.id)
     db.session.commit()
+    _tag_now(session, [item], actor)
     return comment
+
+
+def _tag_now(session: ListeningSession, items: list[VoiceItem], actor: User) -> None:
+    """Machine tags for comments just saved, by a background job of their own, so that the
+    facilitator sees their codes within seconds instead of after the next batch run (with no
+    broker the job runs here, before the page answers)."""
+    queue_job("nlp_run", actor=actor, campaign_id=session.campaign_id, item_ids=[item.id for item in items])
 
 
 def import_comments(session: ListeningSession, comments: Iterable[ParsedComment], *, actor: User,
                     source: str) -> list[Comment]:
     """Reviewed imported comments with their VoiceItems: all of them in one commit, or none."""
     position = _next_position(session)
-    stored = []
+    stored, items = [], []
     try:
         for offset, parsed in enumerate(comments):
-            comment, _item = _new_comment(session, position + offset, parsed.text, parsed.speaker_role,
-                                          parsed.language or session.languages[0])
+            comment, item = _new_comment(session, position + offset, parsed.text, parsed.speaker_role,
+                                         parsed.language or session.languages[0])
             stored.append(comment)
+            items.append(item)
         db.session.flush()
         AuditEvent.record("comment.import", session, actor=actor, source=source, count=len(stored),
                           comment_ids=[comment.id for comment in stored])
@@ -150,6 +160,7 @@ def import_comments(session: ListeningSession, comments: Iterable[ParsedComment]
     except Exception:
         db.session.rollback()
         raise
+    _tag_now(session, items, actor)
     return stored
 
 

@@ -3,8 +3,8 @@
 Framework-free: plain values in, ``ParsedNotes`` out. Problems (``voice.problems``) carry
 an English template, its params and the line they were found on; the web layer translates
 them. A CSV file is read by ``voice.tables``, like every tabular upload. Speaker names in
-transcripts are never kept: a speaker label becomes a role only when it matches one of the
-campaign's role values, otherwise it is dropped.
+notes and transcripts are never kept: a speaker label becomes a role only when it matches one
+of the campaign's role values, otherwise it is dropped.
 """
 from __future__ import annotations
 
@@ -75,11 +75,15 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text).strip().casefold()
 
 
-# A speaker turn: optional [00:01:02] or 00:01 timestamp, then "Label:" or "[Label]".
+# A speaker turn: optional [00:01:02] or 00:01 timestamp, then "Label:" or "[Label]". The
+# colon may be full-width (：) or the Ethiopic preface colon (፦) that Amharic notes use;
+# French puts a space before it ("Marie : …").
+_COLONS = ":：፦"
 _TIMESTAMP = r"(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?\s*(?:-\s*)?)?"
 _TURN = re.compile(
     r"^\s*" + _TIMESTAMP
-    + r"(?:\[(?P<bracket>[^\]\n]{1,40})\]\s*:?|(?P<label>[^\W\d_][^:\n]{0,29}?|Speaker\s*\d+)\s*:)"
+    + rf"(?:\[(?P<bracket>[^\]\n]{{1,40}})\]\s*[{_COLONS}]?"
+    + rf"|(?P<label>[^\W\d_][^{_COLONS}\n]{{0,29}}?|Speaker\s*\d+)\s*[{_COLONS}])"
     + r"\s*(?P<text>.*)$", re.UNICODE)
 _LABEL_WORDS = 3  # "Speaker 1", "Parent", "Youth worker": a few words, not a sentence
 
@@ -113,9 +117,12 @@ def split_role_prefix(text: str, roles: Mapping[str, Iterable[str]]) -> tuple[st
 _BULLET = re.compile(r"^\s*(?:[-*•‣◦▪–—]|\d{1,3}[.)]|[a-zA-Z][.)](?=\s))\s+")
 
 
-def split_text(text: str, *, first_line: int = 1) -> list[ParsedComment]:
+def split_text(text: str, roles: Mapping[str, Iterable[str]] | None = None, *,
+               first_line: int = 1) -> list[ParsedComment]:
     """One comment per paragraph; a paragraph of bullets gives one per bullet; notes with no
-    blank lines give one per line. Continuation lines (no bullet) join the comment above."""
+    blank lines give one per line. Continuation lines (no bullet) join the comment above,
+    but a line that opens a speaker turn ("Maria: the park has no shade", bulleted or not)
+    is a comment of its own, its speaker's name dropped (a role label becomes the role)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     has_paragraphs = any(not line.strip() for line in _trim(lines))
     comments: list[ParsedComment] = []
@@ -128,9 +135,15 @@ def split_text(text: str, *, first_line: int = 1) -> list[ParsedComment]:
             current, in_bullets = None, False
             continue
         bullet = _BULLET.match(raw)
-        if bullet:
+        said = raw[bullet.end():] if bullet else raw
+        turn = speaker_turn(said)
+        if turn is not None and turn[1]:
+            in_bullets = in_bullets or bool(bullet)
+            current = ParsedComment(number, turn[1], speaker_role=role_for(turn[0], roles or {}))
+            comments.append(current)
+        elif bullet:
             in_bullets = True
-            current = ParsedComment(number, raw[bullet.end():].strip())
+            current = ParsedComment(number, said.strip())
             comments.append(current)
         elif current is not None and (in_bullets or has_paragraphs):
             current.text = f"{current.text} {line}".strip()
@@ -268,7 +281,7 @@ def parse_notes(*, pasted: str = "", data: bytes | None = None, filename: str = 
         text, problem = docx_text(data)
         if problem:
             return ParsedNotes("docx", problems=[problem])
-        return check(ParsedNotes("docx", split_text(text or "")), roles=roles, languages=languages)
+        return check(ParsedNotes("docx", split_text(text or "", roles)), roles=roles, languages=languages)
     if chosen == "csv" or (chosen == "auto" and suffix == "csv"):
         notes = parse_csv(pasted.encode("utf-8") if data is None else data)
         return notes if notes.problems else check(notes, roles=roles, languages=languages)
@@ -283,4 +296,4 @@ def parse_notes(*, pasted: str = "", data: bytes | None = None, filename: str = 
     text = text or ""
     if chosen == "transcript" or (chosen == "auto" and looks_like_transcript(text)):
         return check(ParsedNotes("transcript", split_transcript(text, roles)), roles=roles, languages=languages)
-    return check(ParsedNotes("text", split_text(text)), roles=roles, languages=languages)
+    return check(ParsedNotes("text", split_text(text, roles)), roles=roles, languages=languages)

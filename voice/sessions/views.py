@@ -57,7 +57,8 @@ def index():
     form.kind.choices = [("", everyone), *session_kind_choices()]
     form.language.choices = language_choices(current_app.config["LANGUAGES"], blank=everyone)
     geographies = {g.id: g for campaign in Campaign.ordered() for g in operations.campaign_geographies(campaign)}
-    form.geography.choices = [("", everyone), *((str(g.id), g.name) for g in geographies.values())]
+    locale = str(get_locale())
+    form.geography.choices = [("", everyone), *((str(g.id), g.name_in(locale)) for g in geographies.values())]
     form.facilitator.choices = [("", everyone), *((str(u.id), u.display_name) for u in operations.facilitators())]
     form.validate()
     sessions = ListeningSession.search(
@@ -85,7 +86,8 @@ def _session_form(campaign: Campaign, session: ListeningSession | None) -> tuple
     form.languages.choices = language_choices(
         list(dict.fromkeys([*(campaign.languages or []), *((session.languages or []) if session else [])])))
     form.geography.choices = [("", _("Not recorded")),
-                              *((str(g.id), g.name) for g in operations.campaign_geographies(campaign))]
+                              *((str(g.id), g.name_in(str(get_locale())))
+                                for g in operations.campaign_geographies(campaign))]
     form.facilitator.choices = [(str(u.id), u.display_name) for u in operations.facilitators()]
     form.held_time.description = _("In the campaign's time zone, %(zone)s.", zone=campaign.time_zone)
     if not form.is_submitted():
@@ -226,7 +228,7 @@ def add_comment(session_id: int):
                                          actor=current_user)
         message = _("Comment %(number)s saved.", number=len(session.comments))
         if _wants_json():
-            item_tags = {comment.id: []}
+            item_tags = {comment.id: operations.shown_tags(operations.items_by_comment(session).get(comment.id))}
             previews = {comment.id: redaction_preview(comment.text, comment.language)}
             html = render_template("sessions/_comment.html", comment=comment, session=session, tags=item_tags,
                                    previews=previews, tag_form=_tag_form(), value_label=value_label)

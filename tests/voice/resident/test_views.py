@@ -12,7 +12,7 @@ from voice import create_app
 from voice.extensions import db
 from voice.resident import ratelimit
 from voice.surveys import operations as survey_operations
-from voice.models import AuditEvent, RateCounter, Response, SurveyProgress, VoiceItem
+from voice.models import AuditEvent, Geography, RateCounter, Response, SurveyProgress, VoiceItem
 
 from ...helpers import require_redis
 from ..conftest import definition, q
@@ -591,3 +591,76 @@ def test_a_repeat_with_a_count_shows_that_many_members_and_no_buttons(client, ca
     assert send_page(client, url, answers).status_code == 302
     assert send_page(client, url, {"hard": ""}).status_code == 302
     assert {(i, q) for (i, q) in instances() if i} == {(f"members/{n}", "first") for n in (1, 2, 3)}
+
+
+# --- What the resident reads: the page count, the button, headings, place names ---------------
+
+def _page_count(page: str) -> tuple[int, int]:
+    match = re.search(r"Page (\d+) of (\d+)", page)
+    assert match, "no page count"
+    return int(match.group(1)), int(match.group(2))
+
+
+def _consent_first(campaign) -> str:
+    """The survey's own consent question opens the pages after it; the care page also
+    depends on an answer given later."""
+    yes = "${agree} = 'yes'"
+    return published(campaign, "consent-first", [
+        {"kind": "question", "name": "agree", "type": "consent", "label": {"en": "I agree", "he": "אני מסכים/ה"},
+         "required": True},
+        {"kind": "group", "name": "about", "label": {"en": "About you", "he": "עליך"}, "appearance": "field-list",
+         "relevant": yes, "children": [q("role", "select_one", "You are", "את/ה", choice_list="roles"),
+                                        q("kids", "integer", "How many children?", "כמה ילדים?")]},
+        {"kind": "group", "name": "care", "label": {"en": "Childcare", "he": "מסגרות"}, "appearance": "field-list",
+         "relevant": f"{yes} and ${{kids}} > 0", "children": [q("needs", "text", "What do you need?", "מה צריך?")]},
+        q("hard", "text", "What is hardest?", "מה הכי קשה?", relevant=yes)])
+
+
+def test_the_page_count_is_known_from_the_consent_page_and_only_the_last_page_sends(client, campaign):
+    url = _consent_first(campaign)
+    page = consented(client, url)
+    assert _page_count(page) == (1, 4)  # not "1 of 1": the pages consent opens are counted
+    assert "Send my answers" not in page and ">Next<" in page
+    assert send_page(client, url, {"agree": "yes"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert _page_count(page) == (2, 4) and "Send my answers" not in page
+    assert send_page(client, url, {"role": "parent", "kids": "2"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert _page_count(page) == (3, 4) and "Send my answers" not in page
+    assert send_page(client, url, {"needs": "Daycare"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert _page_count(page) == (4, 4) and "Send my answers" in page
+
+
+def test_a_page_that_another_answer_skips_leaves_the_count(client, campaign):
+    url = _consent_first(campaign)
+    consented(client, url)
+    send_page(client, url, {"agree": "yes"})
+    send_page(client, url, {"role": "youth", "kids": "0"})
+    page = client.get(url).get_data(as_text=True)
+    assert _page_count(page) == (3, 3) and "What is hardest?" in page and "Send my answers" in page
+
+
+def test_a_page_heading_never_says_one_of_its_questions_again(client, campaign):
+    url = published(campaign, "headings", [
+        {"kind": "group", "name": "borrowed", "label": {"en": "How many children?", "he": "כמה ילדים?"},
+         "appearance": "field-list", "relevant": None,
+         "children": [q("role", "text", "You are", "את/ה"), q("kids", "integer", "How many children?", "כמה ילדים?")]},
+        {"kind": "group", "name": "own", "label": {"en": "Your street", "he": "הרחוב שלך"},
+         "appearance": "field-list", "relevant": None,
+         "children": [q("lights", "text", "Lights?", "תאורה?"), q("trees", "text", "Trees?", "עצים?")]}])
+    page = consented(client, url)
+    assert page.count("How many children?") == 1  # the question's label, no heading saying it again
+    assert re.search(r'<h1 class="survey-title">', page)  # the page keeps one heading: the title
+    send_page(client, url, {"role": "parent", "kids": "1"})
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<h1 dir="auto">Your street</h1>', page) and page.count("<h1") == 1
+
+
+def test_a_place_without_a_name_in_the_interview_language_keeps_its_own_name(client, campaign):
+    db.session.add(Geography(code="OM", name="Old Market", names={"he": "השוק הישן"}, level="neighbourhood"))
+    db.session.commit()
+    url = published(campaign, "places", [q("area", "geography", "Where do you live?", "איפה?")])
+    page = consented(client, url)
+    assert ">Old Market</option>" in page and "השוק הישן" not in page
+    assert ">North</option>" in page  # North has only a Hebrew translation, too

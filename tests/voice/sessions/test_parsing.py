@@ -172,3 +172,45 @@ def test_docx_paragraphs_become_comments():
 
 def test_nothing_found_is_a_problem():
     assert [p.code for p in parse(pasted="  \n\n ").problems] == ["empty"]
+
+
+# A speaker's name opening a line of notes, in each language of the platform: (notes, name, what was said).
+NAMED_SPEAKERS = {
+    "en": ("- The bus stops at eight\nMaria: the park has no shade", "Maria", "the park has no shade"),
+    "es": ("- El autobús para a las ocho\nMaría José: el parque no tiene sombra", "María José",
+           "el parque no tiene sombra"),
+    "he": ("- האוטובוס מפסיק בשמונה\nמרים: אין צל בפארק", "מרים", "אין צל בפארק"),
+    "ar": ("- الحافلة تتوقف في الثامنة\nمريم: لا يوجد ظل في الحديقة", "مريم", "لا يوجد ظل في الحديقة"),
+    "ru": ("- Автобус ходит до восьми\nМария Петровна: в парке нет тени", "Мария Петровна", "в парке нет тени"),
+    "am": ("- አውቶቡሱ በሁለት ሰዓት ይቆማል\nማርያም፦ መናፈሻው ጥላ የለውም", "ማርያም", "መናፈሻው ጥላ የለውም"),
+    "fr": ("- Le bus s’arrête à huit heures\nMarie : le parc n’a pas d’ombre", "Marie", "le parc n’a pas d’ombre"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NAMED_SPEAKERS))
+def test_a_speaker_in_notes_is_a_comment_of_its_own_and_the_name_is_never_kept(language):
+    notes, name, said = NAMED_SPEAKERS[language]
+    for pasted in (notes, notes.replace("\n", "\n- "), notes.replace("\n", "\n\n")):
+        parsed = parse(pasted=pasted)
+        assert parsed.ok and parsed.format == "text", pasted
+        assert texts(parsed)[1:] == [said], pasted
+        assert not any(name in text for text in texts(parsed)), pasted
+
+
+def test_a_role_opening_a_line_of_notes_becomes_the_role_and_a_heading_stays():
+    parsed = parse(pasted="Concerns raised:\n\n- Fees too high\n  for two children\n- No crossing\n"
+                          "Parent: no evening buses")
+    assert parsed.format == "text"
+    assert [(c.text, c.speaker_role) for c in parsed.comments] == [
+        ("Concerns raised:", None), ("Fees too high for two children", None), ("No crossing", None),
+        ("no evening buses", "parent")]
+
+
+def test_a_word_document_drops_speaker_names_too():
+    document = docx.Document()
+    for paragraph in ("Notes from the library", "Dana: the library closes at five"):
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    parsed = parse(data=buffer.getvalue(), filename="notes.docx")
+    assert texts(parsed) == ["Notes from the library", "the library closes at five"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timezone
 
 import docx
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.models import AuditEvent, Campaign, Code, Comment, ListeningSession, Tag, VoiceItem
+from voice.models import AuditEvent, Campaign, Code, Comment, Geography, Job, ListeningSession, Tag, VoiceItem
 
 from ...helpers import post_form
 
@@ -98,6 +99,18 @@ def test_tallies_must_be_whole_numbers(client, signed_in, campaign):
     response = post_form(client, "/sessions/new?campaign=north", session_form(**{"tally-role-extra": "lots"}))
     assert "Counts must be whole numbers" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ListeningSession.id))) == 0
+
+
+def test_form_fields_carry_only_aria_attributes_that_mean_something(client, signed_in, campaign):
+    signed_in("facilitator")
+    page = client.get("/sessions/new?campaign=north").get_data(as_text=True)
+    assert '="None"' not in page and "aria-invalid" not in page
+    refused = post_form(client, "/sessions/new?campaign=north", session_form(title="")).get_data(as_text=True)
+    assert '="None"' not in refused
+    # The field in error says so and points at its message, which exists on the page.
+    field = re.search(r'<input[^>]*aria-invalid="true"[^>]*>', refused).group(0)
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    assert all(f'id="{ident}"' in refused for ident in described.split())
 
 
 def test_tally_error_is_translated(client, signed_in, campaign, users):
@@ -320,12 +333,13 @@ def test_review_refuses_roles_and_languages_from_outside(client, signed_in, own_
 
 @pytest.fixture
 def tagged(client, signed_in, own_session):
-    signed_in("facilitator")
-    post_form(client, f"/sessions/{own_session.id}/comments", {"text": "Daycare is too expensive", "language": "en"})
+    # A codebook of two codes without keywords: the comment's own tagging job adds no tag.
     cost = Code(key="barrier.cost", kind="barrier", labels={"en": "Cost", "he": "עלות"})
     transport = Code(key="theme.transport", kind="theme", labels={"en": "Transport"})
     db.session.add_all([cost, transport])
-    db.session.flush()
+    db.session.commit()
+    signed_in("facilitator")
+    post_form(client, f"/sessions/{own_session.id}/comments", {"text": "Daycare is too expensive", "language": "en"})
     item = db.session.scalar(select(VoiceItem))
     db.session.add(Tag(item_id=item.id, code_id=transport.id, source="rule", confidence=0.6))
     db.session.commit()
@@ -399,3 +413,58 @@ def test_committee_never_sees_raw_comments(client, signed_in, own_session):
     signed_in("committee")
     for path in ("/sessions/", f"/sessions/{own_session.id}", f"/sessions/{own_session.id}/import"):
         assert client.get(path).status_code == 403
+
+
+# --- Machine tags at once -------------------------------------------------------------------
+
+
+def _machine_codes(comment: Comment) -> set[str]:
+    item = db.session.scalar(select(VoiceItem).where(VoiceItem.source == "comment", VoiceItem.source_id == comment.id))
+    return {tag.code.key for tag in item.tags if tag.source in ("rule", "model") and tag.applies}
+
+
+def test_a_saved_comment_is_tagged_by_its_own_job_and_the_answer_shows_its_codes(client, signed_in, own_session):
+    signed_in("facilitator")
+    response = post_form(client, f"/sessions/{own_session.id}/comments",
+                         {"text": "The daycare is too expensive for us", "language": "en"},
+                         headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    comment = db.session.scalar(select(Comment))
+    codes = _machine_codes(comment)
+    assert {"theme.early_learning", "barrier.cost"} <= codes  # the keywords daycare and expensive
+    job = db.session.scalar(select(Job))
+    assert (job.kind, job.status, job.result["items"]) == ("nlp_run", "done", 1)
+    body = response.get_json()["html"]
+    assert body.count('class="tag tag-rule') == len(codes)  # the facilitator sees them without a reload
+
+
+def test_imported_comments_are_tagged_at_once_and_only_they(client, signed_in, own_session, campaign, users):
+    earlier = make_session(campaign, users["facilitator"], title="Earlier, not tagged yet")
+    untouched = Comment(session_id=earlier.id, position=1, text="No bus to the clinic", language="en")
+    db.session.add(untouched)
+    db.session.flush()
+    db.session.add(VoiceItem.for_comment(untouched, earlier))
+    db.session.commit()
+    signed_in("facilitator")
+    response = post_form(client, f"/sessions/{own_session.id}/import/save",
+                         review_form([("Rent went up again", "", "en", True)], source="text"),
+                         token_from=f"/sessions/{own_session.id}/import")
+    assert response.status_code == 302
+    comment = db.session.scalar(select(Comment).where(Comment.session_id == own_session.id))
+    assert "theme.housing" in _machine_codes(comment)
+    # The job tagged what was saved, not the whole campaign's backlog (a batch run does that).
+    assert db.session.scalar(select(VoiceItem).where(VoiceItem.source_id == untouched.id)).nlp_version is None
+
+
+def test_a_place_is_named_in_the_reader_language_else_by_its_own_name(client, signed_in, campaign, users):
+    north = Geography(code="N1", name="North", names={"he": "צפון"}, level="neighbourhood")
+    market = Geography(code="OM", name="Old Market", names={"he": "השוק הישן"}, level="neighbourhood")
+    db.session.add_all([north, market])
+    db.session.flush()
+    session = make_session(campaign, users["facilitator"], geography_id=north.id)
+    signed_in("facilitator")
+    hebrew = client.get(f"/sessions/{session.id}?lang=he").get_data(as_text=True)
+    english = client.get(f"/sessions/{session.id}?lang=en").get_data(as_text=True)
+    assert "<dd>צפון</dd>" in hebrew and "<dd>North</dd>" in english
+    form = client.get(f"/sessions/{session.id}/edit?lang=en").get_data(as_text=True)
+    assert ">Old Market</option>" in form and "השוק הישן" not in form and "צפון" not in form

@@ -11,6 +11,36 @@ SURVEY = {
         "am": "በሰፈራችን ማደግ",
         "fr": "Grandir dans notre quartier",
     },
+    # Each page's own heading: a page that borrowed a question's label would say it twice.
+    "pages": {
+        "about": {
+            "en": "About you",
+            "es": "Sobre usted",
+            "he": "עליך",
+            "ar": "عنك",
+            "ru": "О вас",
+            "am": "ስለ እርስዎ",
+            "fr": "À propos de vous",
+        },
+        "family": {
+            "en": "Your family",
+            "es": "Su familia",
+            "he": "המשפחה שלך",
+            "ar": "عائلتك",
+            "ru": "Ваша семья",
+            "am": "ቤተሰብዎ",
+            "fr": "Votre famille",
+        },
+        "voice": {
+            "en": "In your words",
+            "es": "Con sus palabras",
+            "he": "במילים שלך",
+            "ar": "بكلماتك",
+            "ru": "Своими словами",
+            "am": "በራስዎ ቃላት",
+            "fr": "Avec vos mots",
+        },
+    },
     "questions": {
         "consent": {
             "label": {

@@ -1,6 +1,8 @@
 // Review queue by keyboard: a accepts the marked code, r rejects it, c finds and adds a code,
 // n goes to the next item. Every key presses a real form's button, so without this script the
-// same forms work by pointer or Tab and Enter.
+// same forms work by pointer or Tab and Enter. Keys are read by their place on the keyboard
+// (KeyboardEvent.code), so they work the same on a Hebrew, Arabic or Amharic layout, where
+// the key marked A types "ש" or "ش".
 (function () {
   "use strict";
   var card = document.querySelector("[data-review]");
@@ -55,13 +57,13 @@
       return;
     }
     var handled = false;
-    if (event.key === "a") {
+    if (event.code === "KeyA") {
       handled = press("[data-current] form[data-decision=accept] button");
-    } else if (event.key === "r") {
+    } else if (event.code === "KeyR") {
       handled = press("[data-current] form[data-decision=reject] button");
-    } else if (event.key === "n") {
+    } else if (event.code === "KeyN") {
       handled = press("[data-next] button");
-    } else if (event.key === "c" && search) {
+    } else if (event.code === "KeyC" && search) {
       search.focus();
       handled = true;
     }

@@ -27,8 +27,25 @@
   var OUTCOMES = ['not_home', 'refused', 'come_back', 'moved', 'unsafe'];
   var MEDIA_CACHE = 'voice-media';  // as sw.js: not 'canvass-…', which a new app version clears
 
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  /* Dates and numbers as the page's language writes them (Intl): the interface's, or an
+     interview's own language on its screens. */
+  var LOCALE = document.documentElement.lang || undefined;
+  var numberFormats = {};
+
+  function number(value, language) {
+    var locale = language || LOCALE;
+    if (!numberFormats[locale]) {
+      try { numberFormats[locale] = new Intl.NumberFormat(locale); } catch (e) { numberFormats[locale] = new Intl.NumberFormat(); }
+    }
+    return numberFormats[locale].format(value);
+  }
+
+  /* A template's {placeholders} filled in; numbers written in ``language`` (else the interface's). */
+  function fmt(template, values, language) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      if (!(key in values)) { return all; }
+      return typeof values[key] === 'number' ? number(values[key], language) : values[key];
+    });
   }
 
   function h(tag, attrs, children) {
@@ -184,9 +201,8 @@
   /* Times are read and typed in the campaign's time zone (the turf's), whatever the tablet's clock says. */
   function whenText(iso, zone) {
     try {
-      return new Date(iso).toLocaleString(document.documentElement.lang || undefined,
-        { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
-          timeZone: zone || 'UTC', timeZoneName: 'short' });
+      return new Intl.DateTimeFormat(LOCALE, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit',
+        minute: '2-digit', timeZone: zone || 'UTC', timeZoneName: 'short' }).format(new Date(iso));
     } catch (e) { return iso; }
   }
 
@@ -498,6 +514,9 @@
     var slots = Flow.pageSlots(s, draft.page, draft.answers).filter(function (slot) {
       return slot.key !== s.consent_question && slot.question.type !== 'calculate';
     });
+    /* The page's own heading, unless it only says one of its questions again (as online). */
+    var heading = label(page.label, lang, s.default_language);
+    var repeated = slots.some(function (slot) { return label(slot.question.label, lang, s.default_language) === heading; });
     var summary = Object.keys(errors).length ? h('div', { 'class': 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
       [h('h2', { dir: 'auto', text: M.check })]) : null;
     var saveState = h('p', { 'class': 'save-state muted', role: 'status', 'data-save-state': 'idle' });
@@ -534,9 +553,9 @@
       h('p', { 'class': 'muted interview-door', text: (d ? d.address : draft.door) + ' · ' + languageName(lang) }),
       h('section', { 'class': 'panel resident interview', lang: lang, dir: s.directions[lang] }, [
         h('p', { 'class': 'survey-title', text: label(s.title, lang, s.default_language) }),
-        h('p', { 'class': 'progress-text', id: 'progress-text', text: M.page_of.replace('{page}', position).replace('{pages}', relevantPages.length) }),
+        h('p', { 'class': 'progress-text', id: 'progress-text', text: fmt(M.page_of, { page: position, pages: relevantPages.length }, lang) }),
         h('progress', { max: String(relevantPages.length), value: String(position), 'aria-labelledby': 'progress-text' }),
-        slots.length > 1 ? h('h2', { dir: 'auto', text: label(page.label, lang, s.default_language) }) : null,
+        slots.length > 1 && heading && !repeated ? h('h2', { dir: 'auto', text: heading }) : null,
         summary, form
       ]),
       saveState,
