@@ -258,7 +258,9 @@ class TagModel:
         predicted = (oof >= thresholds) | human_rules
         metrics = multilabel_scores(human_targets, predicted, self.codes_)
         metrics["output"] = "model" if rules is None else "rules+model"
-        metrics["brier"] = float(np.mean((oof - human_targets) ** 2))
+        # Mean squared error of the calibrated probabilities (None: no human-coded item yet).
+        metrics["brier"] = (float(np.mean((oof - human_targets) ** 2)) if human_targets.size
+                            else None)
         return settings, calibration, dict(zip(self.codes_, thresholds.tolist())), metrics
 
     def _out_of_fold(self, texts, targets, weights, candidates):

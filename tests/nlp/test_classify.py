@@ -307,3 +307,9 @@ def test_regularisation_and_class_weight_are_chosen_per_code():
     weak = TagModel(C=0.01, class_weight=None, calibrate=False).fit(texts, labels)
     # A C of 0.01 barely moves from the prior: the grid must have picked something better.
     assert grid.cv_metrics_["macro_f1"] > weak.cv_metrics_["macro_f1"]
+
+
+def test_rule_tags_alone_train_a_model_without_a_brier_score():
+    texts, labels = corpus()
+    fitted = TagModel().fit(texts, [None] * len(texts), weak=labels)
+    assert fitted.training_counts_["human"] == 0 and fitted.cv_metrics_["brier"] is None
