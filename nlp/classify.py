@@ -28,7 +28,7 @@ from ._metrics import multilabel_scores
 
 __all__ = ["FORMAT_VERSION", "ModelFormatError", "TagModel"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: min_precision and calibrate parameters, C and class_weight grids
 _JSON_NAME = "model.json"
 _ARRAYS_NAME = "arrays.npz"
 _ARRAY_NAMES = ("columns", "idf", "coef", "intercept")
@@ -56,13 +56,20 @@ class TagModel:
     min_df: keep hashed n-grams seen in at least this many training texts.
     char_ngrams, word_ngrams: n-gram ranges of the char (within words) and word features.
     word_weight: share of each vector's squared norm given to word features (rest: chars).
-    C: inverse L2 regularisation strength of each per-code logistic regression. Large by
-        default: the features are many small L2-normalised weights, and in 5-fold CV on the
-        disaster-response fixture C=100 beat C=1..30 by 0.05-0.15 micro F1.
-    class_weight: passed to LogisticRegression. None by default because the per-code
-        thresholds already correct for rare codes; "balanced" scored lower in the same CV.
-    cv: folds used to choose thresholds and report ``cv_metrics_``.
+    C: inverse L2 regularisation strength of each per-code logistic regression, or a tuple
+        of candidates: each code then gets the candidate whose out-of-fold F1 is best. The
+        best strength depends on how many items are coded (strong regularisation with 200,
+        weak with thousands), so a fixed one would stop the model improving with more coding.
+    class_weight: passed to LogisticRegression, or a tuple of candidates chosen per code
+        with ``C`` (None and "balanced": rare codes often need the weighting).
+    cv: folds used to choose C, class weight, thresholds and calibration, and to report
+        ``cv_metrics_``.
     min_positives: a code needs this many positives to get a tuned threshold (else 0.5).
+    min_precision: a code's threshold maximises F1 among the cuts whose out-of-fold precision
+        is at least this: a tag coders see should be right more often than not.
+    calibrate: Platt-scale each code's scores on its out-of-fold scores, so that a
+        probability of 0.7 means about seven in ten are right. The scaling is folded into
+        ``coef_`` and ``intercept_``; thresholds are then calibrated probabilities.
     weak_weight: sample weight of a rule-tagged (weak) item relative to a human-coded one.
     weak_until: rule tags are used only while fewer than this many items are human-coded.
     complement_rules: when ``fit`` gets the rule tags of human-coded items, choose thresholds
@@ -78,10 +85,12 @@ class TagModel:
     char_ngrams: tuple[int, int] = (2, 5)
     word_ngrams: tuple[int, int] = (1, 2)
     word_weight: float = 0.5
-    C: float = 100.0
-    class_weight: str | None = None
+    C: float | tuple[float, ...] = (1.0, 10.0, 100.0)
+    class_weight: str | None | tuple[str | None, ...] = (None, "balanced")
     cv: int = 3
     min_positives: int = 5
+    min_precision: float = 0.3
+    calibrate: bool = True
     weak_weight: float = 0.3
     weak_until: int = 200
     complement_rules: bool = True
@@ -124,10 +133,14 @@ class TagModel:
         with_rules = self.complement_rules and any(r is not None for r in rule_sets)
         rules = _code_matrix(rule_sets, self.codes_) if with_rules else None
 
-        self.featurizer_, self.coef_, self.intercept_ = self._fit_arrays(
-            train_texts, targets, weights)
-        self.thresholds_, self.cv_metrics_ = self._cross_validate(train_texts, targets, weights,
-                                                                  is_human, rules)
+        settings, calibration, self.thresholds_, self.cv_metrics_ = self._cross_validate(
+            train_texts, targets, weights, is_human, rules)
+        self.featurizer_, coef, intercept = self._fit_arrays(train_texts, targets, weights,
+                                                             settings)
+        # Platt scaling a * z + b of the decision value z = X @ coef + intercept, folded in.
+        scale, shift = calibration[:, 0], calibration[:, 1]
+        self.coef_ = coef * scale[:, None]
+        self.intercept_ = intercept * scale + shift
         self.training_counts_ = self._training_counts(targets, is_human)
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.model_id_ = self._content_hash()
@@ -172,12 +185,18 @@ class TagModel:
                       for j, code in enumerate(self.codes_)},
         }
 
-    def _fit_arrays(self, texts, targets, weights):
+    def _fit_arrays(self, texts, targets, weights, settings):
+        """Featurizer and per-code weights; ``settings[j]`` is code j's (C, class weight)."""
         featurizer = Featurizer.fit(texts, min_df=self.min_df, char_ngrams=self.char_ngrams,
                                     word_ngrams=self.word_ngrams, word_weight=self.word_weight)
-        X = featurizer.transform(texts)
+        coef, intercept = self._fit_weights(featurizer.transform(texts), targets, weights,
+                                            settings)
+        return featurizer, coef, intercept
+
+    def _fit_weights(self, X, targets, weights, settings):
+        """One logistic regression per code on features X; settings as in ``_fit_arrays``."""
         n_codes = targets.shape[1]
-        coef = np.zeros((n_codes, featurizer.n_features))
+        coef = np.zeros((n_codes, X.shape[1]))
         intercept = np.zeros(n_codes)
         for j in range(n_codes):
             y = targets[:, j]
@@ -188,47 +207,80 @@ class TagModel:
                 intercept[j] = math.log(prior / (1.0 - prior))
                 continue
             # liblinear: deterministic and fast on small sparse problems.
-            classifier = LogisticRegression(C=self.C, class_weight=self.class_weight,
+            C, class_weight = settings[j]
+            classifier = LogisticRegression(C=C, class_weight=class_weight,
                                             solver="liblinear", max_iter=1000,
                                             random_state=self.random_state)
             classifier.fit(X, y, sample_weight=weights)
             coef[j] = classifier.coef_[0]
             intercept[j] = classifier.intercept_[0]
-        return featurizer, coef, intercept
+        return coef, intercept
 
     def _cross_validate(self, texts, targets, weights, is_human, rules):
-        """Out-of-fold probabilities -> per-code F1-maximising thresholds and CV metrics.
+        """Per code: (C, class weight), Platt scaling and threshold, from out-of-fold scores.
+
+        Each candidate setting is fitted on ``cv`` folds; a code takes the setting whose
+        out-of-fold F1 (at its best threshold) is highest, then the Platt scaling of those
+        out-of-fold decision values, then the threshold on the scaled probabilities.
 
         With ``rules`` (rule tags of the training items), a threshold maximises the F1 of
         rules ∪ model, which is what the Pipeline emits: where keywords already find a code
         well the model only adds confident extras, where they fail the model carries it.
         The metrics describe that same output, on the human-coded items only, with the
-        thresholds chosen on the same out-of-fold probabilities, so they are slightly
+        settings and thresholds chosen on the same out-of-fold scores, so they are
         optimistic: a guide for the coding team, not a held-out test (nlp.evaluate gives that).
         """
         n_codes = targets.shape[1]
+        candidates = [(C, weight) for C in _grid(self.C) for weight in _grid(self.class_weight)]
+        settings = [candidates[0]] * n_codes
+        calibration = np.tile([1.0, 0.0], (n_codes, 1))
         thresholds = np.full(n_codes, 0.5)
         if len(texts) < 2 * self.cv or self.cv < 2:
-            return dict(zip(self.codes_, thresholds.tolist())), None
-        oof = np.zeros(targets.shape)
+            return settings, calibration, dict(zip(self.codes_, thresholds.tolist())), None
+        human_targets = targets[is_human]
+        human_rules = (np.zeros(human_targets.shape, dtype=bool) if rules is None
+                       else rules[is_human])
+        decisions = [d[is_human] for d in self._out_of_fold(texts, targets, weights, candidates)]
+        oof = np.zeros(human_targets.shape)
+        for j in range(n_codes):
+            truth, fixed = human_targets[:, j], human_rules[:, j]
+            if truth.sum() < self.min_positives:
+                oof[:, j] = _sigmoid(decisions[0][:, j])
+                continue
+            best = max(range(len(candidates)), key=lambda k: _threshold_f1(
+                truth, decisions[k][:, j], fixed, self.min_precision)[1])
+            settings[j] = candidates[best]
+            if self.calibrate:
+                calibration[j] = _platt(decisions[best][:, j], truth)
+            oof[:, j] = _sigmoid(calibration[j, 0] * decisions[best][:, j] + calibration[j, 1])
+            thresholds[j] = _best_threshold(truth, oof[:, j], fixed=fixed,
+                                            min_precision=self.min_precision)
+        predicted = (oof >= thresholds) | human_rules
+        metrics = multilabel_scores(human_targets, predicted, self.codes_)
+        metrics["output"] = "model" if rules is None else "rules+model"
+        # Mean squared error of the calibrated probabilities (None: no human-coded item yet).
+        metrics["brier"] = (float(np.mean((oof - human_targets) ** 2)) if human_targets.size
+                            else None)
+        return settings, calibration, dict(zip(self.codes_, thresholds.tolist())), metrics
+
+    def _out_of_fold(self, texts, targets, weights, candidates):
+        """Per candidate (C, class weight), each item's decision value X @ coef + intercept
+        from a model that did not see it. Each fold is featurized once for all candidates."""
+        decisions = [np.zeros(targets.shape) for _ in candidates]
         folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         text_array = np.array(texts, dtype=object)
         for train, test in folds.split(text_array):
-            featurizer, coef, intercept = self._fit_arrays(list(text_array[train]),
-                                                           targets[train], weights[train])
-            X = featurizer.transform(list(text_array[test]))
-            oof[test] = _sigmoid(X @ coef.T + intercept)
-        human_targets, human_oof = targets[is_human], oof[is_human]
-        human_rules = (np.zeros(human_targets.shape, dtype=bool) if rules is None
-                       else rules[is_human])
-        for j in range(n_codes):
-            if human_targets[:, j].sum() >= self.min_positives:
-                thresholds[j] = _best_threshold(human_targets[:, j], human_oof[:, j],
-                                                fixed=human_rules[:, j])
-        predicted = (human_oof >= thresholds) | human_rules
-        metrics = multilabel_scores(human_targets, predicted, self.codes_)
-        metrics["output"] = "model" if rules is None else "rules+model"
-        return dict(zip(self.codes_, thresholds.tolist())), metrics
+            featurizer = Featurizer.fit(list(text_array[train]), min_df=self.min_df,
+                                        char_ngrams=self.char_ngrams,
+                                        word_ngrams=self.word_ngrams,
+                                        word_weight=self.word_weight)
+            X_train = featurizer.transform(list(text_array[train]))
+            X_test = featurizer.transform(list(text_array[test]))
+            for decision, setting in zip(decisions, candidates):
+                coef, intercept = self._fit_weights(X_train, targets[train], weights[train],
+                                                    [setting] * targets.shape[1])
+                decision[test] = X_test @ coef.T + intercept
+        return decisions
 
     # --------------------------------------------------------------------------- prediction
 
@@ -371,14 +423,35 @@ def _code_matrix(code_sets, codes) -> np.ndarray:
                     dtype=bool).reshape(len(code_sets), len(codes))
 
 
-def _best_threshold(truth: np.ndarray, scores: np.ndarray,
-                    fixed: np.ndarray | None = None) -> float:
-    """The cut maximising F1 of predicting ``score >= cut`` (or ``fixed``), midway between
-    scores.
+def _grid(value) -> tuple:
+    """A parameter's candidates: a tuple as it is, a single value as a one-tuple."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
-    ``fixed`` marks items predicted positive whatever the cut (rule tags). Midway rather than
-    at a score, so that a new item scoring just under the last out-of-fold positive is not
-    lost to a razor-edge threshold. 1.0 means the model should add nothing to the rules.
+
+def _platt(decision: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """(a, b) such that sigmoid(a * decision + b) estimates P(code | decision).
+
+    A one-feature logistic regression on out-of-fold decision values (Platt 1999), lightly
+    regularised. When the scores carry no signal (a <= 0), a = 0 and b is the prior's logit:
+    the model then says only how common the code is.
+    """
+    model = LogisticRegression(C=100.0, solver="lbfgs").fit(decision[:, None], truth)
+    scale, shift = float(model.coef_[0, 0]), float(model.intercept_[0])
+    if scale <= 0.0:
+        prior = (truth.sum() + 0.5) / (len(truth) + 1.0)
+        return 0.0, math.log(prior / (1.0 - prior))
+    return scale, shift
+
+
+def _threshold_f1(truth: np.ndarray, scores: np.ndarray, fixed: np.ndarray | None = None,
+                  min_precision: float = 0.0) -> tuple[float, float]:
+    """(cut, F1) of the best cut for predicting ``score >= cut`` (or ``fixed``).
+
+    ``fixed`` marks items predicted positive whatever the cut (rule tags). Cuts whose
+    precision is below ``min_precision`` are not candidates. The cut lies midway between
+    scores, so that a new item scoring just under the last out-of-fold positive is not lost
+    to a razor-edge threshold. A cut of 1.0 means the model should add nothing to the rules
+    (0.5 without rules, when no cut helps).
     """
     fixed = np.zeros(truth.shape, dtype=bool) if fixed is None else fixed
     free = ~fixed
@@ -389,13 +462,22 @@ def _best_threshold(truth: np.ndarray, scores: np.ndarray,
     true_positives = base_tp + np.concatenate([[0.0], np.cumsum(hits)])
     predicted = base_predicted + np.arange(len(ranked) + 1)
     f1 = 2 * true_positives / np.maximum(predicted + truth.sum(), 1.0)
+    precise = true_positives >= min_precision * predicted
+    precise[0] = True  # adding nothing is always allowed
+    f1[~precise] = -1.0
     # Only cut between distinct scores: after the last of each run of equal scores.
     f1[1:][np.append(ranked[1:] == ranked[:-1], False)] = -1.0
     best = int(np.argmax(f1))
     if best == 0:
-        return 1.0 if fixed.any() else 0.5
+        return (1.0 if fixed.any() else 0.5), float(max(f1[0], 0.0))
     below = ranked[best] if best < len(ranked) else 0.0
-    return float(np.clip((ranked[best - 1] + below) / 2.0, 0.01, 0.99))
+    return float(np.clip((ranked[best - 1] + below) / 2.0, 0.01, 0.99)), float(f1[best])
+
+
+def _best_threshold(truth: np.ndarray, scores: np.ndarray, fixed: np.ndarray | None = None,
+                    min_precision: float = 0.0) -> float:
+    """The cut of :func:`_threshold_f1` (scores are probabilities, cuts within 0.01-0.99)."""
+    return _threshold_f1(truth, scores, fixed, min_precision)[0]
 
 
 def _probe_columns(char_ngrams, word_ngrams) -> list[int]:

@@ -24,7 +24,6 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, ShuffleSplit
-from sklearn.multiclass import OneVsRestClassifier
 
 from ._metrics import multilabel_scores
 from .classify import TagModel
@@ -213,21 +212,23 @@ def _read_rows(csv_path, mapping, text_column):
 
 
 def _baseline_predict(train_texts, train_targets, test_texts):
-    """Plain word TF-IDF + one-vs-rest logistic regression, cut at 0.5.
+    """The usual baseline: word TF-IDF + one-vs-rest class-weighted logistic regression at 0.5.
 
-    Codes constant in the training split get that constant: scikit-learn would warn (and
-    pytest turns warnings into errors) for a label with one class.
+    Class weights ("balanced") matter: unweighted, a code present in one item in twenty is
+    never predicted at 0.5, and the baseline scores near zero, which makes beating it
+    meaningless. Codes constant in the training split get that constant: scikit-learn would
+    warn (and pytest turns warnings into errors) for a label with one class.
     """
-    vectorizer = TfidfVectorizer()
+    vectorizer = TfidfVectorizer(sublinear_tf=True)
     X_train = vectorizer.fit_transform(train_texts)
     X_test = vectorizer.transform(test_texts)
     predicted = np.zeros((len(test_texts), train_targets.shape[1]), dtype=bool)
     varying = np.flatnonzero(train_targets.any(axis=0) & ~train_targets.all(axis=0))
     predicted[:, train_targets.all(axis=0)] = True
-    if varying.size:
-        classifier = OneVsRestClassifier(LogisticRegression(max_iter=1000))
-        classifier.fit(X_train, train_targets[:, varying])
-        predicted[:, varying] = classifier.predict_proba(X_test) >= 0.5
+    for j in varying:  # one-vs-rest, one code at a time
+        classifier = LogisticRegression(class_weight="balanced", max_iter=1000)
+        classifier.fit(X_train, train_targets[:, j])
+        predicted[:, j] = classifier.predict_proba(X_test)[:, 1] >= 0.5
     return predicted
 
 
@@ -270,7 +271,8 @@ def evaluate_dataset(csv_path, map_path, *, text_column: str | None = None,
       catch rare codes the model cannot learn from a handful of examples; the model catches
       the paraphrases and other languages that keywords miss. (Rules as model features would
       need the Pipeline to pass rule tags to ``predict_proba``, which its contract does not.)
-    - baseline: word TF-IDF + one-vs-rest logistic regression at threshold 0.5, same splits.
+    - baseline: word TF-IDF + one-vs-rest class-weighted logistic regression at threshold 0.5,
+      same splits. ``format_table`` reports every method's difference from it.
     """
     mapping = _load_map(map_path)
     text_column = text_column or mapping["text_column"]
@@ -345,10 +347,14 @@ def format_table(result: dict) -> str:
     lines = [f"{result['n_items']} items, text column {result['text_column']!r}, "
              f"{result['folds']} {result['split']} splits, ~{result['train_size']} training "
              f"items each, seed {result['seed']}", "",
-             f"{'method':<10}{'micro F1':>10}{'macro F1':>10}"]
+             f"{'method':<10}{'micro F1':>10}{'macro F1':>10}{'macro vs baseline':>19}"]
+    baseline = result["methods"].get("baseline")
     for method in methods:
         scores = result["methods"][method]
-        lines.append(f"{method:<10}{scores['micro_f1']:>10.3f}{scores['macro_f1']:>10.3f}")
+        versus = (f"{scores['macro_f1'] - baseline['macro_f1']:>+19.3f}" if baseline
+                  and method != "baseline" else "")
+        lines.append(f"{method:<10}{scores['micro_f1']:>10.3f}{scores['macro_f1']:>10.3f}"
+                     + versus)
     codes = list(result["methods"][methods[0]]["codes"])
     width = max(len(code) for code in codes) + 2
     lines += ["", f"{'F1 per code':<{width}}{'support':>8}"

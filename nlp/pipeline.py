@@ -25,7 +25,7 @@ PARALLEL_MIN_ITEMS = 2000
 _IN_FLIGHT_PER_WORKER = 2
 
 # Bump when matching or redaction logic changes so stored machine tags are redone.
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # 2: names after titles and caseless kinship cues, IDs after a cue
 
 
 class Item(NamedTuple):

@@ -5,6 +5,7 @@ favour of the earliest, then longest, then most specific span, and the kept
 spans are replaced by typed placeholders such as ``[PHONE]``.
 """
 import re
+from pathlib import Path
 from typing import NamedTuple
 
 import phonenumbers
@@ -27,7 +28,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"]+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|info|co\.il|org\.il|gov\.il"
-    r"|il|es|fr|ru|et|us)\b(?:/[^\s<>\"]*)?",
+    r"|il|es|fr|ru|et|us|ly|me|app|uk|ca|mx)\b(?:/[^\s<>\"]*)?",
     re.IGNORECASE,
 )
 _DOTTED = re.compile(r"\w\.\w")
@@ -40,6 +41,20 @@ _SSN_CUED = re.compile(
     r"(?:\bSSN|\bsocial security(?: number)?|\bS\.S\.N\.?)\s*(?:#|:|is|number|no\.?)?\s*"
     r"(\d{9})\b", re.IGNORECASE)
 
+# A document number right after an ID cue is masked whatever its check digit: residents mistype
+# them, and a wrong digit still points at one person.
+_ID_CUE_BEFORE = re.compile(
+    r"(?:\bID\b|\bI\.D\.|\bid(?:entity)? (?:card|number)|\bpassport|\bdriver'?s licen[cs]e"
+    r"|\bDNI\b|\bNIE\b|\bpasaporte|\bc[ée]dula|\bseguro social|\bcarte d['’]identit[ée]"
+    r"|\bs[ée]curit[ée] sociale|\bpasseport|\bпаспорт\w*|\bСНИЛС|\bИНН\b"
+    r"|תעודת זהות|ת\.ז\.?|ת[\"״]ז|דרכון|\bهوية|\bالهوية|جواز السفر|\bالجواز"
+    r"|መታወቂያ|ፓስፖርት)"
+    r"[^\S\n]*(?:(?:number|no\.?|n[º°o]\.?|número|numéro|номер|№|מספר|رقم|ቁጥር|is|es|est|:|#)"
+    r"[^\S\n]*){0,3}$",
+    re.IGNORECASE,
+)
+# The number is found first (digit runs are rare), then the cue in the 40 characters before.
+_ID_NUMBER = re.compile(r"(?<![\w\-])[A-Z]{0,2}\d(?:[ \-]?\d){4,20}[A-Z]?(?![\w\-])")
 # A run of seven digits is the least any phone number has; cheap gate for phonenumbers.
 _PHONE_GATE = re.compile(r"\d(?:[\s().\-/]{0,3}\d){6}")
 # Phone-shaped strings the region metadata rejects (unassigned ranges) still identify people.
@@ -65,8 +80,8 @@ _ADDRESS = [re.compile(p, re.IGNORECASE) for p in (
     r"|(?-i:(?:Lane|Drive|Court|Way|Place|Circle)\b|(?:Ln|Dr|Ct|Pl)\b\.?))"
     r"(?:,?\s*(?:apt|apartment|unit|#)\.?\s*\w+)?",
     # es: "Calle Mayor 12", "Avenida de la Constitución, 45", "C/ Alcalá nº 23"
-    r"(?:\bcalle|\bc/|\bavenida|\bav\.|\bavda\.?|\bpaseo|\bplaza|\bcarrera|\bcamino|\bronda"
-    r"|\btravesía)\s*(?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+)?" + _CAP
+    # The street word is a whole word: "called 911" is not "calle d 911".
+    r"(?:\b(?:calle|avenida|avda|paseo|plaza|carrera|camino|ronda|travesía)\b\.?|\bc/|\bav\.)\s*(?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+)?" + _CAP
     + r"(?:\s+" + _CAP + r"){0,2}?,?\s*(?:n[º°o]\.?\s*|número\s*|#\s*)?" + _NUM + r"\b",
     # fr: "12 rue de la Paix", "3 bis avenue Victor Hugo"
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|allée|impasse"
@@ -99,19 +114,49 @@ _NAME_CUES = re.compile(
     r"|ስሜ",
     re.IGNORECASE,
 )
-# Someone else named by their relation to the resident ("my neighbour Miriam Cohen"). Only
-# cased scripts: the capital letter tells the name from the words that follow; in Hebrew,
-# Arabic and Amharic any word could follow, so no relation cue is tried there.
+# Someone else named by their relation to the resident ("my neighbour Miriam Cohen"), a title
+# ("Mrs. Sarah Johnson", "г-жа Марина Белова") or a contact line ("Contact: Moshe Katz"). In
+# cased scripts the capital letter tells the name from the words that follow.
+_TITLE_CUES = re.compile(
+    r"(?-i:\b(?:Mrs|Mr|Ms|Dr|Sra|Sr|Dra|Mme|Mlle|Pr)\b\.?|\bM\.|\bMiss\b)"
+    r"|\b(?:contact|contacto|contacter|контакт|контактное лицо)\s*:"
+    r"|\b(?:врач|доктор|г-жа|г-н|господин|госпожа)\b",
+    re.IGNORECASE,
+)
+# The same cues in Hebrew, Arabic and Amharic, where no capital marks a name: the words that
+# follow are taken unless they are common words (the shipped stop lists and _CASELESS_STOP).
+_CASELESS_CUES = re.compile(
+    r"(?:\bה(?:שכן|שכנה|בן|בת|חבר|חברה|נכד|נכדה|אח|אחות|דוד|דודה|בוס|מורה|רופא|רופאה)\s+שלי"
+    r"|\b(?:אמא|אבא|סבא|סבתא)\s+שלי|\b(?:בעלי|אשתי|אחי|אחותי|שכני|שכנתי|בני|בתי)"
+    r"|ד[\"״]ר|^אני)(?!\S)"
+    r"|\b(?:جاري|جارتي|صديقي|صديقتي|ابني|بنتي|ابنتي|زوجي|زوجتي|[أا]خي|[أا]ختي|[أا]مي|[أا]بي"
+    r"|حفيدي|حفيدتي|عمي|عمتي|خالي|خالتي|الدكتور|الدكتورة|السيد|السيدة)(?!\S)"
+    r"|(?<!\S)(?:ጎረቤቴ|ጓደኛዬ|ወንድሜ|እህቴ|ባለቤቴ|ልጄ|እናቴ|አባቴ|አክስቴ|አጎቴ|ዶክተር|ወይዘሮ|ወ/ሮ|አቶ"
+    r"|ወይዘሪት)(?!\S)",
+)
+# Substrings every title cue contains, and words every caseless cue contains: cheap tests
+# before the slow alternations (most texts have none).
+_TITLE_ANCHORS = ("Mr", "Ms", "Dr", "Sr", "Mme", "Mlle", "Pr", "M.", "Miss", "ontact", "ONTACT",
+                  "онтакт", "Контакт", "врач", "Врач", "доктор", "Доктор", "г-", "осподин", "оспожа")
+_CASELESS_CUE_WORDS = frozenset(
+    "שלי בעלי אשתי אחי אחותי שכני שכנתי בני בתי ד\"ר ד״ר "
+    "جاري جارتي صديقي صديقتي ابني بنتي ابنتي زوجي زوجتي أخي اخي أختي اختي أمي امي أبي ابي "
+    "حفيدي حفيدتي عمي عمتي خالي خالتي الدكتور الدكتورة السيد السيدة "
+    "ጎረቤቴ ጓደኛዬ ወንድሜ እህቴ ባለቤቴ ልጄ እናቴ አባቴ አክስቴ አጎቴ ዶክተር ወይዘሮ ወ/ሮ አቶ ወይዘሪት".split())
+# Titles between a relation word and the name ("ጎረቤቴ ወይዘሮ ትእግስት"): skipped, not a name.
+_CASELESS_TITLES = frozenset("ወይዘሮ ወ/ሮ አቶ ወይዘሪት ዶክተር גברת מר السيد السيدة".split())
 _RELATION_CUES = re.compile(
     r"\bmy (?:neighbou?r|friend|son|daughter|wife|husband|partner|mother|mom|mum|father|dad|brother"
-    r"|sister|cousin|aunt|uncle|grand(?:mother|father|son|daughter|ma|pa)|boss|landlord|landlady"
+    r"|sister|cousin|aunt|uncle|grand(?:mother|father|son|daughter|ma|pa|child)|boss|landlord|landlady"
+    r"|(?:sister|brother|mother|father|son|daughter)-in-law|niece|nephew"
     r"|teacher|doctor|caseworker|colleague)s?\b"
     r"|\bmis? (?:vecin[oa]|amig[oa]|hij[oa]|espos[oa]|madre|padre|herman[oa]|prim[oa]|t[ií][oa]"
-    r"|abuel[oa]|jef[ae]|maestr[oa]|m[eé]dic[oa]|caser[oa])s?\b"
+    r"|abuel[oa]|niet[oa]|cuñad[oa]|suegr[oa]|sobrin[oa]|jef[ae]|maestr[oa]|m[eé]dic[oa]|caser[oa])s?\b"
     r"|\b(?:mon|ma|mes) (?:voisine?|amie?|fils|fille|femme|mari|m[eè]re|p[eè]re|fr[eè]re|s[œo]e?ur"
-    r"|cousine?|oncle|tante|patron|patronne|propri[eé]taire|m[eé]decin)s?\b"
+    r"|cousine?|oncle|tante|patron|patronne|propri[eé]taire|m[eé]decin|petite?-fille|petit-fils"
+    r"|belle-s[œo]e?ur|beau-fr[eè]re|belle-m[eè]re|beau-p[eè]re|neveu|ni[eè]ce)s?\b"
     r"|\bмо(?:й|я|и) (?:сосед(?:ка)?|друг|подруга|сын|дочь|жена|муж|мама|мать|папа|отец|брат|сестра"
-    r"|начальник|врач|учитель(?:ница)?)\b",
+    r"|внук|внучка|бабушка|дедушка|тётя|тетя|дядя|начальник|врач|учитель(?:ница)?)\b",
     re.IGNORECASE,
 )
 # Card numbers: 13 to 19 digits, in groups or not, passing the Luhn check.
@@ -159,6 +204,9 @@ def _ids(text):
         yield Redaction("ID", m.start(), m.end())
     for m in _SSN_CUED.finditer(text):
         yield Redaction("ID", m.start(1), m.end(1))
+    for m in _ID_NUMBER.finditer(text):
+        if _ID_CUE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            yield Redaction("ID", m.start(), m.end())
 
 
 def _luhn_ok(digits):
@@ -198,31 +246,91 @@ def _urls(text):
 
 def _names(text):
     cues = list(_RELATION_CUES.finditer(text))
+    if any(anchor in text for anchor in _TITLE_ANCHORS):
+        cues += _TITLE_CUES.finditer(text)
     if _NAME_ANCHOR.search(text.lower()):  # == any(anchor in text.lower() ...)
         cues += _NAME_CUES.finditer(text)
     for cue in cues:
-        start = end = None
-        pos = cue.end()
-        for count in range(3):
-            m = _NAME_WORD.match(text, pos)
-            if not m:
-                break
-            word = m.group(1)
-            if word[0].lower() != word[0].upper():  # a cased script: names are capitalised
-                if not word[0].isupper() or word.lower() in _NOT_NAMES:
-                    break
-            elif word in _CASELESS_STOP or (count and word[0] in "וو"):
-                break
-            elif count == 2:
-                break  # caseless scripts: first and family name at most
-            start = m.start(1) if start is None else start
-            end = pos = m.end(1)
-        if start is not None:
-            yield Redaction("NAME", start, end)
+        span = _name_after(text, cue.end())
+        if span:
+            yield Redaction("NAME", *span)
+    if not text.isascii() and (text.startswith("אני")
+                               or not _CASELESS_CUE_WORDS.isdisjoint(text.split())):
+        for cue in _CASELESS_CUES.finditer(text):
+            span = _caseless_name_after(text, cue.end())
+            if span:
+                yield Redaction("NAME", *span)
     if "እባላለሁ" not in text:
         return
     for m in _AM_CALLED.finditer(text):
         yield Redaction("NAME", m.start(1), m.end(1))
+
+
+def _name_after(text, pos):
+    """(start, end) of the name that follows a cue at ``pos``, or None."""
+    start = end = None
+    for count in range(3):
+        m = _NAME_WORD.match(text, pos)
+        if not m:
+            break
+        word = m.group(1)
+        if word[0].lower() != word[0].upper():  # a cased script: names are capitalised
+            if not word[0].isupper() or word.lower() in _NOT_NAMES:
+                break
+        elif word in _CASELESS_STOP or (count and word[0] in "וو"):
+            break
+        elif count == 2:
+            break  # caseless scripts: first and family name at most
+        start = m.start(1) if start is None else start
+        end = pos = m.end(1)
+    return None if start is None else (start, end)
+
+
+def _caseless_name_after(text, pos):
+    """(start, end) of up to two uncommon Hebrew, Arabic or Amharic words after ``pos``."""
+    start = end = None
+    taken = 0
+    while taken < 2:
+        m = _NAME_WORD.match(text, pos)
+        if not m:
+            break
+        word = m.group(1)
+        if word in _CASELESS_TITLES and start is None:
+            pos = m.end(1)
+            continue
+        if (word[0].lower() != word[0].upper() or word in _CASELESS_STOP
+                or word in _caseless_stopwords() or (taken and word[0] in "וو")
+                or word.startswith(_ARABIC_FUNCTION_PREFIXES) or _arabic_suffixed(word)):
+            break
+        start = m.start(1) if start is None else start
+        end = pos = m.end(1)
+        taken += 1
+    return None if start is None else (start, end)
+
+
+# Arabic words that begin with the article or a verb prefix are not given names.
+_ARABIC_FUNCTION_PREFIXES = ("ال", "بال", "وال", "لل", "فال", "بت", "بي")
+
+
+def _arabic_suffixed(word):
+    """An Arabic word carrying a pronoun suffix ("عمره" his age, "بيتها" her house)."""
+    return (len(word) > 2 and word.endswith(("ه", "ها", "هم", "هن", "كم"))
+            and not word.endswith("الله"))  # Abdallah, Nasrallah: names
+
+
+def _caseless_stopwords():
+    """The shipped Hebrew, Arabic and Amharic stop lists, read once."""
+    global _CASELESS_STOPWORDS
+    if _CASELESS_STOPWORDS is None:
+        _CASELESS_STOPWORDS = frozenset(
+            line.strip() for lang in ("he", "ar", "am")
+            for line in (_DATA / f"stopwords_{lang}.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip())
+    return _CASELESS_STOPWORDS
+
+
+_DATA = Path(__file__).parent / "data"
+_CASELESS_STOPWORDS = None
 
 
 def find_pii(text, language=None, *, phone_regions=("IL", "US")):

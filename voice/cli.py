@@ -111,14 +111,21 @@ def nlp_train(campaign_slug: str | None) -> None:
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
               help="Cross-validation folds, or random splits with --train-size.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False),
+              help="Codebook YAML (default: the database's codebook, or the shipped one when the "
+                   "database has none).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def nlp_evaluate(data_path, map_path, text_column, train_size, folds, seed, as_json) -> None:
-    """Rules, model and both against a TF-IDF + logistic-regression baseline, per code."""
+def nlp_evaluate(data_path, map_path, text_column, train_size, folds, seed, codebook_path, as_json) -> None:
+    """Rules, model and both against a class-weighted TF-IDF + logistic-regression baseline, per code.
+
+    Needs no database: without one (or with no codes in it) the shipped codebook is used."""
     try:
-        report = evaluate_labelled_file(data_path, map_path, text_column=text_column, train_size=train_size,
-                                        folds=folds, seed=seed)
+        report = evaluate_labelled_file(data_path, map_path, codebook_path=codebook_path, text_column=text_column,
+                                        train_size=train_size, folds=folds, seed=seed)
     except ValueError as error:
         raise click.ClickException(str(error))
+    if not as_json:
+        click.echo(f"Codebook: {report['codebook']}", err=True)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_evaluation(report))
 
 

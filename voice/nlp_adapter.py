@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, inspect, or_, select
 
 from nlp import (SUPPORTED_LANGUAGES, Codebook, CodebookError, Item, Pipeline, TagModel, alpha_by_code, cohen_kappa,
                  evaluate_dataset, kappa_by_code, load_codebook, rank_for_coding, redact, representative_quotes,
@@ -75,10 +75,27 @@ def redaction_preview(text: str, language: str | None) -> tuple[str, list[str]]:
     return redacted, sorted({span.type for span in spans})
 
 
-def evaluate_labelled_file(data_path: str, map_path: str, **options) -> dict:
-    """Rules, model, both and a baseline on a labelled CSV, against the curated codebook."""
-    ensure_codebook()
-    return evaluate_dataset(data_path, map_path, codebook=codebook_from_database(), **options)
+def evaluate_labelled_file(data_path: str, map_path: str, *, codebook_path: str | None = None,
+                           **options) -> dict:
+    """Rules, model, both and a baseline on a labelled CSV.
+
+    The codebook is the YAML file given, else the coders' curated one when the database has
+    it, else the shipped default: scoring a file needs no database and writes nothing to it.
+    The report says which codebook was used (``codebook``).
+    """
+    if codebook_path is not None:
+        codebook, source = load_codebook(codebook_path), str(codebook_path)
+    elif _database_has_codes():
+        codebook, source = codebook_from_database(), "database"
+    else:
+        codebook, source = load_codebook(), "shipped"
+    return {**evaluate_dataset(data_path, map_path, codebook=codebook, **options), "codebook": source}
+
+
+def _database_has_codes() -> bool:
+    if not inspect(db.engine).has_table(Code.__tablename__):
+        return False
+    return bool(db.session.scalar(select(func.count(Code.id)).where(Code.retired.is_(False))))
 
 
 def ensure_codebook() -> None:

@@ -6,7 +6,7 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
 from nlp._features import Featurizer, fold_text, hashed_counts
-from nlp.classify import ModelFormatError, TagModel, _best_threshold
+from nlp.classify import ModelFormatError, TagModel, _best_threshold, _platt
 
 FOOD = ["we need food for the children", "no bread and no rice left", "אין לנו אוכל בבית",
         "צריך לחם ואורז לילדים", "hungry family needs food", "האוכל נגמר"]
@@ -267,3 +267,49 @@ def test_rule_tags_tune_thresholds_for_the_union():
     assert fitted.training_counts_["weak"] == 0  # rule tags of coded items are not labels
     alone = TagModel(complement_rules=False).fit(texts, labels, weak=rules)
     assert alone.cv_metrics_["output"] == "model"
+
+
+def test_threshold_keeps_a_minimum_precision():
+    truth = np.array([1, 0, 0, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    scores = np.array([0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
+    # Unconstrained, the cut under 0.5 gives TP 4, FP 2 (F1 0.8); the cut under 0.9 alone
+    # gives precision 1 but F1 0.4. At a precision floor of 0.7, the top 6 (4/6 = 0.67)
+    # no longer qualify and the next best is the top one.
+    assert _best_threshold(truth, scores) == pytest.approx(0.45)
+    assert _best_threshold(truth, scores, min_precision=0.7) == pytest.approx(0.875)
+
+
+def test_platt_scaling_recovers_a_known_slope():
+    rng = np.random.RandomState(0)
+    decision = rng.normal(size=4000)
+    truth = rng.random_sample(4000) < 1.0 / (1.0 + np.exp(-(2.0 * decision - 1.0)))
+    scale, shift = _platt(decision, truth)
+    assert scale == pytest.approx(2.0, abs=0.2) and shift == pytest.approx(-1.0, abs=0.15)
+    # Scores with no signal say only how common the code is.
+    scale, shift = _platt(rng.normal(size=400), np.arange(400) < 40)
+    assert scale >= 0.0
+
+
+def test_calibrated_probabilities_match_held_out_frequencies():
+    texts, labels = corpus(n_per_class=60, seed=1)
+    test_texts, test_labels = corpus(n_per_class=40, seed=2)
+    fitted = TagModel(random_state=0).fit(texts, labels)
+    probabilities = fitted.proba_array(test_texts)
+    for j, code in enumerate(fitted.codes_):
+        observed = np.array([code in labels for labels in test_labels])
+        assert probabilities[:, j].mean() == pytest.approx(observed.mean(), abs=0.1)
+    assert 0.0 <= fitted.cv_metrics_["brier"] < 0.1
+
+
+def test_regularisation_and_class_weight_are_chosen_per_code():
+    texts, labels = corpus()
+    grid = TagModel(C=(0.01, 100.0), class_weight=(None, "balanced")).fit(texts, labels)
+    weak = TagModel(C=0.01, class_weight=None, calibrate=False).fit(texts, labels)
+    # A C of 0.01 barely moves from the prior: the grid must have picked something better.
+    assert grid.cv_metrics_["macro_f1"] > weak.cv_metrics_["macro_f1"]
+
+
+def test_rule_tags_alone_train_a_model_without_a_brier_score():
+    texts, labels = corpus()
+    fitted = TagModel().fit(texts, [None] * len(texts), weak=labels)
+    assert fitted.training_counts_["human"] == 0 and fitted.cv_metrics_["brier"] is None

@@ -129,3 +129,27 @@ def test_confidence_grows_with_distinct_keywords(matcher):
 
 def test_unknown_language_has_no_rules(matcher):
     assert matcher.match("Der Kindergarten ist teuer", "de") == []
+
+
+@pytest.mark.parametrize("lang, text, code", [
+    ("en", "Thieves came again last night, we need protection", "theme.safety"),
+    ("es", "hay muchos ladrones en la zona y amenazas", "theme.safety"),
+    ("he", "היו גנבים בבניין ואיומים על השכנים", "theme.safety"),
+    ("ar", "في لصوص بالحي وتهديدات", "theme.safety"),
+    ("ru", "в подъезде воры, угрозы соседям", "theme.safety"),
+    ("am", "በሰፈራችን ሌቦች አሉ", "theme.safety"),
+    ("fr", "il y a des voleurs et des menaces", "theme.safety"),
+    ("en", "my father is injured and needs medical care", "theme.health"),
+    ("fr", "mon fils a de la fièvre depuis trois jours", "theme.health"),
+    ("ar", "ابني عنده حمى وإسهال", "theme.health"),
+    ("en", "the roads are blocked so the truck cannot reach us", "barrier.transport"),
+    ("es", "no hay transporte para ir a la clínica", "barrier.transport"),
+    ("en", "we want to know if the rumour about the school is true", "barrier.information"),
+    ("ru", "хотим знать, когда откроют садик", "barrier.information"),
+    ("en", "we have no money for the fees", "barrier.cost"),
+    ("he", "אין לנו כסף לחוגים", "barrier.cost"),
+    ("en", "it's unfair, they ignored us because of my accent", "barrier.discrimination"),
+    ("am", "በአነጋገሬ ምክንያት ችላ ይሉናል", "barrier.discrimination"),
+])
+def test_keywords_of_the_weakest_codes(matcher, lang, text, code):
+    assert code in codes(matcher, text, lang)

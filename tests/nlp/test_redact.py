@@ -119,3 +119,50 @@ def test_names_after_a_relation_and_card_numbers_are_redacted(text, language, ca
 def test_relation_words_without_a_capitalised_name_stay():
     assert find_pii("my neighbour says the bus is late", "en") == []
     assert find_pii("an order number 1234567890123 is not a card (Luhn fails)", "en") == []
+
+
+@pytest.mark.parametrize("text, language, canary", [
+    ("Mrs. Dorothy Hale runs the pantry", "en", "Dorothy Hale"),
+    ("Contact: Samuel Ortiz for the rota", "en", "Samuel Ortiz"),
+    ("la Sra. Elena Campos lo sabe", "es", "Elena Campos"),
+    ("Mme Odile Perrin est partie", "fr", "Odile Perrin"),
+    ("г-н Павел Зуев не отвечает", "ru", "Павел Зуев"),
+    ("השכנה שלי נועה ברק חולה", "he", "נועה ברק"),
+    ("אני רונית שחר, גרה ליד הגן", "he", "רונית שחר"),
+    ("صديقتي رنا حداد تعبانة", "ar", "رنا حداد"),
+    ("ወንድሜ ዮሐንስ ታምሩ መጣ", "am", "ዮሐንስ ታምሩ"),
+    ("ጎረቤቴ ወይዘሮ መሰረት ደበበ መጣች", "am", "መሰረት ደበበ"),
+])
+def test_names_after_titles_contacts_and_caseless_relations(text, language, canary):
+    redacted, _spans = redact(text, language)
+    assert canary not in redacted and "[NAME]" in redacted
+
+
+def test_caseless_relation_cue_stops_at_common_words():
+    assert find_pii("השכנה שלי לא יכולה לבוא", "he") == []
+    assert find_pii("جاري من زمان هون", "ar") == []
+    assert find_pii("ልጄ እና እኔ", "am") == []
+
+
+@pytest.mark.parametrize("text, language, number", [
+    ("my ID number is 204518736 (one digit may be wrong)", "en", "204518736"),
+    ("passport no. K4471902 expired", "en", "K4471902"),
+    ("DNI: 48213377K", "es", "48213377K"),
+    ("numéro de sécurité sociale : 2 91 11 75 112 045 18", "fr", "2 91 11 75 112 045 18"),
+    ("паспорт 4608 771203", "ru", "4608 771203"),
+    ("ת\"ז 204518736", "he", "204518736"),
+    ("رقم الهوية 204518736", "ar", "204518736"),
+    ("የመታወቂያ ቁጥር 77120", "am", "77120"),
+])
+def test_document_numbers_after_an_id_cue_are_masked_whatever_their_check_digit(
+        text, language, number):
+    redacted, spans = redact(text, language)
+    assert number not in redacted and any(span.type == "ID" for span in spans)
+
+
+@pytest.mark.parametrize("text", [
+    "I called 911 and waited an hour", "we called 911 twice", "the police (called 112) came",
+    "Dr. appointments take weeks", "call the ID office on monday",
+])
+def test_emergency_numbers_and_bare_cues_are_not_personal_data(text):
+    assert find_pii(text, "en") == []

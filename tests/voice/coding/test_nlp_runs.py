@@ -4,14 +4,17 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from voice import create_app
 from voice.extensions import db
 from voice.jobs import queue_job
 from voice.models import Campaign, Code, Comment, Job, ListeningSession, NlpModel, Tag, VoiceItem
 from voice.models.base import utcnow
 from voice.nlp_adapter import count_stale_items, import_codebook, load_model, run_tagging, train_model
 
+from ...conftest import _base_config
 from ...helpers import SHARED_FIXTURES, post_form
 
 TEXTS = [
@@ -158,3 +161,35 @@ def test_cli_evaluate_reports_bad_input(runner, app, tmp_path):
     mapping.write_text("text_column: message\ncodes:\n  theme.food: [food]\n")
     result = runner.invoke(args=["nlp", "evaluate", "--data", str(data), "--map", str(mapping)])
     assert result.exit_code != 0 and "message" in result.output
+
+
+def test_cli_evaluate_needs_no_database(tmp_path):
+    # A database file with no tables at all: scoring a CSV must not touch it.
+    empty = tmp_path / "empty.sqlite3"
+    app = create_app(_base_config(tmp_path / "instance", f"sqlite:///{empty}"))
+    data = tmp_path / "data.csv"
+    data.write_text("text,food\nwe need food,1\nno food at home,1\nthe bus is late,0\n"
+                    "hungry children,1\nnice park,0\nthank you,0\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("text_column: text\ncodes:\n  theme.food: [food]\n", encoding="utf-8")
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=["nlp", "evaluate", "--data", str(data), "--map", str(mapping), "--folds", "2", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["codebook"] == "shipped" and report["n_items"] == 6
+        assert not sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_cli_evaluate_uses_the_curated_codebook_when_there_is_one(runner, app, tmp_path):
+    import_codebook()
+    db.session.commit()
+    data = tmp_path / "data.csv"
+    data.write_text("text,food\nwe need food,1\nno food at home,1\nthe bus is late,0\n"
+                    "hungry children,1\nnice park,0\nthank you,0\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("text_column: text\ncodes:\n  theme.food: [food]\n", encoding="utf-8")
+    result = runner.invoke(args=["nlp", "evaluate", "--data", str(data), "--map", str(mapping), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Codebook: database" in result.output and "macro vs baseline" in result.output
