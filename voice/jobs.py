@@ -10,22 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from blinker import Namespace
 from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select
 
 from . import nlp_adapter
 from .extensions import db
-from .models import Campaign, Job, User
+from .models import Job, User
 from .models.base import utcnow
 
 log = logging.getLogger(__name__)
 RUN_JOB = "voice.run_job"
-signals = Namespace()
-# Sent with ``campaign_ids`` when a tagging run changed items, so summaries can be rebuilt in
-# the job rather than in the next committee member's request.
-items_tagged = signals.signal("items-tagged")
 
 
 class FlaskTask(Task):
@@ -63,12 +57,8 @@ def _runner(kind: str) -> Callable[..., dict]:
 
 
 def _nlp_run(job: Job, progress) -> dict:
-    campaign_id = job.params.get("campaign_id")
-    result = nlp_adapter.run_tagging(campaign_id=campaign_id, progress=progress)
-    if result["items"]:
-        campaign_ids = [campaign_id] if campaign_id else list(db.session.scalars(select(Campaign.id)))
-        items_tagged.send(current_app._get_current_object(), campaign_ids=campaign_ids)
-    return result
+    # Each batch's commit also updates the committee's summaries (``voice.review.facts``).
+    return nlp_adapter.run_tagging(campaign_id=job.params.get("campaign_id"), progress=progress)
 
 
 def _nlp_train(job: Job, progress) -> dict:

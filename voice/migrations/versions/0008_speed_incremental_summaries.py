@@ -1,0 +1,37 @@
+"""Summaries kept up to date by the writers: each fact row keeps its quote item, facts are found
+by resident, and the staleness fingerprint goes
+
+Revision ID: 0008_speed
+Revises: 0007_campaign_time_zone
+Create Date: 2026-12-03 18:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = '0008_speed'
+down_revision = '0007_campaign_time_zone'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Summaries built before have no quote items: the next write to a campaign (or
+    # ``voice review rebuild``) builds them again.
+    for table in ('review_cube', 'review_facts', 'review_fact_states'):
+        op.execute(f"DELETE FROM {table}")
+    with op.batch_alter_table('review_fact_states', schema=None) as batch_op:
+        batch_op.drop_column('fingerprint')
+    with op.batch_alter_table('review_facts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('item_id', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_review_facts_resident', ['campaign_id', 'resident_key'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('review_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_review_facts_resident')
+        batch_op.drop_column('item_id')
+    op.execute("DELETE FROM review_fact_states")
+    with op.batch_alter_table('review_fact_states', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('fingerprint', sa.String(length=200), nullable=False, server_default=''))
