@@ -1,5 +1,4 @@
-"""Summaries kept up to date by the writers: each fact row keeps its quote item, facts are found
-by resident, and the staleness fingerprint goes
+"""Summaries kept up to date by the writers: fact rows keep their quote item; no fingerprint
 
 Revision ID: 0008_speed
 Revises: 0007_campaign_time_zone
