@@ -22,7 +22,9 @@ backup or loading data behind the application's back.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
+from datetime import timezone
 from itertools import chain
 
 from flask import Flask, has_app_context
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from ..models import Answer, Campaign, Code, Indicator, Tag, VoiceItem
-from ..models.base import utcnow
+from ..models.base import as_utc, utcnow
 from ..models.review import ReviewCube, ReviewFact, ReviewFactState
 
 TOUCHED_ITEMS = "review.touched_items"  # session.info: ids of items written in this transaction
@@ -112,11 +114,12 @@ def indicator_code_sets() -> set[str]:
 
 def _lock(campaign_id: int, *, shared: bool = False) -> None:
     """Serialise a rebuild of one campaign against everything else that writes its summaries
-    (incremental updates share the lock with each other); PostgreSQL only, SQLite has one writer."""
+    (incremental updates share the lock with each other); PostgreSQL only, SQLite has one writer.
+    Quarters are UTC, like periods: the transaction's time zone is set in the same round trip."""
     if db.engine.dialect.name == "postgresql":
         function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        db.session.execute(text(f"SELECT {function}(7202, :campaign)"), {"campaign": campaign_id})
-        db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))  # quarters are UTC, like periods
+        db.session.execute(text(f"SELECT {function}(7202, :campaign), set_config('TimeZone', 'UTC', true)"),
+                           {"campaign": campaign_id})
 
 
 def rebuild(campaign_id: int) -> None:
@@ -168,18 +171,57 @@ def update_residents(campaign_id: int, keys: set[int]) -> None:
             return
     _lock(campaign_id, shared=True)
     state = db.session.get(ReviewFactState, campaign_id, populate_existing=True)
+    slices = _slices(campaign_id)
     keys = sorted(keys)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start:start + CHUNK]
-        before = _cube_counts(campaign_id, chunk, state.code_sets)
-        db.session.execute(delete(ReviewFact).where(ReviewFact.campaign_id == campaign_id,
-                                                    ReviewFact.resident_key.in_(chunk)))
+        before = _cells(_fact_rows(campaign_id, chunk), slices, state.code_sets)
+        if before:
+            db.session.execute(delete(ReviewFact).where(ReviewFact.campaign_id == campaign_id,
+                                                        ReviewFact.resident_key.in_(chunk)))
         items = _items_of(chunk)
         _insert_residents(campaign_id, items)
         _insert_resident_codes(campaign_id, items)
-        after = _cube_counts(campaign_id, chunk, state.code_sets)
+        after = _cells(_fact_rows(campaign_id, chunk), slices, state.code_sets)
         _add_to_cube(campaign_id, _difference(after, before))
         _widen_options(state, after)
+
+
+def _fact_rows(campaign_id: int, residents: list[int]) -> list:
+    return db.session.execute(select(ReviewFact.resident_key, ReviewFact.code_id, ReviewFact.created_at,
+                                     ReviewFact.geography_id, ReviewFact.channel, ReviewFact.groups)
+                              .where(ReviewFact.campaign_id == campaign_id,
+                                     ReviewFact.resident_key.in_(residents))).all()
+
+
+def _cells(rows, slices: list[str], code_sets: list[str]) -> Counter:
+    """What these fact rows count in each cube cell (CELL_COLUMNS), as ``_cube_queries`` counts
+    them: one per row for residents and single codes, distinct residents for code sets."""
+    counts: Counter = Counter()
+    sets = [(key, {int(i) for i in key.split(",")}) for key in code_sets]
+    in_set: dict[tuple, set[int]] = {}
+    for resident, code_id, created_at, geography_id, channel, groups in rows:
+        moment = as_utc(created_at).astimezone(timezone.utc)
+        quarter = moment.year * 4 + (moment.month - 1) // 3
+        groups = groups or {}
+        language = _as_text(groups.get("language"))
+        for group_key in slices:
+            place = (geography_id, channel, language, group_key, _as_text(groups.get(group_key)) if group_key else None)
+            counts[(quarter, "" if code_id is None else str(code_id), *place)] += 1
+            for key, ids in sets:
+                if code_id in ids:
+                    in_set.setdefault((quarter, key, *place), set()).add(resident)
+    counts.update({cell: len(residents) for cell, residents in in_set.items()})
+    return counts
+
+
+def _as_text(value) -> str | None:
+    """A JSON value as the database's ->> gives it (text, or None for null and absent)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _difference(after: Counter, before: Counter) -> Counter:
@@ -253,11 +295,16 @@ CELL_COLUMNS = ["quarter", "code_key", "geography_id", "channel", "language", "g
 CUBE_COLUMNS = ["campaign_id", *CELL_COLUMNS, "residents"]
 
 
-def _cube_queries(campaign_id: int, code_sets: list[str], *, singles: bool = True, residents=None):
-    """The SELECTs counting fact rows into cube rows (CUBE_COLUMNS): every resident and single
-    code, and each code set; ``residents``: only these resident keys."""
+def _slices(campaign_id: int) -> list[str]:
+    """The cube's group keys: "" (everyone once), then each other group key of the campaign."""
     campaign = db.session.get(Campaign, campaign_id)
-    slices = [""] + [key for key in (campaign.group_keys or []) if key != "language"]
+    return [""] + [key for key in (campaign.group_keys or []) if key != "language"]
+
+
+def _cube_queries(campaign_id: int, code_sets: list[str], *, singles: bool = True):
+    """The SELECTs counting fact rows into cube rows (CUBE_COLUMNS): every resident and single
+    code, and each code set."""
+    slices = _slices(campaign_id)
     facts = ReviewFact.__table__.c
     plans = [(func.coalesce(cast(facts.code_id, String), ""), func.count(), None)] if singles else []
     plans += [(literal(key), func.count(distinct(facts.resident_key)), [int(i) for i in key.split(",")])
@@ -269,23 +316,12 @@ def _cube_queries(campaign_id: int, code_sets: list[str], *, singles: bool = Tru
         for key_expression, counter, ids in plans:
             query = select(literal(campaign_id), quarter, key_expression, facts.geography_id, facts.channel, language,
                            literal(group_key), group_value, counter).where(facts.campaign_id == campaign_id)
-            if residents is not None:
-                query = query.where(facts.resident_key.in_(residents))
             grouping = [quarter, facts.geography_id, facts.channel, language] + ([group_value] if group_key else [])
             if ids is None:
                 grouping.append(facts.code_id)
             else:
                 query = query.where(facts.code_id.in_(ids))
             yield query.group_by(*grouping)
-
-
-def _cube_counts(campaign_id: int, residents: list[int], code_sets: list[str]) -> Counter:
-    """What these residents add to each cube cell: {cell (CELL_COLUMNS): residents}."""
-    counts: Counter = Counter()
-    for query in _cube_queries(campaign_id, code_sets, residents=residents):
-        for row in db.session.execute(query):
-            counts[tuple(row[1:-1])] += row[-1]
-    return counts
 
 
 def _add_to_cube(campaign_id: int, delta: Counter) -> None:
