@@ -27,9 +27,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Geography, Survey, SurveyVersion
 from ..models.base import labels_in
-from .definition import Page, Question, SurveyDefinition, pages
+from .definition import Page, Question, SurveyDefinition
 from .expressions import ExpressionError, evaluate, evaluate_bool, parse, references, to_string
 from .responses import UnknownQuestion
+from .versions import parsed
 
 MAX_TEXT = 5000
 # ODK's (XML Schema's) spellings: ASCII digits, an optional sign, no exponent; "," may stand
@@ -71,8 +72,8 @@ class Form:
     @classmethod
     def of(cls, survey: Survey, version: SurveyVersion | None = None) -> Form:
         version = version or survey.current_version
-        definition = SurveyDefinition.from_dict(version.definition)
-        return cls(survey, version, definition, pages(definition))
+        definition, laid_out = parsed(version)
+        return cls(survey, version, definition, laid_out)
 
     def questions(self) -> dict[str, Question]:
         return {q.name: q for page in self.pages for q in page.questions}

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Answer, AuditEvent, Geography, Response, SurveyVersion, User, VoiceItem
 from ..text import clean_text
-from .definition import SurveyDefinition, iter_questions
+from .definition import iter_questions
+from .versions import parsed
 
 
 class ResponseConflict(Exception):
@@ -60,7 +61,7 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
                    visit_id: int | None = None, started_at: datetime | None = None,
                    device_submitted_at: datetime | None = None, commit: bool = True) -> Stored:
     """Store a response and its VoiceItems once; a replay returns the stored one."""
-    definition = SurveyDefinition.from_dict(version.definition)
+    definition = parsed(version)[0]
     questions = {question.name: question for question in iter_questions(definition)}
     unknown = sorted(set(answers) - set(questions))
     if unknown:
