@@ -70,10 +70,8 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
     values = {name: text for name, text in texts.items() if text.strip()}
     digest = content_hash(version.id, channel, language, consent, values)
 
-    existing = Response.by_uuid(version.survey_id, uuid)
-    if existing is not None:
-        return _replay(existing, digest)
-
+    # The insert is the idempotency check (the unique survey and UUID): a new submission costs no
+    # look-up first; a replay fails the insert in its savepoint and answers the stored response.
     geography_id, groups = _geography_and_groups(questions, values, language)
     response = Response(uuid=uuid, survey_id=version.survey_id, survey_version_id=version.id, channel=channel,
                         language=language, geography_id=geography_id, groups=groups, consent=consent,
@@ -81,8 +79,8 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
                         content_hash=digest, started_at=started_at, device_submitted_at=device_submitted_at)
     response.answers = [Answer(question=name, value=value) for name, value in values.items()]
     try:
-        # A savepoint: when a concurrent request stored the same UUID first, only this
-        # insert is undone and the stored response is answered instead.
+        # A savepoint: when this UUID is stored (a replay, or a concurrent request first), only
+        # this insert is undone and the stored response is answered instead.
         with db.session.begin_nested():
             db.session.add(response)
             db.session.flush()
