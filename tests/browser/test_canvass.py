@@ -533,3 +533,44 @@ def test_last_synced_is_written_in_the_interface_language(chromium, live_app, ca
         assert waiting in page.locator("[data-waiting]").inner_text()
         assert not errors
         context.close()
+
+
+class WithoutBatchApi(Counter):
+    """An older server: no batch endpoint (404), everything else as it is."""
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/canvass/api/batch":
+            with self.lock:
+                self.hits.append("404 " + environ["PATH_INFO"])
+            start_response("404 NOT FOUND", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        return super().__call__(environ, start_response)
+
+
+@pytest.mark.parametrize("server_kind", [Counter, WithoutBatchApi])
+def test_the_queue_is_sent_in_one_batch_or_one_by_one_by_an_older_server(chromium, live_app, canvass_field,
+                                                                          server_kind):
+    counter = server_kind(live_app.wsgi_app)
+    live_app.wsgi_app = counter
+    live_app.config["CANVASS_RETRY_MS"] = 200
+    with LiveServer(live_app) as server:
+        context, page, errors = open_tablet(chromium, server)
+        page.wait_for_selector("a[data-door='n-1']")
+        context.set_offline(True)
+        for door, outcome in (("n-1", "not_home"), ("n-2", "refused"), ("n-3", "moved")):
+            page.click(f"a[data-door='{door}']")
+            page.click(f"[data-outcome='{outcome}']")
+            page.wait_for_selector(f"a[data-door='{door}'] .badge")
+        page.wait_for_selector("[data-waiting][data-count='3']")
+        counter.counting = True
+        context.set_offline(False)
+        page.wait_for_selector("[data-waiting][data-count='0']", timeout=30000)
+        sent = [path for path in counter.hits if path.startswith(("/canvass/api/visits", "/canvass/api/batch",
+                                                                  "404 /canvass/api/batch"))]
+        if server_kind is Counter:
+            assert sent == ["/canvass/api/batch"]
+        else:
+            assert sent == ["404 /canvass/api/batch"] + ["/canvass/api/visits"] * 3
+        assert snapshot(live_app)[2] == [("n-1", "not_home"), ("n-2", "refused"), ("n-3", "moved")]
+        assert errors == []
+        context.close()

@@ -295,3 +295,49 @@ def store_canvass_response(record: ResponseRecord, canvasser: User) -> Outcome:
             stored.response.geography_id = place
         db.session.commit()
     return Outcome("response", stored.response.id, stored.response.uuid, stored.created)
+
+
+# A batch: up to this many records in one request, each stored (or refused) on its own.
+BATCH_MAX = 100
+BATCH_MAX_BYTES = 4 * 1024 * 1024
+SYNC = {"visit": (check_visit, store_visit), "response": (check_response, store_canvass_response)}
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What became of one record of a batch: stored (or replayed), refused, or a conflict."""
+    outcome: Outcome | None = None
+    refused: Invalid | None = None
+    conflict: Conflict | None = None
+
+
+def sync_batch(data: Any, canvasser: User) -> list[Synced]:
+    """Check and store each record of ``{"records": [{"kind", "payload"}, ...]}`` exactly as the
+    one-record API does, each in its own transaction, visits first (interviews link to them);
+    the results come back in the records' order. Raises Invalid when it is no such batch."""
+    if not isinstance(data, dict):
+        raise _refuse("not_object", N_("The request must be a JSON object."))
+    entries = data.get("records")
+    if not isinstance(entries, list) or len(entries) > BATCH_MAX:
+        raise _refuse("not_batch", N_("%(field)s must be a list of at most %(max)d records."), field="records",
+                      max=BATCH_MAX)
+    kinds = [entry.get("kind") if isinstance(entry, dict) else None for entry in entries]
+    results: list[Synced | None] = [None] * len(entries)
+    for index in sorted(range(len(entries)), key=lambda index: kinds[index] != "visit"):
+        results[index] = _sync_one(entries[index], kinds[index], index + 1, canvasser)
+    return results
+
+
+def _sync_one(entry: Any, kind: Any, number: int, canvasser: User) -> Synced:
+    payload = entry.get("payload") if isinstance(entry, dict) else None
+    if kind not in SYNC or not isinstance(payload, dict):
+        return Synced(refused=_refuse("unknown_kind", N_("Record %(number)d is neither a visit nor an interview."),
+                                      number=number))
+    check, store = SYNC[kind]
+    try:
+        return Synced(outcome=store(check(payload, canvasser), canvasser))
+    except Invalid as refused:
+        db.session.rollback()  # nothing of a refused record stays for the next one's commit
+        return Synced(refused=refused)
+    except Conflict as conflict:
+        return Synced(conflict=conflict)

@@ -42,7 +42,6 @@ from .definition import (
     SurveyDefinition,
     answer_key,
     iter_items,
-    pages,
     repeats_around,
     split_key,
 )
@@ -59,6 +58,7 @@ from .expressions import (
     to_string,
 )
 from .responses import flat_answers
+from .versions import parsed
 
 MAX_TEXT = 5000
 # ODK's (XML Schema's) spellings: ASCII digits, an optional sign, no exponent; "," may stand
@@ -122,8 +122,8 @@ class Form:
     @classmethod
     def of(cls, survey: Survey, version: SurveyVersion | None = None) -> Form:
         version = version or survey.current_version
-        definition = SurveyDefinition.from_dict(version.definition)
-        return cls(survey, version, definition, pages(definition))
+        definition, laid_out = parsed(version)
+        return cls(survey, version, definition, laid_out)
 
     def questions(self) -> dict[str, Question]:
         return {q.name: q for page in self.pages for q in page.questions}
