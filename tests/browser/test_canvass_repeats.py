@@ -1,5 +1,6 @@
 """A household roster on the tablet, offline: three members added with the repeat's button, a
-household size counted from them, the door's position and a select per member. Synced once,
+household size counted from them, the door's position and a select per member whose choices
+come from a CSV attached to the XLSForm. Synced once,
 the server holds one response with three instances, and the export gives the repeat its sheet."""
 from __future__ import annotations
 
@@ -10,42 +11,38 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from voice.extensions import db
-from voice.models import Response, Survey, SurveyVersion
-from voice.surveys import exports
+from voice.models import Response, Survey
+from voice.surveys import exports, operations
 
 from .conftest import LiveServer, screenshot
+from ..voice.surveys.test_xlsform import xlsx
 from .test_canvass import canvass_field, open_tablet, wait_until  # noqa: F401 (canvass_field is a fixture)
 
 pytestmark = pytest.mark.browser
 
 
-def text(name, type_, label, **extra):
-    return {"kind": "question", "name": name, "type": type_, "label": {"en": label}, **extra}
-
-
-ROSTER = {
-    "format": 1, "form_id": "roster", "version": "1", "title": {"en": "Household roster"}, "default_language": "en",
-    "languages": ["en"],
-    "items": [
-        text("where", "geopoint", "Where is the door?", required=True),
-        {"kind": "group", "name": "members", "label": {"en": "Member"}, "appearance": "field-list", "relevant": None,
-         "repeat": True, "children": [text("first", "text", "Name?", required=True),
-                                      text("relation", "select_one", "Relation to the head?", choice_list="relations")]},
-        {"kind": "question", "name": "size", "type": "calculate", "label": {}, "calculation": "count(${members})"},
-        text("hard", "text", "What is hard for ${size} people?"),
-    ],
-    "choice_lists": {"relations": [{"name": name, "label": {"en": name.title()}, "attributes": {}}
-                                   for name in ("head", "partner", "child")]},
-}
+# The roster as a partnership brings it: an XLSForm whose relations come from an attached CSV.
+ROSTER_FORM = xlsx(
+    survey=[["type", "name", "label", "required", "appearance", "calculation"],
+            ["geopoint", "where", "Where is the door?", "yes", None, None],
+            ["begin_repeat", "members", "Member", None, "field-list", None],
+            ["text", "first", "Name?", "yes", None, None],
+            ["select_one_from_file relations.csv", "relation", "Relation to the head?", None, None, None],
+            ["end_repeat", None, None, None, None, None],
+            ["calculate", "size", None, None, None, "count(${members})"],
+            ["text", "hard", "What is hard for ${size} people?", None, None, None]],
+    settings=[["form_title", "form_id"], ["Household roster", "roster"]])
+RELATIONS_CSV = b"name,label\nhead,Head\npartner,Partner\nchild,Child\n"
 MEMBERS = [("Ana", "head"), ("Ben", "partner"), ("Cy", "child")]
 
 
 def test_a_household_roster_filled_offline_is_synced_once_with_its_three_members(chromium, live_app, canvass_field):
     with live_app.app_context():
         field_survey = db.session.scalar(select(Survey).where(Survey.slug == "door-survey"))
-        roster = Survey(campaign=field_survey.campaign, slug="roster", title=ROSTER["title"], draft=ROSTER, is_open=True)
-        db.session.add_all([roster, SurveyVersion(survey=roster, number=1, definition=ROSTER)])
-        db.session.commit()
+        imported = operations.import_survey(field_survey.campaign, ROSTER_FORM, slug="roster", actor=None,
+                                            filename="roster.xlsx", publish_now=True,
+                                            attachments={"relations.csv": RELATIONS_CSV})
+        assert imported.survey.current_version.definition["choice_files"] == {"relations": "relations.csv"}
     with LiveServer(live_app) as server:
         context, page, errors = open_tablet(chromium, server)
         page.wait_for_selector("a[data-door='n-1']")
