@@ -155,14 +155,7 @@ class Walker:
             context.close()
 
 
-# The committee's pages are being rebuilt on another branch (ui): its indicator table is a
-# scrollable region that takes no focus. Strict: once that is fixed this mark must go.
-COMMITTEE_ELSEWHERE = pytest.mark.xfail(strict=True, reason="templates/review (branch ui): the joined indicator "
-                                                            "table's .table-wrap is not focusable")
-
-
-@pytest.mark.parametrize("role", ["admin", "analyst", "facilitator",
-                                  pytest.param("committee", marks=COMMITTEE_ELSEWHERE)])
+@pytest.mark.parametrize("role", ["admin", "analyst", "facilitator", "committee"])
 def test_staff_pages_have_no_axe_violations(chromium, demo_server, role):
     walker = Walker(chromium, demo_server, DESKTOP, demo_server.users[role])
     try:
