@@ -36,8 +36,6 @@ from voice.models import Campaign, Response  # noqa: E402
 from voice.surveys import operations  # noqa: E402
 
 SLUG = "bench"
-# Issue #14's targets on PostgreSQL: submissions/s, p99, and the share of /healthz's rate.
-TARGET_RATE, TARGET_P99_MS, TARGET_SHARE = 400, 250, 0.15
 
 
 def definition() -> dict:
@@ -137,10 +135,7 @@ def bench(backend: str, count: int, concurrency: int) -> None:
                   "gunicorn -w 2")
             submit = report("submissions", *run(port, [("POST", path, b) for b in bodies], concurrency))
             noop = report("/healthz", *run(port, [("GET", "/healthz", None)] * count, concurrency))
-            print(f"  ratio        submissions are {noop / submit:.1f}x slower than the no-op route, "
-                  f"{submit / noop:.1%} of its rate (target {TARGET_SHARE:.0%})")
-            print(f"  target       {TARGET_RATE}/s with p99 < {TARGET_P99_MS} ms on PostgreSQL: this run is "
-                  f"{submit / TARGET_RATE:.2f}x of the rate")
+            print(f"  ratio        submissions are {noop / submit:.1f}x slower than the no-op route")
         finally:
             server.terminate()
             server.wait(60)

@@ -8,10 +8,6 @@ database is compared with what the tablets queued. Prints records/s, p50/p95/max
 errors, lost and duplicated records.
 
     .venv/bin/python bench/sync.py [--tablets 50] [--records 200] [--backend sqlite|postgresql|both]
-        [--batch N]
-
-With ``--batch N`` each tablet sends its queue N records at a time to the batch endpoint, as
-the app does (a lost reply resends the whole batch; a record answered 5xx goes again).
 
 Loopback only; PostgreSQL at postgresql+psycopg://postgres@127.0.0.1:5432 (a scratch database
 is created and dropped).
@@ -47,9 +43,6 @@ PASSWORD = "bench password 2026"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 MAX_ATTEMPTS = 8
 LOST_REPLY = 0.10
-# Issue #14's targets on PostgreSQL: records/s single-record and batched.
-TARGET_SINGLE, TARGET_BATCHED = 500, 3000
-KINDS = {"visits": "visit", "responses": "response"}
 
 
 def prepare(url: str, instance: Path, tablets: int, records: int) -> tuple[int, int]:
@@ -101,10 +94,9 @@ def queue_for(number: int, turf_id: int, version_id: int, records: int, rng: ran
 
 
 class Tablet(threading.Thread):
-    def __init__(self, base: str, number: int, queue: list[tuple[str, dict]], start: threading.Barrier, seed: int,
-                 batch: int = 1):
+    def __init__(self, base: str, number: int, queue: list[tuple[str, dict]], start: threading.Barrier, seed: int):
         super().__init__(daemon=True)
-        self.base, self.number, self.queue, self.start_line, self.batch = base, number, queue, start, batch
+        self.base, self.number, self.queue, self.start_line = base, number, queue, start
         self.rng = random.Random(seed)
         self.latencies: list[float] = []
         self.statuses: dict[int | str, int] = {}
@@ -112,65 +104,17 @@ class Tablet(threading.Thread):
         self.gave_up: list[str] = []
         self.replays = 0
 
-    def _post(self, session: requests.Session, kind: str, payload, token: str) -> tuple[int | str, dict | None]:
+    def _post(self, session: requests.Session, kind: str, payload: dict, token: str) -> int | str:
         began = time.perf_counter()
-        body = None
         try:
             answer = session.post(f"{self.base}/canvass/api/{kind}", json=payload, headers={"X-CSRFToken": token},
                                   timeout=60, allow_redirects=False)
             status: int | str = answer.status_code
-            if kind == "batch" and status == 200:
-                body = answer.json()
         except requests.RequestException as exc:
             status = type(exc).__name__
         self.latencies.append(time.perf_counter() - began)
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        return status, body
-
-    def _send_one_by_one(self, session: requests.Session, token: str) -> None:
-        for kind, payload in self.queue:
-            for attempt in range(MAX_ATTEMPTS):
-                status, _ = self._post(session, kind, payload, token)
-                if status in (200, 201) and self.rng.random() < LOST_REPLY:
-                    self.replays += 1  # the reply was lost: the record stays queued and goes again
-                    continue
-                if status in (200, 201):
-                    self.acknowledged.add(payload["uuid"])
-                    break
-                if status in (409, 422, 403):
-                    self.gave_up.append(payload["uuid"])
-                    break
-                self._back_off(attempt)
-            else:
-                self.gave_up.append(payload["uuid"])
-
-    def _send_in_batches(self, session: requests.Session, token: str) -> None:
-        for start in range(0, len(self.queue), self.batch):
-            waiting = self.queue[start:start + self.batch]
-            for attempt in range(MAX_ATTEMPTS):
-                status, body = self._post(session, "batch", {"records": [
-                    {"kind": KINDS[kind], "payload": payload} for kind, payload in waiting]}, token)
-                if status == 200 and self.rng.random() < LOST_REPLY:
-                    self.replays += len(waiting)  # the reply was lost: the whole batch goes again
-                    continue
-                if status == 200:
-                    again = []
-                    for (kind, payload), result in zip(waiting, body["results"]):
-                        if result["http_status"] in (200, 201):
-                            self.acknowledged.add(payload["uuid"])
-                        elif result["http_status"] in (409, 422, 403):
-                            self.gave_up.append(payload["uuid"])
-                        else:
-                            again.append((kind, payload))
-                    waiting = again
-                    if not waiting:
-                        break
-                self._back_off(attempt)
-            else:
-                self.gave_up.extend(payload["uuid"] for _, payload in waiting)
-
-    def _back_off(self, attempt: int) -> None:
-        time.sleep(min(5.0, 0.05 * 2 ** attempt) * (0.8 + 0.4 * self.rng.random()))
+        return status
 
     def run(self) -> None:
         with requests.Session() as session:
@@ -181,13 +125,24 @@ class Tablet(threading.Thread):
                                "csrf_token": match.group(1) or match.group(2)})
             token = session.get(f"{self.base}/canvass/api/session").json()["csrf_token"]
             self.start_line.wait()
-            if self.batch > 1:
-                self._send_in_batches(session, token)
-            else:
-                self._send_one_by_one(session, token)
+            for kind, payload in self.queue:
+                for attempt in range(MAX_ATTEMPTS):
+                    status = self._post(session, kind, payload, token)
+                    if status in (200, 201) and self.rng.random() < LOST_REPLY:
+                        self.replays += 1  # the reply was lost: the record stays queued and goes again
+                        continue
+                    if status in (200, 201):
+                        self.acknowledged.add(payload["uuid"])
+                        break
+                    if status in (409, 422, 403):
+                        self.gave_up.append(payload["uuid"])
+                        break
+                    time.sleep(min(5.0, 0.05 * 2 ** attempt) * (0.8 + 0.4 * self.rng.random()))
+                else:
+                    self.gave_up.append(payload["uuid"])
 
 
-def bench(backend: str, tablets: int, records: int, batch: int) -> None:
+def bench(backend: str, tablets: int, records: int) -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as folder, \
             scratch_database(backend, Path(folder), "canvass_sync_bench") as url:
@@ -198,8 +153,7 @@ def bench(backend: str, tablets: int, records: int, batch: int) -> None:
         try:
             start = threading.Barrier(tablets + 1)
             queues = [queue_for(n, turfs[f"Turf {n}"], version_id, records, rng) for n in range(tablets)]
-            workers = [Tablet(f"http://127.0.0.1:{port}", n, queues[n], start, seed=n, batch=batch)
-                       for n in range(tablets)]
+            workers = [Tablet(f"http://127.0.0.1:{port}", n, queues[n], start, seed=n) for n in range(tablets)]
             for worker in workers:
                 worker.start()
             start.wait()
@@ -227,14 +181,10 @@ def bench(backend: str, tablets: int, records: int, batch: int) -> None:
         errors = sum(count for status, count in statuses.items() if status not in (200, 201))
         acknowledged = set().union(*(worker.acknowledged for worker in workers))
         p95 = latencies[int(0.95 * (len(latencies) - 1))]
-        target = TARGET_BATCHED if batch > 1 else TARGET_SINGLE
-        rate = len(acknowledged) / wall
         print(f"{backend}: {tablets} tablets x {records} records = {len(expected)} records, gunicorn -w 2 "
-              f"(sync workers), {'batches of %d' % batch if batch > 1 else 'one record per request'}, "
-              f"{sum(w.replays for w in workers)} lost replies resent")
-        print(f"  records/s    {rate:8.1f}   ({len(latencies)} requests in {wall:.1f} s,"
-              f" {len(latencies) / wall:.1f} requests/s); target {target}/s on PostgreSQL: "
-              f"{rate / target:.2f}x of it")
+              f"(sync workers), {sum(w.replays for w in workers)} lost replies resent")
+        print(f"  records/s    {len(acknowledged) / wall:8.1f}   ({len(latencies)} requests in {wall:.1f} s,"
+              f" {len(latencies) / wall:.1f} requests/s)")
         print(f"  latency      p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * p95:.0f} ms, "
               f"max {1000 * latencies[-1]:.0f} ms")
         print(f"  statuses     {dict(sorted(statuses.items(), key=str))}; errors (non-2xx, retried) {errors}")
@@ -243,16 +193,14 @@ def bench(backend: str, tablets: int, records: int, batch: int) -> None:
               f"{sum(len(w.gave_up) for w in workers)}: "
               f"{'OK' if stored == expected and duplicated == 0 else 'MISMATCH'}")
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tablets", type=int, default=50)
     parser.add_argument("--records", type=int, default=200)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--batch", type=int, default=1, help="records per request (the batch endpoint above 1)")
     args = parser.parse_args()
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
-        bench(backend, args.tablets, args.records, args.batch)
+        bench(backend, args.tablets, args.records)
 
 
 if __name__ == "__main__":

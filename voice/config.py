@@ -137,6 +137,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_FAILURES_PER_MINUTE": 5,
     "SIGN_IN_FAILURES_PER_ADDRESS_PER_MINUTE": 20,
     "INTAKE_PER_HOUR": 60,
+    # How long a process trusts the committee's summary tables before it checks them again.
+    "REVIEW_FRESHNESS_SECONDS": 30,
     # The largest request read (uploads: forms, indicator files, notes, a tablet's queue file);
     # a larger one is answered 413 before any of it is read.
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,

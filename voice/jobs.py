@@ -12,19 +12,25 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
+from blinker import Namespace
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
 
 from . import nlp_adapter
 from .retention import apply_retention
 from .extensions import db
-from .models import Job, User
+from .models import Campaign, Job, User
 from .models.base import utcnow
 
 log = logging.getLogger(__name__)
 RUN_JOB = "voice.run_job"
 APPLY_RETENTION = "voice.apply_retention"
+signals = Namespace()
+# Sent with ``campaign_ids`` when a tagging run changed items, so summaries can be rebuilt in
+# the job rather than in the next committee member's request.
+items_tagged = signals.signal("items-tagged")
 
 
 class FlaskTask(Task):
@@ -66,9 +72,12 @@ def _runner(kind: str) -> Callable[..., dict]:
 
 
 def _nlp_run(job: Job, progress) -> dict:
-    # Each batch's commit also updates the committee's summaries (``voice.review.facts``).
-    return nlp_adapter.run_tagging(campaign_id=job.params.get("campaign_id"), item_ids=job.params.get("item_ids"),
-                                   progress=progress)
+    campaign_id = job.params.get("campaign_id")
+    result = nlp_adapter.run_tagging(campaign_id=campaign_id, item_ids=job.params.get("item_ids"), progress=progress)
+    if result["items"]:
+        campaign_ids = [campaign_id] if campaign_id else list(db.session.scalars(select(Campaign.id)))
+        items_tagged.send(current_app._get_current_object(), campaign_ids=campaign_ids)
+    return result
 
 
 def _nlp_train(job: Job, progress) -> dict:

@@ -31,13 +31,13 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def request_json(*, malformed_status: int = 400, max_bytes: int = MAX_BODY_BYTES) -> Any:
-    """The request's JSON body: 413 above ``max_bytes``, ``malformed_status`` when it is not
+def request_json(*, malformed_status: int = 400) -> Any:
+    """The request's JSON body: 413 above ``MAX_BODY_BYTES``, ``malformed_status`` when it is not
     JSON, nests too deep or holds what cannot be stored."""
     # The declared length refuses before reading; a body sent without one is measured once read.
-    if (request.content_length or 0) > max_bytes or len(data := request.get_data(cache=True)) > max_bytes:
+    if (request.content_length or 0) > MAX_BODY_BYTES or len(data := request.get_data(cache=True)) > MAX_BODY_BYTES:
         raise Invalid([Problem("too_large", N_("The request is too large: at most %(kilobytes)d kB are accepted."),
-                               {"kilobytes": max_bytes // 1024})], 413)
+                               {"kilobytes": MAX_BODY_BYTES // 1024})], 413)
     return parse_json(data, status=malformed_status)
 
 

@@ -112,7 +112,6 @@ ACCESS: dict[str, tuple[object, str]] = {
     "canvass.session_token": (("canvasser",), "GET"),
     "canvass.api_visits": (("canvasser",), "API"),
     "canvass.api_responses": (("canvasser",), "API"),
-    "canvass.api_batch": (("canvasser",), "API"),
     "canvass.turfs": (STAFF, "GET"),
     "canvass.assign": (STAFF, "POST"),
     "canvass.import_queue": (STAFF, "GET"),

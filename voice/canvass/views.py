@@ -141,48 +141,19 @@ def _problems(refused: Invalid) -> dict:
             "problems": problems}
 
 
-def _answer(outcome: records.Outcome | None = None, refused: Invalid | None = None,
-            conflict: records.Conflict | None = None) -> tuple[dict, int]:
-    """The body and status that tell a tablet what became of one record."""
-    if refused is not None:
-        return _problems(refused), refused.status
-    if conflict is not None:
-        known = {"id": conflict.record_id} if conflict.record_id is not None else {}
-        return {"error": _("Another record with this identifier is already stored. Nothing was changed."),
-                "status": "conflict", **known}, 409
-    return ({"id": outcome.record_id, "uuid": str(outcome.uuid), "status": "created" if outcome.created else "replayed"},
-            201 if outcome.created else 200)
-
-
 def _sync(check, store):
     if not request.is_json:
         return jsonify({"error": _("Send the record as JSON."), "problems": []}), 422
     try:
-        body, status = _answer(store(check(request_json(malformed_status=422), current_user), current_user))
-    except Invalid as refused:
-        body, status = _answer(refused=refused)
-    except records.Conflict as conflict:
-        body, status = _answer(conflict=conflict)
-    return jsonify(body), status
-
-
-@bp.route("/api/batch", methods=["POST"])
-@roles_required("canvasser")
-def api_batch():
-    """Up to ``records.BATCH_MAX`` records in one request: 200 with one answer per record (its
-    own status as the one-record API would give it), or the batch's refusal."""
-    if not request.is_json:
-        return jsonify({"error": _("Send the record as JSON."), "problems": []}), 422
-    try:
-        synced = records.sync_batch(request_json(malformed_status=422, max_bytes=records.BATCH_MAX_BYTES),
-                                    current_user)
+        outcome = store(check(request_json(malformed_status=422), current_user), current_user)
     except Invalid as refused:
         return jsonify(_problems(refused)), refused.status
-    answers = []
-    for result in synced:
-        body, status = _answer(result.outcome, result.refused, result.conflict)
-        answers.append({**body, "http_status": status})
-    return jsonify({"results": answers})
+    except records.Conflict as conflict:
+        known = {"id": conflict.record_id} if conflict.record_id is not None else {}
+        return jsonify({"error": _("Another record with this identifier is already stored. Nothing was changed."),
+                        "status": "conflict", **known}), 409
+    return jsonify({"id": outcome.record_id, "uuid": str(outcome.uuid),
+                    "status": "created" if outcome.created else "replayed"}), 201 if outcome.created else 200
 
 
 @bp.route("/api/visits", methods=["POST"])

@@ -42,6 +42,7 @@ from .definition import (
     SurveyDefinition,
     answer_key,
     iter_items,
+    pages,
     repeats_around,
     split_key,
 )
@@ -58,7 +59,6 @@ from .expressions import (
     to_string,
 )
 from .responses import flat_answers
-from .versions import parsed
 
 MAX_TEXT = 5000
 # ODK's (XML Schema's) spellings: ASCII digits, an optional sign, no exponent; "," may stand
@@ -122,8 +122,8 @@ class Form:
     @classmethod
     def of(cls, survey: Survey, version: SurveyVersion | None = None) -> Form:
         version = version or survey.current_version
-        definition, laid_out = parsed(version)
-        return cls(survey, version, definition, laid_out)
+        definition = SurveyDefinition.from_dict(version.definition)
+        return cls(survey, version, definition, pages(definition))
 
     def questions(self) -> dict[str, Question]:
         return {q.name: q for page in self.pages for q in page.questions}

@@ -36,7 +36,6 @@ from .definition import (
     repeat_names,
     split_key,
 )
-from .versions import parsed
 
 
 class ResponseConflict(Exception):
@@ -107,7 +106,7 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
 
     ``answers`` has flat keys (see the module docstring); a repeat's own key, its number of
     instances, is not stored: its instances' answers say it."""
-    definition = parsed(version)[0]
+    definition = SurveyDefinition.from_dict(version.definition)
     questions = {question.name: question for question in iter_questions(definition)}
     chains, repeats = repeat_chains(definition), repeat_names(definition)
     answers = {key: value for key, value in answers.items() if split_key(key)[1] not in repeats}
@@ -120,8 +119,10 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
     values = {key: text for key, text in texts.items() if text.strip()}
     digest = content_hash(version.id, channel, language, consent, values)
 
-    # The insert is the idempotency check (the unique survey and UUID): a new submission costs no
-    # look-up first; a replay fails the insert in its savepoint and answers the stored response.
+    existing = Response.by_uuid(version.survey_id, uuid)
+    if existing is not None:
+        return _replay(existing, digest)
+
     geography_id, groups = _geography_and_groups(questions, values, language)
     response = Response(uuid=uuid, survey_id=version.survey_id, survey_version_id=version.id, channel=channel,
                         language=language, geography_id=geography_id, groups=groups, consent=consent,
@@ -130,8 +131,8 @@ def store_response(version: SurveyVersion, *, uuid: uuid_module.UUID, channel: s
     response.answers = [Answer(question=split_key(key)[1], instance=split_key(key)[0], value=value)
                         for key, value in values.items()]
     try:
-        # A savepoint: when this UUID is stored (a replay, or a concurrent request first), only
-        # this insert is undone and the stored response is answered instead.
+        # A savepoint: when a concurrent request stored the same UUID first, only this
+        # insert is undone and the stored response is answered instead.
         with db.session.begin_nested():
             db.session.add(response)
             db.session.flush()

@@ -1,5 +1,5 @@
-"""Summary tables for the committee's figures, kept up to date from voice items and tags
-(``voice.review.facts``) as those change.
+"""Summary tables for the committee's figures, rebuilt from voice items and tags
+(``voice.review.facts``) whenever those change.
 
 ``ReviewFact``: one row per resident, and one per resident and code they raised.
 ``ReviewCube``: those rows counted by quarter and by every dimension the dashboard filters or
@@ -19,8 +19,7 @@ from .base import JSONType
 
 class ReviewFact(db.Model):
     __tablename__ = "review_facts"
-    __table_args__ = (Index("ix_review_facts_lookup", "campaign_id", "code_id", "created_at"),
-                      Index("ix_review_facts_resident", "campaign_id", "resident_key"))
+    __table_args__ = (Index("ix_review_facts_lookup", "campaign_id", "code_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -30,8 +29,6 @@ class ReviewFact(db.Model):
     geography_id: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
     groups: Mapped[dict] = mapped_column(JSONType, default=dict)
-    # The resident's first item (carrying the code): the quote candidate for that code.
-    item_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReviewCube(db.Model):
@@ -62,7 +59,7 @@ class ReviewCube(db.Model):
         """What the dashboard's filters offer: the quarters, channels and group values in the cube."""
         rows = db.session.execute(select(cls.group_key, cls.group_value, cls.channel, func.min(cls.quarter),
                                          func.max(cls.quarter))
-                                  .where(cls.campaign_id == campaign_id, cls.code_key == "", cls.residents > 0)
+                                  .where(cls.campaign_id == campaign_id, cls.code_key == "")
                                   .group_by(cls.group_key, cls.group_value, cls.channel)).all()
         everyone = [row for row in rows if row.group_key == ""]
         groups: dict[str, set] = {}
@@ -75,12 +72,13 @@ class ReviewCube(db.Model):
 
 
 class ReviewFactState(db.Model):
-    """A campaign's summaries exist: when they were last built whole, and what they count."""
+    """What the summary rows of a campaign were built from (a fingerprint of items and tags)."""
     __tablename__ = "review_fact_states"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
     code_sets: Mapped[list] = mapped_column(JSONType, default=list)  # the code keys of sets in the cube
-    # What the filters offer, read off the cube at the rebuild and widened by each update:
-    # {"quarters": [first, last], "channels": [...], "groups": {key: [values]}}.
+    # What the filters offer, read off the cube at the rebuild: {"quarters": [first, last],
+    # "channels": [...], "groups": {key: [values]}}.
     options: Mapped[dict] = mapped_column(JSONType, default=dict)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

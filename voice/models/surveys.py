@@ -39,11 +39,7 @@ class Survey(CreatedMixin, db.Model):
 
     @property
     def current_version(self) -> SurveyVersion | None:
-        """The newest version: one row read, not every version's definition (unless they are loaded)."""
-        if "versions" in self.__dict__ or self.id is None:
-            return self.versions[-1] if self.versions else None
-        return db.session.scalar(select(SurveyVersion).where(SurveyVersion.survey_id == self.id)
-                                 .order_by(SurveyVersion.number.desc()).limit(1))
+        return self.versions[-1] if self.versions else None
 
     @classmethod
     def by_slug(cls, slug: str) -> Survey | None:

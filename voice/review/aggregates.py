@@ -13,11 +13,10 @@ tags outrank machine tags.
 previous period is the one just before, of the same length.
 
 Counts come from the cube (``facts.py``: residents by quarter, place, channel, language,
-one other group key and code, kept up to date by whatever writes items or tags). ``tally``
-sums it by the dimensions asked for; every margin is then a sum, which is exact because each
-resident has exactly one value of each dimension (None included). A request asks the cube once
-or twice and never writes; quote candidates are the fact rows' quote items, newest first, a
-bounded number per code.
+one other group key and code, rebuilt when items or tags change). ``tally`` sums it by the
+dimensions asked for; every margin is then a sum, which is exact because each resident has
+exactly one value of each dimension (None included). A request asks the cube once or twice;
+quotes still read the items themselves, newest first, a bounded number per code.
 """
 from __future__ import annotations
 
@@ -27,12 +26,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Code, Geography, Tag, VoiceItem
-from ..models.review import ReviewCube, ReviewFact, ReviewFactState
-from .facts import code_key, tag_counts
+from ..models.review import ReviewCube, ReviewFactState
+from .facts import code_key, ensure_code_sets, ensure_fresh
 from .privacy import TOTAL, Cell, Grid
 
 PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -98,6 +98,36 @@ class Filters:
         return replace(self, period=period)
 
 
+def group_value(key: str):
+    return VoiceItem.groups[key].as_string()
+
+
+def _where(query, f: Filters):
+    query = query.where(VoiceItem.campaign_id == f.campaign_id)
+    if f.period is not None:
+        query = query.where(VoiceItem.created_at >= f.period.start, VoiceItem.created_at < f.period.end)
+    if f.geography_ids:
+        query = query.where(VoiceItem.geography_id.in_(f.geography_ids))
+    if f.language:
+        query = query.where(group_value("language") == f.language)
+    if f.channel:
+        query = query.where(VoiceItem.channel == f.channel)
+    if f.group_key and f.group_value:
+        query = query.where(group_value(f.group_key) == f.group_value)
+    return query
+
+
+def _applying_tags(query, code_ids=None):
+    """Join the tags that count: applying, and not rejected by a human coder."""
+    rejected = aliased(Tag)
+    query = query.join(Tag, Tag.item_id == VoiceItem.id).where(Tag.applies, ~exists().where(
+        rejected.item_id == Tag.item_id, rejected.code_id == Tag.code_id, rejected.source == "human",
+        ~rejected.applies))
+    if code_ids is not None:
+        query = query.where(Tag.code_id.in_(list(code_ids)))
+    return query
+
+
 RESIDENTS = ""  # the cube's code key for every resident
 COLUMNS = {"quarter": ReviewCube.quarter, "geography": ReviewCube.geography_id, "channel": ReviewCube.channel,
            "language": ReviewCube.language}  # any other dimension is a group key
@@ -114,8 +144,10 @@ def tally(f: Filters, dims: Iterable[str] = (), code_keys: Iterable[str | None] 
     bucket}}, -1 for values not mapped), so that fewer rows come back.
     """
     dims = tuple(dims)
+    ensure_fresh(f.campaign_id)
     keys = None if code_keys is None else {key for key in code_keys if key}
-    _check_counted(f.campaign_id, keys)
+    if keys and any("," in key for key in keys):
+        ensure_code_sets(f.campaign_id, {key for key in keys if "," in key})
     split_by = {dim for dim in dims if dim not in COLUMNS} | ({f.group_key} if f.group_key and f.group_value else set())
     if len(split_by) > 1:
         raise ValueError(f"the cube splits residents by one group key at a time, not {sorted(split_by)}")
@@ -137,15 +169,6 @@ def tally(f: Filters, dims: Iterable[str] = (), code_keys: Iterable[str | None] 
         query = query.where(ReviewCube.group_value == f.group_value)
     query = query.group_by(ReviewCube.code_key, *columns)
     return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query).all()}
-
-
-def _check_counted(campaign_id: int, keys: set[str] | None) -> None:
-    """The cube counts the code sets indicators link to (added when a link is saved): any other
-    set would read as nobody."""
-    sets = {key for key in keys or () if "," in key}
-    state = db.session.get(ReviewFactState, campaign_id) if sets else None
-    if sets and state is not None and not sets <= set(state.code_sets or []):
-        raise ValueError(f"the cube does not count the code sets {sorted(sets - set(state.code_sets or []))}")
 
 
 def _bucketed(column, mapping: dict | None):
@@ -286,6 +309,7 @@ def _sort_key(value: Any):
 
 
 def _options(campaign_id: int) -> dict:
+    ensure_fresh(campaign_id)
     state = db.session.get(ReviewFactState, campaign_id)
     return (state.options if state is not None else None) or {}
 
@@ -330,8 +354,7 @@ def codes_by_id() -> dict[int, Code]:
 
 def codes_of_items(item_ids: Iterable[int]) -> dict[int, list[str]]:
     """The keys of the codes each item carries (the tags that count), for the quotes' labels."""
-    query = (select(VoiceItem.id, Code.key).join(Tag, Tag.item_id == VoiceItem.id).where(tag_counts())
-             .join(Code, Code.id == Tag.code_id))
+    query = _applying_tags(select(VoiceItem.id, Code.key).select_from(VoiceItem)).join(Code, Code.id == Tag.code_id)
     query = query.where(VoiceItem.id.in_(list(item_ids))).order_by(Code.key).distinct()
     found: dict[int, list[str]] = {}
     for item_id, key in db.session.execute(query).all():
@@ -340,21 +363,8 @@ def codes_of_items(item_ids: Iterable[int]) -> dict[int, list[str]]:
 
 
 def quote_candidates(f: Filters, code_id: int, limit: int = 24) -> list[tuple[int, str, str]]:
-    """Newest redacted texts carrying a code in the filtered population, one per resident (the
-    quote item of their fact row): (item id, text, language)."""
-    query = (select(VoiceItem.id, VoiceItem.redacted_text, VoiceItem.language).select_from(ReviewFact)
-             .join(VoiceItem, VoiceItem.id == ReviewFact.item_id)
-             .where(ReviewFact.campaign_id == f.campaign_id, ReviewFact.code_id == code_id,
-                    VoiceItem.redacted_text.is_not(None)))
-    if f.period is not None:
-        query = query.where(ReviewFact.created_at >= f.period.start, ReviewFact.created_at < f.period.end)
-    if f.geography_ids:
-        query = query.where(ReviewFact.geography_id.in_(f.geography_ids))
-    if f.language:
-        query = query.where(ReviewFact.groups["language"].as_string() == f.language)
-    if f.channel:
-        query = query.where(ReviewFact.channel == f.channel)
-    if f.group_key and f.group_value:
-        query = query.where(ReviewFact.groups[f.group_key].as_string() == f.group_value)
-    query = query.order_by(ReviewFact.created_at.desc(), ReviewFact.id.desc()).limit(limit)
+    """Newest redacted texts carrying a code in the filtered population: (item id, text, language)."""
+    query = select(VoiceItem.id, VoiceItem.redacted_text, VoiceItem.language).select_from(VoiceItem)
+    query = _applying_tags(_where(query, f), [code_id]).where(VoiceItem.redacted_text.is_not(None))
+    query = query.order_by(VoiceItem.created_at.desc(), VoiceItem.id.desc()).limit(limit)
     return [tuple(row) for row in db.session.execute(query).all()]

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from voice.extensions import db
 from voice.jobs import queue_job
-from voice.models import ALL_GROUPS, Code, Geography, Indicator, IndicatorValue, ReviewFactState
+from voice.models import ALL_GROUPS, Code, Geography, IndicatorValue, ReviewFactState
 from voice.review import aggregates as agg
+from voice.review.facts import fingerprint
 from voice.review.indicator_view import joined_view
 from voice.review.privacy import TOTAL
 from voice.review.themes import dashboard
@@ -101,19 +102,15 @@ def test_joined_view(app, town):
     assert view["points"] == [] and view["reference"] == 67.0
 
 
-def test_code_set_newly_linked_to_an_indicator_is_counted_when_the_link_is_saved(town):
+def test_code_set_not_linked_to_any_indicator_is_counted_on_demand(town):
     f = agg.Filters(town["campaign"].id, Y2026)
     theme = db.session.scalar(select(Code).where(Code.key == "theme.early_learning"))
-    unlinked = [town["cost"].id, theme.id]  # no indicator links these two yet
+    unlinked = [town["cost"].id, theme.id]  # no indicator links these two: the cube counts them when asked
+    agg.population(f)  # the summaries are built, with the indicator's code sets only
     before = list(db.session.get(ReviewFactState, town["campaign"].id).code_sets)
-    with pytest.raises(ValueError):
-        agg.grid(f, "geography", None, unlinked)  # never a silent zero
-    db.session.add(Indicator(code="el", name={"en": "Early learning"}, unit="percent", direction="higher_is_better",
-                             linked_codes=["barrier.cost", "theme.early_learning"]))
-    db.session.commit()
-    assert agg.code_key(unlinked) not in before
-    assert agg.code_key(unlinked) in db.session.get(ReviewFactState, town["campaign"].id).code_sets
     grid = agg.grid(f, "geography", None, unlinked)
+    assert agg.code_key(unlinked) in db.session.get(ReviewFactState, town["campaign"].id).code_sets
+    assert agg.code_key(unlinked) not in before  # it was not there before
     # Nobody raised early learning, so the set counts the cost raisers: North 7, South 5.
     assert grid.cells[town["north"].id, TOTAL].hits == 7 and grid.cells[TOTAL, TOTAL].hits == 12
 
@@ -123,6 +120,16 @@ def test_cube_splits_by_one_group_key_at_a_time(town):
     assert agg.population(f) == 13  # North's 13 (South's are "resident"; the comment gives no role)
     with pytest.raises(ValueError):
         agg.tally(f, ["age_band"])
+
+
+def test_a_tagging_run_rebuilds_the_summaries(app, town):
+    campaign_id = town["campaign"].id
+    agg.population(agg.Filters(campaign_id, Y2026))  # built once
+    before = db.session.get(ReviewFactState, campaign_id).fingerprint
+    queue_job("nlp_run", campaign_id=campaign_id)  # the town's items were never tagged by the pipeline
+    db.session.expire_all()
+    assert db.session.get(ReviewFactState, campaign_id).fingerprint not in (before, None)
+    assert db.session.get(ReviewFactState, campaign_id).fingerprint == fingerprint(campaign_id)
 
 
 @pytest.mark.parametrize("period", [Y2026, agg.Period(2026, 1), None])

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from voice import create_app
 from voice.extensions import db
-from voice.models import VoiceItem
 from voice.nlp_adapter import current_pipeline
-from voice.review import quotes
+from voice.review import facts, quotes
 from voice.review.aggregates import Filters, Period
 
 from ...conftest import _base_config
@@ -24,22 +22,30 @@ def other_app(app, database_url, tmp_path):
         db.engine.dispose()
 
 
-def test_quotes_are_chosen_once_per_app_for_the_same_candidates(app, town, other_app, monkeypatch):
-    chosen = []
-    choose = quotes._chosen
-    monkeypatch.setattr(quotes, "_chosen", lambda *args: chosen.append(args) or choose(*args))
+def test_quotes_are_cached_per_app(app, town, other_app, monkeypatch):
+    picked = []
+    pick = quotes._quotes
+    monkeypatch.setattr(quotes, "_quotes", lambda *args: picked.append(args) or pick(*args))
     f, cost = Filters(town["campaign"].id, Period(2026)), town["cost"].id
     first = quotes.quotes_for_code(f, cost)
-    assert first and quotes.quotes_for_code(f, cost) == first and len(chosen) == 1
+    assert first and quotes.quotes_for_code(f, cost) == first and len(picked) == 1
     with other_app.app_context():
         assert quotes.quotes_for_code(f, cost) == first
-    assert len(chosen) == 2
-    # A new resident raising the code changes the candidates: the quotes are chosen again.
-    item = db.session.scalar(select(VoiceItem).where(VoiceItem.redacted_text == "redacted he 0").limit(1))
-    item.redacted_text = "redacted again"
-    db.session.commit()
-    quotes.quotes_for_code(f, cost)
-    assert len(chosen) == 3
+    assert len(picked) == 2
+
+
+def test_freshness_is_checked_per_app(app, town, other_app, monkeypatch):
+    refreshed = []
+    monkeypatch.setattr(facts, "refresh", refreshed.append)
+    campaign_id = town["campaign"].id
+    for each in (app, other_app):
+        each.config["REVIEW_FRESHNESS_SECONDS"] = 3600
+    facts.ensure_fresh(campaign_id)
+    facts.ensure_fresh(campaign_id)
+    assert refreshed == [campaign_id]
+    with other_app.app_context():
+        facts.ensure_fresh(campaign_id)
+    assert refreshed == [campaign_id, campaign_id]
 
 
 def test_pipelines_are_built_per_app(app, town, other_app):

@@ -668,7 +668,7 @@
   });
 
   Sync.configure({ sessionUrl: urls.sessionUrl, visitsUrl: urls.visitsUrl, responsesUrl: urls.responsesUrl,
-    batchUrl: urls.batchUrl, baseDelay: parseInt(urls.retryMs || '1000', 10) });
+    baseDelay: parseInt(urls.retryMs || '1000', 10) });
   Sync.onChange(renderStatus);
   window.addEventListener('online', renderStatus);
   window.addEventListener('offline', renderStatus);

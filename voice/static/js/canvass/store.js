@@ -198,72 +198,17 @@
       });
   }
 
-  function post(url, body, token) {
+  function send(record, token) {
+    var url = record.kind === 'visit' ? config.visitsUrl : config.responsesUrl;
     return fetch(url, {
       method: 'POST', credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
-      body: JSON.stringify(body)
+      body: JSON.stringify(record.payload)
     }).then(function (response) {
       return response.text().then(function (text) {
-        var parsed = null;
-        try { parsed = JSON.parse(text); } catch (e) { parsed = null; }
-        return { status: response.status, body: parsed };
-      });
-    });
-  }
-
-  /* What the server said of one record: drop it once stored, keep a refusal or conflict for the
-     canvasser to see; any other answer stops this run (the record stays waiting, retried later). */
-  function settleRecord(record, answer) {
-    if (answer.status === 200 || answer.status === 201) {
-      failures = 0;
-      return Store.dropRecord(record.uuid).then(function () {
-        return Store.set('lastSync', new Date().toISOString());
-      }).then(function () { changed(); return true; });
-    }
-    if (answer.status === 409 || answer.status === 422 || answer.status === 403 || answer.status === 404 ||
-        answer.status === 413) {
-      record.state = answer.status === 409 ? 'conflict' : 'refused';
-      record.error = (answer.body && answer.body.error) || String(answer.status);
-      return Store.putRecord(record).then(function () { changed(); return true; });
-    }
-    record.attempts = (record.attempts || 0) + 1;
-    return Store.putRecord(record).then(function () { throw new Error('status ' + answer.status); });
-  }
-
-  function inOrder(items, step) {
-    return items.reduce(function (chain, item) { return chain.then(function () { return step(item); }); },
-                        Promise.resolve());
-  }
-
-  function sendOneByOne(records, token) {
-    return inOrder(records, function (record) {
-      var url = record.kind === 'visit' ? config.visitsUrl : config.responsesUrl;
-      return post(url, record.payload, token).then(function (answer) { return settleRecord(record, answer); });
-    });
-  }
-
-  /* Records in batches of BATCH_SIZE, one request each; a server without the batch API (404,
-     405) or a batch too large for it (413) gets them one by one, as before. */
-  var BATCH_SIZE = 50;
-  function sendInBatches(records, token) {
-    var batches = [];
-    for (var i = 0; i < records.length; i += BATCH_SIZE) { batches.push(records.slice(i, i + BATCH_SIZE)); }
-    return inOrder(batches, function (batch) {
-      if (!config.batchUrl || batch.length === 1) { return sendOneByOne(batch, token); }
-      var body = { records: batch.map(function (r) { return { kind: r.kind, payload: r.payload }; }) };
-      return post(config.batchUrl, body, token).then(function (answer) {
-        var results = answer.status === 200 && answer.body && answer.body.results;
-        if (results && results.length === batch.length) {
-          return inOrder(batch.map(function (record, index) { return [record, results[index]]; }), function (pair) {
-            return settleRecord(pair[0], { status: pair[1].http_status, body: pair[1] });
-          });
-        }
-        if (answer.status === 404 || answer.status === 405 || answer.status === 413) {
-          if (answer.status !== 413) { config.batchUrl = null; }
-          return sendOneByOne(batch, token);
-        }
-        throw new Error('batch status ' + answer.status);
+        var body = null;
+        try { body = JSON.parse(text); } catch (e) { body = null; }
+        return { status: response.status, body: body };
       });
     });
   }
@@ -295,7 +240,29 @@
           state.signedOut = false;
           contacted = true;
           var mine = waiting.filter(function (r) { return !r.canvasser || r.canvasser === session.canvasser; });
-          return sendInBatches(mine, session.csrf_token);
+          var chain = Promise.resolve(true);
+          mine.forEach(function (record) {
+            chain = chain.then(function (go) {
+              if (!go) { return false; }
+              return send(record, session.csrf_token).then(function (answer) {
+                if (answer.status === 200 || answer.status === 201) {
+                  failures = 0;
+                  return Store.dropRecord(record.uuid).then(function () {
+                    return Store.set('lastSync', new Date().toISOString());
+                  }).then(function () { changed(); return true; });
+                }
+                if (answer.status === 409 || answer.status === 422 || answer.status === 403 || answer.status === 404 ||
+                    answer.status === 413) {
+                  record.state = answer.status === 409 ? 'conflict' : 'refused';
+                  record.error = (answer.body && answer.body.error) || String(answer.status);
+                  return Store.putRecord(record).then(function () { changed(); return true; });
+                }
+                record.attempts = (record.attempts || 0) + 1;
+                return Store.putRecord(record).then(function () { throw new Error('status ' + answer.status); });
+              });
+            });
+          });
+          return chain;
         });
       }).then(function () {
         running = false;
