@@ -100,16 +100,15 @@ def speaker_turn(line: str) -> tuple[str, str] | None:
 
 
 def split_role_prefix(text: str, roles: Mapping[str, Iterable[str]]) -> tuple[str | None, str]:
-    """Quick entry: "Parent: the bus is late" -> ("parent", "the bus is late") for a known role."""
+    """Quick entry, read as the notes import reads a line: "Parent: the bus is late" ->
+    ("parent", "the bus is late") for a known role; any other speaker's label ("Dana: …") is
+    dropped, since a speaker's name is never kept."""
     turn = speaker_turn(text.split("\n", 1)[0])
-    if turn is None:
-        return None, text
-    role = role_for(turn[0], roles)
-    if role is None:
-        return None, text
     rest = text.split("\n", 1)
-    body = turn[1] + ("\n" + rest[1] if len(rest) > 1 else "")
-    return role, body.strip()
+    body = (turn[1] + ("\n" + rest[1] if len(rest) > 1 else "")).strip() if turn else ""
+    if not body:  # no speaker label, or nothing said after it: the text as typed
+        return None, text
+    return role_for(turn[0], roles), body
 
 
 # --- Plain text and transcripts -------------------------------------------------------------

@@ -81,7 +81,9 @@ def test_auto_detects_a_pasted_transcript():
 
 def test_quick_entry_role_prefix():
     assert split_role_prefix("Parent: the bus is late", ROLES) == ("parent", "the bus is late")
-    assert split_role_prefix("Dana: the bus is late", ROLES) == (None, "Dana: the bus is late")
+    assert split_role_prefix("Dana: the bus is late", ROLES) == (None, "the bus is late")  # no name kept
+    assert split_role_prefix("דנה: האוטובוס מאחר", ROLES) == (None, "האוטובוס מאחר")
+    assert split_role_prefix("Dana:", ROLES) == (None, "Dana:")  # nothing said: kept as typed
     assert split_role_prefix("no prefix here", ROLES) == (None, "no prefix here")
 
 

@@ -200,6 +200,15 @@ def test_an_empty_comment_stores_nothing(client, signed_in, own_session):
     assert counts() == (0, 0)
 
 
+def test_a_quick_comment_keeps_no_speaker_name(client, signed_in, own_session):
+    """The page promises that speaker names are never kept: typed ones go as imported ones do."""
+    signed_in("facilitator")
+    for typed in ("Maria: the park has no shade", "Parent: the park has no shade"):
+        post_form(client, f"/sessions/{own_session.id}/comments", {"text": typed, "language": "en"})
+    stored = [(comment.speaker_role, comment.text) for comment in db.session.scalars(select(Comment).order_by(Comment.id))]
+    assert stored == [(None, "the park has no shade"), ("parent", "the park has no shade")]
+
+
 def test_the_session_page_previews_the_redaction(client, signed_in, own_session):
     signed_in("facilitator")
     post_form(client, f"/sessions/{own_session.id}/comments",
