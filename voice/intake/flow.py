@@ -469,6 +469,8 @@ def addable_repeats(form: Form, index: int, answers: dict[str, Any], language: s
     """The relevant repeats of page ``index`` without a repeat_count, one entry per instance of
     what holds them, for the resident's add-one-more and remove-the-last buttons: the key of
     their count (what the buttons change), the number of instances, the label."""
+    if not form.has_repeats:  # most surveys: no walk of the form for buttons it cannot have
+        return []
     counts = prune(form, answers)  # holds the number of instances of each of them
     found = []
     for key in shown_keys(form, answers)[index]:

@@ -114,9 +114,9 @@ def _version_form(form: flow.Form, progress: SurveyProgress) -> flow.Form:
     return flow.Form.of(form.survey, db.session.get(SurveyVersion, progress.survey_version_id))
 
 
-def _page_values(form: flow.Form, index: int, answers: dict, language: str) -> dict:
+def _page_values(form: flow.Form, index: int, answers: dict, addable: list[dict]) -> dict:
     """The page's answers as posted, one per slot (a repeat's, per instance ``answers`` give),
-    and the number of instances of each repeat the resident adds to, as it stands."""
+    and the number of instances of each repeat the resident adds to (``addable``), as it stands."""
     values = {}
     for slot in flow.page_slots(form, index, answers):
         if slot.question.type == "select_multiple":
@@ -127,14 +127,14 @@ def _page_values(form: flow.Form, index: int, answers: dict, language: str) -> d
                                 if key.startswith(prefix)}
         else:
             values[slot.key] = request.form.get(slot.key, "")
-    values.update((repeat["key"], repeat["count"]) for repeat in flow.addable_repeats(form, index, answers, language))
+    values.update((repeat["key"], repeat["count"]) for repeat in addable)
     return values
 
 
-def _change_instances(form: flow.Form, index: int, answers: dict, submitted: dict, language: str) -> bool:
+def _change_instances(submitted: dict, addable: list[dict]) -> bool:
     """Apply an "add:<key>" or "remove:<key>" button (one instance more, or the last one fewer)."""
     verb, _sep, key = request.form.get("action", "").partition(":")
-    if verb not in ("add", "remove") or key not in {r["key"] for r in flow.addable_repeats(form, index, answers, language)}:
+    if verb not in ("add", "remove") or key not in {repeat["key"] for repeat in addable}:
         return False
     submitted[key] = max(0, min(flow.MAX_INSTANCES, submitted[key] + (1 if verb == "add" else -1)))
     return True
@@ -219,8 +219,9 @@ def _answer_page(form: flow.Form, progress: SurveyProgress):
         return redirect(url_for("resident.take", survey=form.survey.slug))
     progress.page = index
     language = progress.language or form.definition.default_language
-    submitted = _page_values(form, index, progress.answers, language)
-    changed = _change_instances(form, index, progress.answers, submitted, language)
+    addable = flow.addable_repeats(form, index, progress.answers, language)
+    submitted = _page_values(form, index, progress.answers, addable)
+    changed = _change_instances(submitted, addable)
     earlier = flow.off_page(form, index, progress.answers)
     checked = flow.check_page(form, index, submitted, earlier, language)
     answers = {**earlier, **checked.answers}
