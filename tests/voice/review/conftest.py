@@ -15,6 +15,24 @@ AUTUMN = datetime(2025, 10, 1, tzinfo=timezone.utc)
 SPRING = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 
+def session_comment(campaign, kind: str, title: str, geography, redacted: str, tag: Tag) -> VoiceItem:
+    """A listening session of ``kind`` in ``geography`` with one Hebrew comment, its item (from
+    the spring, redacted) carrying ``tag``: one more resident heard in a session."""
+    session = ListeningSession(campaign_id=campaign.id, kind=kind, title=title, languages=["he"],
+                               held_at=SPRING, geography_id=geography.id)
+    comment = Comment(text="raw comment", language="he")
+    session.comments.append(comment)
+    db.session.add(session)
+    db.session.flush()
+    item = VoiceItem.for_comment(comment, session)
+    item.created_at, item.redacted_text = SPRING, redacted
+    db.session.add(item)
+    db.session.flush()
+    tag.item_id = item.id
+    db.session.add(tag)
+    return item
+
+
 def _square(column: int) -> dict:
     west = 34.8 + 0.02 * column
     return {"type": "Polygon", "coordinates": [[[west, 32.0], [west + 0.02, 32.0], [west + 0.02, 32.02],
@@ -80,17 +98,8 @@ def town(app):
     for i in range(10):
         resident(north, "he", AUTUMN, [[cost] if i < 2 else []])
     # A listening-session comment in South (one resident, counted once).
-    session = ListeningSession(campaign_id=campaign.id, kind="forum", title="Forum", languages=["he"],
-                               held_at=SPRING, geography_id=south.id)
-    comment = Comment(text="raw comment", language="he")
-    session.comments.append(comment)
-    db.session.add(session)
-    db.session.flush()
-    item = VoiceItem.for_comment(comment, session)
-    item.created_at, item.redacted_text = SPRING, "redacted comment"
-    db.session.add(item)
-    db.session.flush()
-    db.session.add(Tag(item_id=item.id, code_id=capacity.id, source="model", confidence=0.8))
+    session_comment(campaign, "forum", "Forum", south, "redacted comment",
+                    Tag(code_id=capacity.id, source="model", confidence=0.8))
 
     indicator = Indicator(code="kr", name={"en": "Readiness", "he": "מוכנות"}, unit="percent",
                           direction="higher_is_better", linked_codes=["barrier.cost", "barrier.capacity"])

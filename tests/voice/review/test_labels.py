@@ -8,10 +8,9 @@ from html.parser import HTMLParser
 import pytest
 
 from voice.extensions import db
-from voice.models import (CHANNELS, SESSION_KINDS, Action, Code, Comment, ListeningSession, Survey, SurveyVersion, Tag,
-                          VoiceItem)
+from voice.models import CHANNELS, SESSION_KINDS, Action, Code, Survey, SurveyVersion, Tag
 
-from .conftest import SPRING
+from .conftest import session_comment
 
 LOCALES = ("en", "es", "he", "ar", "ru", "am", "fr")
 ROLE_CHOICES = {"parent": {"en": "A parent or carer", "he": "הורה"},
@@ -74,17 +73,8 @@ def labelled_town(town):
                   "choice_lists": {"roles": [{"name": name, "label": label} for name, label in ROLE_CHOICES.items()]}}
     survey = Survey(campaign=campaign, slug="labelled", title={"en": "Labelled"}, draft=definition, is_open=True)
     db.session.add_all([survey, SurveyVersion(survey=survey, number=1, definition=definition)])
-    session = ListeningSession(campaign_id=campaign.id, kind="parent", title="Parents", languages=["he"],
-                               held_at=SPRING, geography_id=town["north"].id)
-    comment = Comment(text="raw", language="he")
-    session.comments.append(comment)
-    db.session.add(session)
-    db.session.flush()
-    item = VoiceItem.for_comment(comment, session)
-    item.created_at, item.redacted_text = SPRING, "redacted parent comment"
-    db.session.add(item)
-    db.session.flush()
-    db.session.add(Tag(item_id=item.id, code_id=town["cost"].id, source="rule"))
+    session_comment(campaign, "parent", "Parents", town["north"], "redacted parent comment",
+                    Tag(code_id=town["cost"].id, source="rule"))
     db.session.add(Action(campaign_id=campaign.id, we_heard="Costs", we_will="Look into them", status="planned",
                           code_keys=["barrier.cost", "barrier.capacity"], indicator_codes=["kr"],
                           geography_codes=["T-N"]))
